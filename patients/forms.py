@@ -1,0 +1,60 @@
+from django import forms
+
+from rehab.forms import DateInput
+from rehab.models import User
+
+from . import rules
+from .selectors import physiotherapists_of
+
+THRESHOLD_CHOICES = [
+    (v, f"{v} - {rules.PAIN_WORDS[v]}") for v in range(rules.THRESHOLD_MIN, rules.THRESHOLD_MAX + 1)
+]
+
+
+class PhysiotherapistChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.get_full_name() or obj.email
+
+
+class PatientForm(forms.Form):
+    first_name = forms.CharField(max_length=150)
+    last_name = forms.CharField(max_length=150)
+    email = forms.EmailField(
+        label="Contact email", help_text="The patient logs in with this address; we email them a link to set a password."
+    )
+    date_of_birth = forms.DateField(widget=DateInput())
+    onset_date = forms.DateField(
+        label="Injury onset date",
+        widget=DateInput(),
+        help_text="When the pain or injury began. The condition phase is worked out from it.",
+    )
+    condition = forms.CharField(
+        label="Condition", max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="A short description, e.g. 'Lower-back strain lifting a box; pain into the left buttock'.",
+    )
+    physiotherapist = PhysiotherapistChoiceField(queryset=User.objects.none(), empty_label=None)
+
+    def __init__(self, *args, clinic, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["physiotherapist"].queryset = physiotherapists_of(clinic.pk)
+
+
+class ThresholdForm(forms.Form):
+    value = forms.TypedChoiceField(label="New pain threshold", choices=THRESHOLD_CHOICES, coerce=int)
+    reason = forms.CharField(
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Why the threshold changes now, e.g. 'Tolerating 1/5 well for two weeks; building up'.",
+    )
+
+
+class PatientFilterForm(forms.Form):
+    q = forms.CharField(label="Name", required=False, max_length=100)
+    phase = forms.ChoiceField(label="Phase", required=False, choices=[("", "Any phase"), *rules.PHASE_CHOICES])
+    physiotherapist = PhysiotherapistChoiceField(
+        label="Physiotherapist", required=False, queryset=User.objects.none(), empty_label="Any physiotherapist"
+    )
+
+    def __init__(self, *args, clinic, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["physiotherapist"].queryset = physiotherapists_of(clinic.pk)

@@ -1,0 +1,87 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from rehab.models import Clinic
+
+from . import rules
+
+THRESHOLD_VALIDATORS = [MinValueValidator(rules.THRESHOLD_MIN), MaxValueValidator(rules.THRESHOLD_MAX)]
+THRESHOLD_RANGE = Q(pain_threshold__gte=rules.THRESHOLD_MIN) & Q(pain_threshold__lte=rules.THRESHOLD_MAX)
+
+
+class Patient(models.Model):
+    """A person in rehabilitation. Their name and contact email live on their login account."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="patient")
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
+    physiotherapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="caseload"
+    )
+    date_of_birth = models.DateField()
+    onset_date = models.DateField("injury onset date")
+    condition = models.TextField("condition", max_length=1000, help_text="A short description of the condition.")
+    pain_threshold = models.PositiveSmallIntegerField(
+        validators=THRESHOLD_VALIDATORS,
+        help_text="The highest pain (0-5 scale) a session may reach before the patient is flagged.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["user__last_name", "user__first_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=THRESHOLD_RANGE,
+                name="patient_threshold_range",
+                violation_error_message="The pain threshold must be between 0 and 4.",
+            ),
+            models.CheckConstraint(
+                condition=Q(onset_date__gte=F("date_of_birth")),
+                name="patient_onset_after_birth",
+                violation_error_message="The injury onset date cannot be before the date of birth.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["clinic", "onset_date"], name="patient_clinic_onset_idx"),
+            models.Index(fields=["clinic", "physiotherapist"], name="patient_clinic_physio_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.user.get_full_name()
+
+    @property
+    def full_name(self) -> str:
+        return self.user.get_full_name()
+
+    def phase(self, today=None) -> rules.Phase:
+        return rules.condition_phase(self.onset_date, today or self.clinic.local_today())
+
+
+class ThresholdChange(models.Model):
+    """One step in the history of a patient's pain threshold; the first is the default at registration."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="threshold_changes")
+    previous_value = models.PositiveSmallIntegerField(null=True, blank=True, validators=THRESHOLD_VALIDATORS)
+    value = models.PositiveSmallIntegerField(validators=THRESHOLD_VALIDATORS)
+    reason = models.CharField(max_length=300)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        get_latest_by = "changed_at"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(value__gte=rules.THRESHOLD_MIN) & Q(value__lte=rules.THRESHOLD_MAX),
+                name="threshold_change_value_range",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="threshold_change_reason_required"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.previous_value} -> {self.value}"

@@ -1,0 +1,107 @@
+"""Pure domain rules about patients: condition phase, default pain threshold, the pain scale.
+
+No ORM and no I/O here: every function takes plain values (dates, numbers) and returns plain values,
+so each rule can be read and tested on its own. DESIGN.md rules 1 and 2.
+"""
+
+from datetime import date, timedelta
+from enum import StrEnum
+
+from dateutil.relativedelta import relativedelta
+
+# Rule 1: the condition phase follows from the injury's onset date.
+ACUTE_PERIOD = timedelta(weeks=6)  # acute: under 6 weeks since onset
+LONG_TERM_AFTER = relativedelta(months=6)  # long-term: 6 months or more since onset
+
+# Rule 2: the highest pain a session may reach, set per patient.
+THRESHOLD_MIN = 0
+THRESHOLD_MAX = 4
+DEFAULT_THRESHOLD_SUBACUTE = 1  # early-stage work stays at 1/5 or less
+DEFAULT_THRESHOLD_ACUTE_OR_LONG_TERM = 2  # working to the point of feeling pain may be appropriate
+
+# The clinic's 0-5 pain scale.
+PAIN_MIN = 0
+PAIN_MAX = 5
+PAIN_WORDS = {
+    0: "None",
+    1: "Aware of it",
+    2: "Mild",
+    3: "Moderate",
+    4: "Severe",
+    5: "Worst",
+}
+
+# Sanity limits on a patient's dates.
+MAX_AGE_YEARS = 120
+
+
+class Phase(StrEnum):
+    ACUTE = "acute"
+    SUBACUTE = "subacute"
+    LONG_TERM = "long_term"
+
+    @property
+    def label(self) -> str:
+        return {"acute": "Acute", "subacute": "Subacute", "long_term": "Long-term"}[self.value]
+
+    @property
+    def description(self) -> str:
+        return {
+            "acute": "under 6 weeks since onset",
+            "subacute": "6 weeks to 6 months since onset",
+            "long_term": "6 months or more since onset",
+        }[self.value]
+
+
+PHASE_CHOICES = [(p.value, p.label) for p in Phase]
+
+
+def condition_phase(onset: date, today: date) -> Phase:
+    """The phase of a condition whose injury began on `onset`, as of `today`."""
+    if onset > today - ACUTE_PERIOD:
+        return Phase.ACUTE
+    if onset > today - LONG_TERM_AFTER:
+        return Phase.SUBACUTE
+    return Phase.LONG_TERM
+
+
+def onset_range(phase: Phase, today: date) -> tuple[date | None, date | None]:
+    """The onset dates that put a condition in `phase` today, as (after, on_or_before).
+
+    `after` is exclusive, `on_or_before` inclusive; None means unbounded. It is the inverse of
+    condition_phase, so that a database filter on the onset date agrees with it exactly.
+    """
+    acute_start = today - ACUTE_PERIOD
+    long_term_start = today - LONG_TERM_AFTER
+    if phase == Phase.ACUTE:
+        return acute_start, None
+    if phase == Phase.SUBACUTE:
+        return long_term_start, acute_start
+    return None, long_term_start
+
+
+def default_threshold(phase: Phase) -> int:
+    """The pain threshold a newly registered patient starts with."""
+    if phase == Phase.SUBACUTE:
+        return DEFAULT_THRESHOLD_SUBACUTE
+    return DEFAULT_THRESHOLD_ACUTE_OR_LONG_TERM
+
+
+def default_threshold_reason(phase: Phase) -> str:
+    return f"Default for the {phase.label.lower()} phase ({phase.description}) at registration."
+
+
+def patient_date_errors(*, date_of_birth: date | None, onset_date: date | None, today: date) -> dict[str, str]:
+    """Problems with a patient's dates, keyed by field name; empty when the dates make sense."""
+    errors: dict[str, str] = {}
+    if date_of_birth is not None:
+        if date_of_birth > today:
+            errors["date_of_birth"] = "The date of birth cannot be in the future."
+        elif date_of_birth < today - relativedelta(years=MAX_AGE_YEARS):
+            errors["date_of_birth"] = f"The date of birth is more than {MAX_AGE_YEARS} years ago; please check it."
+    if onset_date is not None:
+        if onset_date > today:
+            errors["onset_date"] = "The injury onset date cannot be in the future."
+        elif date_of_birth is not None and "date_of_birth" not in errors and onset_date < date_of_birth:
+            errors["onset_date"] = "The injury onset date cannot be before the date of birth."
+    return errors

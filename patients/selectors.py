@@ -1,0 +1,55 @@
+"""Reads about patients. Every query starts from what the requesting user may see."""
+
+from django.db.models import Q, QuerySet
+
+from rehab.models import User
+
+from . import rules
+from .models import Patient
+
+
+def patients_visible_to(user: User) -> QuerySet[Patient]:
+    """The patients `user` may see: their clinic's for staff, their own record for a patient."""
+    if not user.is_authenticated or user.clinic_id is None or not user.is_active:
+        return Patient.objects.none()
+    if user.role in (User.Role.PHYSIO, User.Role.CLINIC_ADMIN):
+        return Patient.objects.filter(clinic_id=user.clinic_id)
+    if user.role == User.Role.PATIENT:
+        return Patient.objects.filter(user_id=user.pk)
+    return Patient.objects.none()
+
+
+def patient_list(
+    *, user: User, search: str = "", phase: str = "", physiotherapist_id: int | None = None
+) -> QuerySet[Patient]:
+    qs = patients_visible_to(user).select_related("user", "physiotherapist", "clinic")
+    for term in search.split():
+        qs = qs.filter(Q(user__first_name__icontains=term) | Q(user__last_name__icontains=term))
+    if phase:
+        after, on_or_before = rules.onset_range(rules.Phase(phase), user.clinic.local_today())
+        if after is not None:
+            qs = qs.filter(onset_date__gt=after)
+        if on_or_before is not None:
+            qs = qs.filter(onset_date__lte=on_or_before)
+    if physiotherapist_id:
+        qs = qs.filter(physiotherapist_id=physiotherapist_id)
+    return qs.order_by("user__last_name", "user__first_name", "pk")
+
+
+def patient_detail(*, user: User, pk: int) -> Patient:
+    """One patient the user may see, with what the detail page shows; Patient.DoesNotExist otherwise."""
+    return (
+        patients_visible_to(user)
+        .select_related("user", "physiotherapist", "clinic")
+        .get(pk=pk)
+    )
+
+
+def threshold_history(*, patient: Patient):
+    return patient.threshold_changes.select_related("changed_by").order_by("-changed_at", "-id")
+
+
+def physiotherapists_of(clinic_id: int) -> QuerySet[User]:
+    return User.objects.filter(clinic_id=clinic_id, role=User.Role.PHYSIO, is_active=True).order_by(
+        "last_name", "first_name"
+    )

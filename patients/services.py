@@ -1,0 +1,132 @@
+"""Writes about patients. Keyword-only, validated, one transaction each; emails are queued on commit."""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from rehab import tasks as account_tasks
+from rehab.models import Clinic, User
+from rehab.services import email_in_use, user_create
+
+from . import rules
+from .models import Patient, ThresholdChange
+
+
+def _check_physiotherapist(*, clinic: Clinic, physiotherapist: User) -> None:
+    if (
+        physiotherapist.clinic_id != clinic.pk
+        or physiotherapist.role != User.Role.PHYSIO
+        or not physiotherapist.is_active
+    ):
+        raise ValidationError({"physiotherapist": "Choose an active physiotherapist of this clinic."})
+
+
+def _check_dates(*, clinic: Clinic, date_of_birth: date, onset_date: date) -> None:
+    errors = rules.patient_date_errors(
+        date_of_birth=date_of_birth, onset_date=onset_date, today=clinic.local_today()
+    )
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def patient_register(
+    *,
+    clinic: Clinic,
+    registered_by: User,
+    first_name: str,
+    last_name: str,
+    email: str,
+    date_of_birth: date,
+    onset_date: date,
+    condition: str,
+    physiotherapist: User,
+) -> Patient:
+    """Register a patient with their login account, the default threshold for their phase, and
+    queue the email that lets them choose a password."""
+    _check_dates(clinic=clinic, date_of_birth=date_of_birth, onset_date=onset_date)
+    _check_physiotherapist(clinic=clinic, physiotherapist=physiotherapist)
+    user = user_create(
+        clinic=clinic, role=User.Role.PATIENT, email=email, first_name=first_name, last_name=last_name
+    )
+    phase = rules.condition_phase(onset_date, clinic.local_today())
+    threshold = rules.default_threshold(phase)
+    patient = Patient(
+        user=user,
+        clinic=clinic,
+        physiotherapist=physiotherapist,
+        date_of_birth=date_of_birth,
+        onset_date=onset_date,
+        condition=condition.strip(),
+        pain_threshold=threshold,
+    )
+    patient.full_clean()
+    patient.save()
+    change = ThresholdChange(
+        patient=patient,
+        previous_value=None,
+        value=threshold,
+        reason=rules.default_threshold_reason(phase),
+        changed_by=registered_by,
+    )
+    change.full_clean()
+    change.save()
+    account_tasks.send_set_password_email.delay_on_commit(user.pk)
+    return patient
+
+
+@transaction.atomic
+def patient_update(
+    *,
+    patient: Patient,
+    first_name: str,
+    last_name: str,
+    email: str,
+    date_of_birth: date,
+    onset_date: date,
+    condition: str,
+    physiotherapist: User,
+) -> Patient:
+    """Edit a patient's details. The threshold is a clinical decision and changes only on its own."""
+    clinic = patient.clinic
+    _check_dates(clinic=clinic, date_of_birth=date_of_birth, onset_date=onset_date)
+    _check_physiotherapist(clinic=clinic, physiotherapist=physiotherapist)
+    email = User.objects.normalize_email(email).strip().lower()
+    if email_in_use(email, exclude_user_id=patient.user_id):
+        raise ValidationError({"email": "An account with this email address already exists."})
+    user = patient.user
+    user.first_name, user.last_name, user.email = first_name.strip(), last_name.strip(), email
+    user.full_clean()
+    user.save(update_fields=["first_name", "last_name", "email"])
+    patient.date_of_birth = date_of_birth
+    patient.onset_date = onset_date
+    patient.condition = condition.strip()
+    patient.physiotherapist = physiotherapist
+    patient.full_clean()
+    patient.save()
+    return patient
+
+
+@transaction.atomic
+def patient_change_threshold(*, patient: Patient, changed_by: User, value: int, reason: str) -> ThresholdChange:
+    """Set a new pain threshold, keeping the old one and the reason in the history."""
+    reason = (reason or "").strip()
+    errors = {}
+    if not rules.THRESHOLD_MIN <= value <= rules.THRESHOLD_MAX:
+        errors["value"] = f"The threshold must be between {rules.THRESHOLD_MIN} and {rules.THRESHOLD_MAX}."
+    if not reason:
+        errors["reason"] = "Give the reason for the change; it is kept in the threshold's history."
+    if errors:
+        raise ValidationError(errors)
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    if value == patient.pain_threshold:
+        raise ValidationError({"value": f"The threshold is already {value}."})
+    change = ThresholdChange(
+        patient=patient, previous_value=patient.pain_threshold, value=value, reason=reason, changed_by=changed_by
+    )
+    change.full_clean()
+    change.save()
+    patient.pain_threshold = value
+    patient.save(update_fields=["pain_threshold", "updated_at"])
+    return change

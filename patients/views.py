@@ -1,0 +1,140 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from rehab.forms import run_service
+from rehab.permissions import patient_required, physio_required, staff_required
+
+from . import rules, selectors, services
+from .forms import PatientFilterForm, PatientForm, ThresholdForm
+from .models import Patient
+
+PAGE_SIZE = 25
+
+
+def _get_patient(request, pk: int) -> Patient:
+    try:
+        return selectors.patient_detail(user=request.user, pk=pk)
+    except Patient.DoesNotExist as exc:
+        raise Http404("No such patient.") from exc
+
+
+@staff_required
+def patient_list(request):
+    clinic = request.user.clinic
+    form = PatientFilterForm(request.GET or None, clinic=clinic)
+    filters = {}
+    if form.is_bound and form.is_valid():
+        physio = form.cleaned_data["physiotherapist"]
+        filters = {
+            "search": form.cleaned_data["q"],
+            "phase": form.cleaned_data["phase"],
+            "physiotherapist_id": physio.pk if physio else None,
+        }
+    patients = selectors.patient_list(user=request.user, **filters)
+    page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = clinic.local_today()
+    rows = [(p, rules.condition_phase(p.onset_date, today)) for p in page.object_list]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "patients/list.html",
+        {"form": form, "page": page, "rows": rows, "query": query.urlencode(), "filtered": bool(filters)},
+    )
+
+
+@physio_required
+def patient_create(request):
+    clinic = request.user.clinic
+    form = PatientForm(request.POST or None, clinic=clinic, initial={"physiotherapist": request.user})
+    if request.method == "POST" and form.is_valid():
+        patient = run_service(
+            form, services.patient_register, clinic=clinic, registered_by=request.user, **form.cleaned_data
+        )
+        if patient is not None:
+            messages.success(
+                request,
+                f"{patient.full_name} is registered. We have emailed {patient.user.email} a link to set a password.",
+            )
+            return redirect("patients:detail", pk=patient.pk)
+    return render(request, "patients/form.html", {"form": form, "title": "Register a patient"})
+
+
+@physio_required
+def patient_edit(request, pk: int):
+    patient = _get_patient(request, pk)
+    initial = {
+        "first_name": patient.user.first_name,
+        "last_name": patient.user.last_name,
+        "email": patient.user.email,
+        "date_of_birth": patient.date_of_birth,
+        "onset_date": patient.onset_date,
+        "condition": patient.condition,
+        "physiotherapist": patient.physiotherapist,
+    }
+    form = PatientForm(request.POST or None, clinic=patient.clinic, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        if run_service(form, services.patient_update, patient=patient, **form.cleaned_data) is not None:
+            messages.success(request, "The patient's details are saved.")
+            return redirect("patients:detail", pk=patient.pk)
+    return render(
+        request, "patients/form.html", {"form": form, "title": f"Edit {patient.full_name}", "patient": patient}
+    )
+
+
+@staff_required
+def patient_detail(request, pk: int):
+    patient = _get_patient(request, pk)
+    today = patient.clinic.local_today()
+    context = {
+        "patient": patient,
+        "phase": rules.condition_phase(patient.onset_date, today),
+        "threshold_words": rules.PAIN_WORDS[patient.pain_threshold],
+        "history": selectors.threshold_history(patient=patient),
+        "threshold_form": ThresholdForm(initial={"value": patient.pain_threshold}),
+    }
+    return render(request, "patients/detail.html", context)
+
+
+@physio_required
+def patient_threshold(request, pk: int):
+    patient = _get_patient(request, pk)
+    form = ThresholdForm(request.POST or None, initial={"value": patient.pain_threshold})
+    if request.method == "POST" and form.is_valid():
+        change = run_service(
+            form,
+            services.patient_change_threshold,
+            patient=patient,
+            changed_by=request.user,
+            value=form.cleaned_data["value"],
+            reason=form.cleaned_data["reason"],
+        )
+        if change is not None:
+            messages.success(request, f"The pain threshold is now {change.value} ({rules.PAIN_WORDS[change.value]}).")
+            return redirect("patients:detail", pk=patient.pk)
+    return render(request, "patients/threshold_form.html", {"form": form, "patient": patient})
+
+
+@patient_required
+def my_home(request):
+    patient = _get_patient_for_self(request)
+    today = patient.clinic.local_today()
+    return render(
+        request,
+        "patients/me.html",
+        {
+            "patient": patient,
+            "phase": rules.condition_phase(patient.onset_date, today),
+            "threshold_words": rules.PAIN_WORDS[patient.pain_threshold],
+            "pain_words": rules.PAIN_WORDS,
+        },
+    )
+
+
+def _get_patient_for_self(request) -> Patient:
+    patient = selectors.patients_visible_to(request.user).select_related("physiotherapist", "clinic").first()
+    if patient is None:
+        raise Http404("No patient record for this account.")
+    return patient

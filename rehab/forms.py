@@ -1,0 +1,50 @@
+"""Form helpers shared by every app."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def run_service(form: forms.Form, service, /, **kwargs):
+    """Call a service; put any ValidationError it raises beside the form field it names.
+
+    Returns the service's result, or None when it refused (the form then has errors to show).
+    """
+    try:
+        return service(**kwargs)
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.error_dict.items():
+                target = field if field in form.fields else None
+                if field == NON_FIELD_ERRORS:
+                    target = None
+                for error in errors:
+                    form.add_error(target, error)
+        else:
+            form.add_error(None, exc)
+        return None
+
+
+class EmailLoginForm(AuthenticationForm):
+    """The login form, asking for an email address rather than a user name."""
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].label = "Email address"
+        self.fields["username"].widget = forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+
+
+class PasswordResetForm(DjangoPasswordResetForm):
+    """Also reaches accounts whose owner never set a password (they lost the first link)."""
+
+    def get_users(self, email):
+        return get_user_model()._default_manager.filter(email__iexact=email, is_active=True)

@@ -1,0 +1,120 @@
+import zoneinfo
+from datetime import date
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError("%(value)s is not a known time zone.", params={"value": value})
+
+
+class Clinic(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    time_zone = models.CharField(
+        max_length=64,
+        default="Europe/London",
+        validators=[validate_time_zone],
+        help_text="Days, deadlines and rest counts follow this time zone.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def local_today(self) -> date:
+        """Today's date in the clinic's own time zone."""
+        return timezone.localdate(timezone=self.tzinfo)
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, email):
+        return self.get(email__iexact=email)
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        extra_fields.setdefault("role", Role.CLINIC_ADMIN)
+        return self._create_user(email, password, **extra_fields)
+
+
+class Role(models.TextChoices):
+    PHYSIO = "physio", "Physiotherapist"
+    CLINIC_ADMIN = "clinic_admin", "Clinic admin"
+    PATIENT = "patient", "Patient"
+
+
+class User(AbstractUser):
+    """Everybody who logs in: clinic staff and patients. People log in with their email address."""
+
+    Role = Role
+
+    username = None
+    email = models.EmailField("email address", unique=True)
+    role = models.CharField(max_length=20, choices=Role.choices)
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.PROTECT, related_name="users", null=True, blank=True
+    )
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique",
+                                    violation_error_message="An account with this email address already exists."),
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="user_role_valid"),
+            # Only a site superuser may stand outside every clinic.
+            models.CheckConstraint(
+                condition=models.Q(clinic__isnull=False) | models.Q(is_superuser=True),
+                name="user_clinic_required",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    @property
+    def is_physio(self) -> bool:
+        return self.role == self.Role.PHYSIO
+
+    @property
+    def is_clinic_admin(self) -> bool:
+        return self.role == self.Role.CLINIC_ADMIN
+
+    @property
+    def is_patient(self) -> bool:
+        return self.role == self.Role.PATIENT
+
+    @property
+    def is_clinic_staff(self) -> bool:
+        return self.role in (self.Role.PHYSIO, self.Role.CLINIC_ADMIN) and self.clinic_id is not None

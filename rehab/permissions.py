@@ -1,0 +1,29 @@
+"""Role checks for views. A signed-in user with the wrong role gets 403; anonymous users go to login."""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+
+from .models import User
+
+
+def role_required(*roles: str):
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            user = request.user
+            if user.role not in roles or user.clinic_id is None:
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+staff_required = role_required(User.Role.PHYSIO, User.Role.CLINIC_ADMIN)
+physio_required = role_required(User.Role.PHYSIO)
+clinic_admin_required = role_required(User.Role.CLINIC_ADMIN)
+patient_required = role_required(User.Role.PATIENT)
