@@ -6,9 +6,7 @@ from rehab.models import User
 from . import rules
 from .selectors import physiotherapists_of
 
-THRESHOLD_CHOICES = [
-    (v, f"{v} - {rules.PAIN_WORDS[v]}") for v in range(rules.THRESHOLD_MIN, rules.THRESHOLD_MAX + 1)
-]
+THRESHOLD_CHOICES = [(v, f"{v} - {rules.PAIN_WORDS[v]}") for v in range(rules.THRESHOLD_MIN, rules.THRESHOLD_MAX + 1)]
 
 
 class PhysiotherapistChoiceField(forms.ModelChoiceField):
@@ -20,7 +18,8 @@ class PatientForm(forms.Form):
     first_name = forms.CharField(max_length=150)
     last_name = forms.CharField(max_length=150)
     email = forms.EmailField(
-        label="Contact email", help_text="The patient logs in with this address; we email them a link to set a password."
+        label="Contact email",
+        help_text="The patient logs in with this address; we email them a link to set a password.",
     )
     date_of_birth = forms.DateField(widget=DateInput())
     onset_date = forms.DateField(
@@ -29,7 +28,9 @@ class PatientForm(forms.Form):
         help_text="When the pain or injury began. The condition phase is worked out from it.",
     )
     condition = forms.CharField(
-        label="Condition", max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
+        label="Condition",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="A short description, e.g. 'Lower-back strain lifting a box; pain into the left buttock'.",
     )
     physiotherapist = PhysiotherapistChoiceField(queryset=User.objects.none(), empty_label=None)

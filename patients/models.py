@@ -17,9 +17,7 @@ class Patient(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="patient")
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
-    physiotherapist = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="caseload"
-    )
+    physiotherapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="caseload")
     date_of_birth = models.DateField()
     onset_date = models.DateField("injury onset date")
     condition = models.TextField("condition", max_length=1000, help_text="A short description of the condition.")

@@ -38,11 +38,7 @@ def patient_list(
 
 def patient_detail(*, user: User, pk: int) -> Patient:
     """One patient the user may see, with what the detail page shows; Patient.DoesNotExist otherwise."""
-    return (
-        patients_visible_to(user)
-        .select_related("user", "physiotherapist", "clinic")
-        .get(pk=pk)
-    )
+    return patients_visible_to(user).select_related("user", "physiotherapist", "clinic").get(pk=pk)
 
 
 def threshold_history(*, patient: Patient):

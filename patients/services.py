@@ -23,9 +23,7 @@ def _check_physiotherapist(*, clinic: Clinic, physiotherapist: User) -> None:
 
 
 def _check_dates(*, clinic: Clinic, date_of_birth: date, onset_date: date) -> None:
-    errors = rules.patient_date_errors(
-        date_of_birth=date_of_birth, onset_date=onset_date, today=clinic.local_today()
-    )
+    errors = rules.patient_date_errors(date_of_birth=date_of_birth, onset_date=onset_date, today=clinic.local_today())
     if errors:
         raise ValidationError(errors)
 
@@ -47,9 +45,7 @@ def patient_register(
     queue the email that lets them choose a password."""
     _check_dates(clinic=clinic, date_of_birth=date_of_birth, onset_date=onset_date)
     _check_physiotherapist(clinic=clinic, physiotherapist=physiotherapist)
-    user = user_create(
-        clinic=clinic, role=User.Role.PATIENT, email=email, first_name=first_name, last_name=last_name
-    )
+    user = user_create(clinic=clinic, role=User.Role.PATIENT, email=email, first_name=first_name, last_name=last_name)
     phase = rules.condition_phase(onset_date, clinic.local_today())
     threshold = rules.default_threshold(phase)
     patient = Patient(

@@ -75,10 +75,13 @@ def patient_edit(request, pk: int):
         "physiotherapist": patient.physiotherapist,
     }
     form = PatientForm(request.POST or None, clinic=patient.clinic, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        if run_service(form, services.patient_update, patient=patient, **form.cleaned_data) is not None:
-            messages.success(request, "The patient's details are saved.")
-            return redirect("patients:detail", pk=patient.pk)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and run_service(form, services.patient_update, patient=patient, **form.cleaned_data) is not None
+    ):
+        messages.success(request, "The patient's details are saved.")
+        return redirect("patients:detail", pk=patient.pk)
     return render(
         request, "patients/form.html", {"form": form, "title": f"Edit {patient.full_name}", "patient": patient}
     )

@@ -78,9 +78,7 @@ class User(AbstractUser):
     username = None
     email = models.EmailField("email address", unique=True)
     role = models.CharField(max_length=20, choices=Role.choices)
-    clinic = models.ForeignKey(
-        Clinic, on_delete=models.PROTECT, related_name="users", null=True, blank=True
-    )
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="users", null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -90,8 +88,11 @@ class User(AbstractUser):
     class Meta:
         ordering = ["last_name", "first_name"]
         constraints = [
-            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique",
-                                    violation_error_message="An account with this email address already exists."),
+            models.UniqueConstraint(
+                Lower("email"),
+                name="user_email_ci_unique",
+                violation_error_message="An account with this email address already exists.",
+            ),
             models.CheckConstraint(condition=models.Q(role__in=Role.values), name="user_role_valid"),
             # Only a site superuser may stand outside every clinic.
             models.CheckConstraint(

@@ -22,12 +22,11 @@ DEBUG = env.bool("DEBUG", default=False)
 if DEBUG:
     SECRET_KEY = env("SECRET_KEY", default="demo-only-secret-key-not-for-production")  # noqa: S105
 else:
-    try:
-        SECRET_KEY = env("SECRET_KEY")
-    except ImproperlyConfigured as exc:
+    SECRET_KEY = env("SECRET_KEY", default="")
+    if not SECRET_KEY:
         raise ImproperlyConfigured(
             "SECRET_KEY must be set when DEBUG is off (copy .env.example to .env for a local run)."
-        ) from exc
+        )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -196,6 +195,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

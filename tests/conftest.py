@@ -7,7 +7,9 @@ import pytest
 from django.conf import settings
 
 START_HINTS = {
-    "PostgreSQL": "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start   (or: docker compose up -d postgres)",
+    "PostgreSQL": (
+        "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start   (or: docker compose up -d postgres)"
+    ),
     "Redis": "redis-server --daemonize yes --port 6379 --save '' --appendonly no   (or: docker compose up -d redis)",
 }
 

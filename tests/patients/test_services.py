@@ -149,7 +149,10 @@ def test_update_changes_details_not_threshold(patient, physio):
     )
     patient.refresh_from_db()
     assert (patient.user.last_name, patient.user.email, patient.physiotherapist) == (
-        "Lopez-Diaz", "maria.ld@example.com", other)
+        "Lopez-Diaz",
+        "maria.ld@example.com",
+        other,
+    )
     assert patient.pain_threshold == 1
 
 
@@ -158,8 +161,13 @@ def test_update_refuses_email_of_another_account(patient, physio):
     other = make_patient(physio=physio, email="taken@example.com")
     with pytest.raises(ValidationError) as exc:
         services.patient_update(
-            patient=patient, first_name="M", last_name="L", email="Taken@example.com",
-            date_of_birth=patient.date_of_birth, onset_date=patient.onset_date, condition="x",
+            patient=patient,
+            first_name="M",
+            last_name="L",
+            email="Taken@example.com",
+            date_of_birth=patient.date_of_birth,
+            onset_date=patient.onset_date,
+            condition="x",
             physiotherapist=physio,
         )
     assert "email" in exc.value.message_dict

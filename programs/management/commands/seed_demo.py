@@ -20,22 +20,78 @@ STAFF = [
 
 # email, first, last, days since onset, years old, condition, physiotherapist email
 PATIENTS = [
-    ("maria.lopez@example.com", "Maria", "Lopez", 9, 41,
-     "Acute low-back strain after lifting a suitcase; stiff in the mornings.", "alex.morgan@riverside.example"),
-    ("tom.becker@example.com", "Tom", "Becker", 25, 33,
-     "Low-back pain after a long drive, no pain into the legs.", "sam.patel@riverside.example"),
-    ("aisha.khan@example.com", "Aisha", "Khan", 55, 52,
-     "Recurring lower-back ache since returning to desk work.", "alex.morgan@riverside.example"),
-    ("peter.novak@example.com", "Peter", "Novak", 110, 60,
-     "Lumbar disc irritation, pain into the right buttock, improving.", "sam.patel@riverside.example"),
-    ("lena.schmidt@example.com", "Lena", "Schmidt", 150, 29,
-     "Pain on the left side of the lower back after a running injury.", "alex.morgan@riverside.example"),
-    ("david.okafor@example.com", "David", "Okafor", 240, 47,
-     "Long-standing mechanical low-back pain; wants to return to gardening.", "sam.patel@riverside.example"),
-    ("grace.lee@example.com", "Grace", "Lee", 400, 68,
-     "Chronic low-back stiffness with reduced hip mobility.", "alex.morgan@riverside.example"),
-    ("omar.haddad@example.com", "Omar", "Haddad", 900, 55,
-     "Long-term back pain after an old fall; flare-ups a few times a year.", "sam.patel@riverside.example"),
+    (
+        "maria.lopez@example.com",
+        "Maria",
+        "Lopez",
+        9,
+        41,
+        "Acute low-back strain after lifting a suitcase; stiff in the mornings.",
+        "alex.morgan@riverside.example",
+    ),
+    (
+        "tom.becker@example.com",
+        "Tom",
+        "Becker",
+        25,
+        33,
+        "Low-back pain after a long drive, no pain into the legs.",
+        "sam.patel@riverside.example",
+    ),
+    (
+        "aisha.khan@example.com",
+        "Aisha",
+        "Khan",
+        55,
+        52,
+        "Recurring lower-back ache since returning to desk work.",
+        "alex.morgan@riverside.example",
+    ),
+    (
+        "peter.novak@example.com",
+        "Peter",
+        "Novak",
+        110,
+        60,
+        "Lumbar disc irritation, pain into the right buttock, improving.",
+        "sam.patel@riverside.example",
+    ),
+    (
+        "lena.schmidt@example.com",
+        "Lena",
+        "Schmidt",
+        150,
+        29,
+        "Pain on the left side of the lower back after a running injury.",
+        "alex.morgan@riverside.example",
+    ),
+    (
+        "david.okafor@example.com",
+        "David",
+        "Okafor",
+        240,
+        47,
+        "Long-standing mechanical low-back pain; wants to return to gardening.",
+        "sam.patel@riverside.example",
+    ),
+    (
+        "grace.lee@example.com",
+        "Grace",
+        "Lee",
+        400,
+        68,
+        "Chronic low-back stiffness with reduced hip mobility.",
+        "alex.morgan@riverside.example",
+    ),
+    (
+        "omar.haddad@example.com",
+        "Omar",
+        "Haddad",
+        900,
+        55,
+        "Long-term back pain after an old fall; flare-ups a few times a year.",
+        "sam.patel@riverside.example",
+    ),
 ]
 
 
@@ -71,7 +127,7 @@ class Command(BaseCommand):
             patient.user.save(update_fields=["password"])
             created += 1
         self.stdout.write(f"Demo clinic '{clinic.name}': {created} new patients (others were already there).")
-        self.stdout.write(self.style.SUCCESS("\nDemo logins (password for every account: %s)" % DEMO_PASSWORD))
-        for email, first, last, role in STAFF:
+        self.stdout.write(self.style.SUCCESS(f"\nDemo logins (password for every account: {DEMO_PASSWORD})"))
+        for email, _first, _last, role in STAFF:
             self.stdout.write(f"  {User.Role(role).label:<16} {email}")
         self.stdout.write(f"  {'Patient':<16} {PATIENTS[0][0]}  (and the other demo patients)\n")

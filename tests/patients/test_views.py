@@ -1,0 +1,187 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from patients.models import Patient, ThresholdChange
+from rehab.models import User
+from tests.factories import PhysioFactory, make_patient
+
+
+def form_data(physio, **overrides):
+    today = physio.clinic.local_today()
+    data = {
+        "first_name": "Tom",
+        "last_name": "Becker",
+        "email": "tom@example.com",
+        "date_of_birth": (today - timedelta(days=365 * 33)).isoformat(),
+        "onset_date": (today - timedelta(days=20)).isoformat(),
+        "condition": "Low-back pain after a long drive.",
+        "physiotherapist": physio.pk,
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.django_db
+class TestRegisterPatient:
+    def test_register_then_detail(self, client, physio, mailoutbox, django_capture_on_commit_callbacks):
+        client.force_login(physio)
+        with django_capture_on_commit_callbacks() as callbacks:
+            response = client.post(reverse("patients:create"), form_data(physio))
+        patient = Patient.objects.get()
+        assert response.status_code == 302
+        assert response.url == reverse("patients:detail", args=[patient.pk])
+        assert len(callbacks) == 1
+        page = client.get(response.url).content.decode()
+        assert "Tom Becker" in page
+        assert "Acute" in page
+        assert "Pain threshold: 2/5" in page
+
+    @pytest.mark.parametrize(
+        ("overrides", "field", "message"),
+        [
+            ({"onset_date": "+1"}, "onset_date", "cannot be in the future"),
+            ({"date_of_birth": "+1"}, "date_of_birth", "cannot be in the future"),
+            ({"date_of_birth": "-44200"}, "date_of_birth", "more than 120 years ago"),
+            ({"date_of_birth": "not a date"}, "date_of_birth", "Enter a valid date"),
+            ({"email": "not-an-email"}, "email", "Enter a valid email address"),
+            ({"first_name": ""}, "first_name", "This field is required"),
+            ({"physiotherapist": "999999"}, "physiotherapist", "Select a valid choice"),
+        ],
+    )
+    def test_bad_input_shown_beside_field(self, client, physio, overrides, field, message):
+        today = physio.clinic.local_today()
+        for key, value in list(overrides.items()):
+            if key in ("onset_date", "date_of_birth") and value.lstrip("+-").isdigit():
+                overrides[key] = (today + timedelta(days=int(value))).isoformat()
+        client.force_login(physio)
+        response = client.post(reverse("patients:create"), form_data(physio, **overrides))
+        assert response.status_code == 200
+        form = response.context["form"]
+        assert message in " ".join(form.errors[field])
+        html = response.content.decode()
+        assert f'id="error_1_id_{field}"' in html  # crispy ties the message to the field
+        assert not Patient.objects.exists()
+
+    def test_duplicate_email(self, client, physio, patient):
+        client.force_login(physio)
+        response = client.post(reverse("patients:create"), form_data(physio, email="MARIA@example.com"))
+        assert "already exists" in " ".join(response.context["form"].errors["email"])
+        assert Patient.objects.count() == 1
+
+    def test_default_physiotherapist_is_me(self, client, physio):
+        client.force_login(physio)
+        response = client.get(reverse("patients:create"))
+        assert response.context["form"].initial["physiotherapist"] == physio
+
+
+@pytest.mark.django_db
+class TestThresholdView:
+    def test_change_with_reason(self, client, physio, patient):
+        client.force_login(physio)
+        url = reverse("patients:threshold", args=[patient.pk])
+        response = client.post(url, {"value": "3", "reason": "Progressing"})
+        assert response.status_code == 302
+        patient.refresh_from_db()
+        assert patient.pain_threshold == 3
+        page = client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
+        assert "Progressing" in page and "1 → 3/5" in page
+
+    @pytest.mark.parametrize(
+        ("data", "field"),
+        [
+            ({"value": "3", "reason": ""}, "reason"),
+            ({"value": "5", "reason": "x"}, "value"),
+            ({"value": "-1", "reason": "x"}, "value"),
+            ({"value": "abc", "reason": "x"}, "value"),
+        ],
+    )
+    def test_bad_change(self, client, physio, patient, data, field):
+        client.force_login(physio)
+        response = client.post(reverse("patients:threshold", args=[patient.pk]), data)
+        assert response.status_code == 200
+        assert field in response.context["form"].errors
+        assert ThresholdChange.objects.filter(patient=patient).count() == 1
+
+    def test_other_clinic_gets_404_and_nothing_changes(self, client, patient):
+        outsider = PhysioFactory()
+        client.force_login(outsider)
+        response = client.post(reverse("patients:threshold", args=[patient.pk]), {"value": "3", "reason": "x"})
+        assert response.status_code == 404
+        patient.refresh_from_db()
+        assert patient.pain_threshold == 1
+
+
+@pytest.mark.django_db
+def test_edit_patient(client, physio, patient):
+    client.force_login(physio)
+    data = form_data(physio, first_name="Maria", last_name="Lopez", email="maria.new@example.com")
+    response = client.post(reverse("patients:edit", args=[patient.pk]), data)
+    assert response.status_code == 302
+    patient.user.refresh_from_db()
+    assert patient.user.email == "maria.new@example.com"
+
+
+@pytest.mark.django_db
+class TestPatientList:
+    @pytest.fixture
+    def caseload(self, physio):
+        other = PhysioFactory(clinic=physio.clinic, first_name="Sam", last_name="Patel")
+        return {
+            "acute": make_patient(physio=physio, onset_days=10, first_name="Ann", last_name="Acute"),
+            "sub": make_patient(physio=other, onset_days=60, first_name="Sue", last_name="Subacute"),
+            "long": make_patient(physio=physio, onset_days=400, first_name="Len", last_name="Longterm"),
+            "other_physio": other,
+        }
+
+    def names(self, response):
+        return [p.user.last_name for p, _phase in response.context["rows"]]
+
+    def test_filters(self, client, physio, caseload):
+        client.force_login(physio)
+        url = reverse("patients:list")
+        assert self.names(client.get(url)) == ["Acute", "Longterm", "Subacute"]
+        assert self.names(client.get(url, {"q": "sub"})) == ["Subacute"]
+        assert self.names(client.get(url, {"phase": "acute"})) == ["Acute"]
+        assert self.names(client.get(url, {"phase": "long_term"})) == ["Longterm"]
+        assert self.names(client.get(url, {"physiotherapist": caseload["other_physio"].pk})) == ["Subacute"]
+
+    def test_unknown_filter_value_explained(self, client, physio, caseload):
+        client.force_login(physio)
+        response = client.get(reverse("patients:list"), {"phase": "chronic"})
+        assert response.status_code == 200
+        assert "Select a valid choice" in " ".join(response.context["form"].errors["phase"])
+
+    def test_other_clinic_not_listed(self, client, caseload):
+        outsider = PhysioFactory()
+        make_patient(physio=outsider, last_name="Elsewhere")
+        client.force_login(outsider)
+        assert self.names(client.get(reverse("patients:list"))) == ["Elsewhere"]
+
+    def test_pagination_and_fixed_query_count(self, client, physio, django_assert_num_queries):
+        client.force_login(physio)
+        for i in range(3):
+            make_patient(physio=physio, last_name=f"A{i:02d}")
+        with django_assert_num_queries(6) as small:
+            client.get(reverse("patients:list"))
+        for i in range(30):
+            make_patient(physio=physio, last_name=f"B{i:02d}")
+        with django_assert_num_queries(len(small.captured_queries)):
+            response = client.get(reverse("patients:list"))
+        assert len(response.context["rows"]) == 25
+        assert response.context["page"].paginator.num_pages == 2
+        page2 = client.get(reverse("patients:list"), {"page": 2})
+        assert len(page2.context["rows"]) == 8
+
+    def test_empty_state(self, client, physio):
+        client.force_login(physio)
+        assert "No patients are registered yet" in client.get(reverse("patients:list")).content.decode()
+
+
+@pytest.mark.django_db
+def test_patient_home_shows_own_threshold(client, patient):
+    client.force_login(patient.user)
+    page = client.get(reverse("patients:me")).content.decode()
+    assert "1 out of 5" in page
+    assert User.objects.filter(role=User.Role.PATIENT).count() == 1

@@ -1,0 +1,89 @@
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from rehab.services import user_send_set_password_email
+from tests.factories import PASSWORD
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("who", "landing"),
+    [("physio", "patients:list"), ("clinic_admin", "patients:list"), ("patient", "patients:me")],
+)
+def test_each_role_lands_on_its_page(client, request, who, landing):
+    user = request.getfixturevalue(who)
+    user = getattr(user, "user", user)  # the patient fixture is the Patient record
+    response = client.post(reverse("login"), {"username": user.email.upper(), "password": PASSWORD}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse(landing)
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_wrong_password_explained(client, physio):
+    response = client.post(reverse("login"), {"username": physio.email, "password": "wrong"})
+    assert response.status_code == 200
+    assert "correct email address and password" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_logout_is_a_post(client, physio):
+    client.force_login(physio)
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert client.get(reverse("patients:list")).status_code == 302
+
+
+def _link(body: str) -> str:
+    return re.search(r"https?://[^/\s]+(/\S+)", body).group(1)
+
+
+@pytest.mark.django_db
+def test_set_password_link_logs_the_patient_in(client, patient):
+    patient.user.set_unusable_password()
+    patient.user.save()
+    user_send_set_password_email(user=patient.user)
+    (email,) = mail.outbox
+    assert email.to == ["maria@example.com"]
+    assert "Northside Physio" in email.subject
+    link = _link(email.body)
+    response = client.get(link, follow=True)  # Django swaps the token for a session-held one
+    assert response.context["validlink"]
+    new_password = "my-own-password-2026"
+    response = client.post(
+        response.redirect_chain[-1][0], {"new_password1": new_password, "new_password2": new_password}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("patients:me")
+    patient.user.refresh_from_db()
+    assert patient.user.check_password(new_password)
+    # The link works once.
+    client.logout()
+    assert not client.get(link, follow=True).context["validlink"]
+
+
+@pytest.mark.django_db
+def test_weak_password_refused(client, patient):
+    user_send_set_password_email(user=patient.user)
+    response = client.get(_link(mail.outbox[0].body), follow=True)
+    response = client.post(response.redirect_chain[-1][0], {"new_password1": "12345", "new_password2": "12345"})
+    assert response.status_code == 200
+    assert "too short" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_forgotten_password_reaches_account_without_password(client, patient):
+    patient.user.set_unusable_password()
+    patient.user.save()
+    response = client.post(reverse("password_reset"), {"email": "MARIA@example.com"})
+    assert response.status_code == 302
+    (email,) = mail.outbox
+    assert "/accounts/password-reset/" in email.body
+
+
+@pytest.mark.django_db
+def test_unknown_email_reset_reveals_nothing(client):
+    response = client.post(reverse("password_reset"), {"email": "nobody@example.com"})
+    assert response.status_code == 302
+    assert mail.outbox == []

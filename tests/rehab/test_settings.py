@@ -1,0 +1,48 @@
+"""Production settings: no secret has a default, and `check --deploy` is clean."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "rehab.settings",
+    "DEBUG": "0",
+    "SECRET_KEY": "x" * 30 + "production-like-secret-key-with-enough-entropy-0123456789",
+    "ALLOWED_HOSTS": "clinic.example",
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/rehab",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+}
+
+
+def run_manage(*args, env):
+    dropped = {
+        *PRODUCTION_ENV,
+        "SECURE_SSL_REDIRECT",
+        "CONN_MAX_AGE",
+        "SESSION_COOKIE_AGE",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+    }
+    clean = {k: v for k, v in os.environ.items() if k not in dropped}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_check_deploy_is_clean():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_secret_key_required_in_production():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"}
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
