@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -83,3 +85,47 @@ class ThresholdChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.previous_value} -> {self.value}"
+
+
+class Pause(models.Model):
+    """A break the physiotherapist planned (holiday, illness): no rest flags while it lasts."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="pauses")
+    starts_on = models.DateField()
+    ends_on = models.DateField(help_text="The last day of the pause.")
+    reason = models.CharField(max_length=200)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    resumed_on = models.DateField(null=True, blank=True, help_text="Set when the program resumes early.")
+    resumed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")),
+                name="pause_ends_after_start",
+                violation_error_message="The pause cannot end before it starts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(resumed_on__isnull=True) | Q(resumed_on__gte=F("starts_on")),
+                name="pause_resumed_after_start",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="pause_reason_required"),
+        ]
+        indexes = [models.Index(fields=["patient", "starts_on", "ends_on"], name="pause_patient_dates_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.starts_on} to {self.ends_on}"
+
+    @property
+    def last_day(self):
+        """The last paused day, earlier than planned if the program resumed early."""
+        if self.resumed_on is not None:
+            return min(self.ends_on, self.resumed_on - timedelta(days=1))
+        return self.ends_on
+
+    def covers(self, day) -> bool:
+        return self.starts_on <= day <= self.last_day

@@ -33,6 +33,7 @@ PAIN_WORDS = {
 
 # Sanity limits on a patient's dates.
 MAX_AGE_YEARS = 120
+MAX_PAUSE_AHEAD = timedelta(days=365)
 
 
 class Phase(StrEnum):
@@ -104,4 +105,15 @@ def patient_date_errors(*, date_of_birth: date | None, onset_date: date | None, 
             errors["onset_date"] = "The injury onset date cannot be in the future."
         elif date_of_birth is not None and "date_of_birth" not in errors and onset_date < date_of_birth:
             errors["onset_date"] = "The injury onset date cannot be before the date of birth."
+    return errors
+
+
+def pause_errors(*, starts_on: date, ends_on: date, today: date) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if ends_on < starts_on:
+        errors["ends_on"] = "The pause cannot end before it starts."
+    if ends_on < today:
+        errors.setdefault("ends_on", "The pause must end today or later.")
+    if starts_on > today + MAX_PAUSE_AHEAD:
+        errors["starts_on"] = "A pause cannot start more than a year from today."
     return errors

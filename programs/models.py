@@ -1,0 +1,368 @@
+from django.conf import settings
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from patients.models import Patient
+from rehab.models import Clinic
+
+from . import rules
+
+
+class MuscleGroup(models.TextChoices):
+    CORE = "core", "Core"
+    ADDUCTORS = "adductors", "Adductors"
+    ABDUCTORS = "abductors", "Abductors"
+    LATERAL = "lateral", "Lateral muscles"
+    LOWER_BACK = "lower_back", "Lower-back extensors"
+    GLUTES = "glutes", "Glutes"
+    HIP_FLEXORS = "hip_flexors", "Hip flexors"
+    HAMSTRINGS = "hamstrings", "Hamstrings"
+
+
+class Category(models.TextChoices):
+    MOBILITY = "mobility", "Mobility"
+    STRETCH = "stretch", "Stretch"
+    STRENGTH = "strength", "Strength"
+    ENDURANCE = "endurance", "Endurance"
+    MOTOR_CONTROL = "motor_control", "Motor control"
+
+
+class Equipment(models.TextChoices):
+    NONE = "none", "No equipment"
+    MAT = "mat", "Mat"
+    EXERCISE_BALL = "exercise_ball", "Exercise ball"
+    RESISTANCE_BAND = "resistance_band", "Resistance band"
+    CHAIR = "chair", "Chair"
+    WALL = "wall", "Wall"
+    FOAM_ROLLER = "foam_roller", "Foam roller"
+
+
+def _between(field: str, low: int, high: int) -> Q:
+    return Q(**{f"{field}__gte": low, f"{field}__lte": high})
+
+
+def _nullable_between(field: str, low: int, high: int) -> Q:
+    return Q(**{f"{field}__isnull": True}) | _between(field, low, high)
+
+
+class Dosage(models.Model):
+    """Sets, repetitions or a hold, and rest: shared by exercises' defaults, programs and templates."""
+
+    sets = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(rules.SETS_MIN), MaxValueValidator(rules.SETS_MAX)]
+    )
+    reps = models.PositiveSmallIntegerField(
+        "repetitions",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(rules.REPS_MIN), MaxValueValidator(rules.REPS_MAX)],
+    )
+    hold_seconds = models.PositiveSmallIntegerField(
+        "hold (seconds)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(rules.HOLD_MIN), MaxValueValidator(rules.HOLD_MAX)],
+    )
+    rest_seconds = models.PositiveSmallIntegerField(
+        "rest (seconds)", default=30, validators=[MinValueValidator(rules.REST_MIN), MaxValueValidator(rules.REST_MAX)]
+    )
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def dosage_constraints(cls, prefix: str) -> list[models.BaseConstraint]:
+        return [
+            models.CheckConstraint(condition=_between("sets", rules.SETS_MIN, rules.SETS_MAX), name=f"{prefix}_sets"),
+            models.CheckConstraint(
+                condition=_nullable_between("reps", rules.REPS_MIN, rules.REPS_MAX), name=f"{prefix}_reps"
+            ),
+            models.CheckConstraint(
+                condition=_nullable_between("hold_seconds", rules.HOLD_MIN, rules.HOLD_MAX), name=f"{prefix}_hold"
+            ),
+            models.CheckConstraint(
+                condition=_between("rest_seconds", rules.REST_MIN, rules.REST_MAX), name=f"{prefix}_rest"
+            ),
+            models.CheckConstraint(
+                condition=Q(reps__isnull=False) | Q(hold_seconds__isnull=False), name=f"{prefix}_reps_or_hold"
+            ),
+        ]
+
+    @property
+    def dose(self) -> rules.Dose:
+        return rules.Dose(self.sets, self.reps, self.hold_seconds)
+
+    def describe_dose(self) -> str:
+        parts = [f"{self.sets} set{'s' if self.sets != 1 else ''}"]
+        if self.reps and self.hold_seconds:
+            parts.append(f"{self.reps} repetitions, holding each for {self.hold_seconds} s")
+        elif self.reps:
+            parts.append(f"{self.reps} repetitions")
+        elif self.hold_seconds:
+            parts.append(f"hold for {self.hold_seconds} s")
+        if self.rest_seconds:
+            parts.append(f"rest {self.rest_seconds} s between sets")
+        return ", ".join(parts)
+
+
+class Exercise(Dosage):
+    """An exercise in the library. Shipped exercises have no clinic; a clinic's own carry theirs.
+
+    The dosage fields hold the default dose used when the exercise is added to a program.
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, null=True, blank=True, related_name="exercises")
+    key = models.SlugField(max_length=80, help_text="A stable identifier.")
+    name = models.CharField(max_length=80)
+    category = models.CharField(max_length=20, choices=Category.choices)
+    difficulty = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(rules.DIFFICULTY_MIN), MaxValueValidator(rules.DIFFICULTY_MAX)],
+        help_text="1 (gentlest) to 5 (most demanding).",
+    )
+    equipment = models.CharField(max_length=20, choices=Equipment.choices, default=Equipment.NONE)
+    summary = models.CharField(max_length=200)
+    instructions = models.TextField(
+        help_text="Step-by-step instructions for the patient, one step per line.",
+        validators=[MaxLengthValidator(3000)],
+    )
+    easier = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="easier variant"
+    )
+    harder = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="harder variant"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            *Dosage.dosage_constraints("exercise"),
+            models.CheckConstraint(
+                condition=_between("difficulty", rules.DIFFICULTY_MIN, rules.DIFFICULTY_MAX),
+                name="exercise_difficulty",
+            ),
+            models.CheckConstraint(condition=Q(category__in=Category.values), name="exercise_category"),
+            models.CheckConstraint(condition=Q(equipment__in=Equipment.values), name="exercise_equipment"),
+            models.UniqueConstraint(
+                Lower("name"),
+                condition=Q(clinic__isnull=True),
+                name="exercise_library_name_unique",
+                violation_error_message="The library already has an exercise with this name.",
+            ),
+            models.UniqueConstraint(
+                "clinic",
+                Lower("name"),
+                name="exercise_clinic_name_unique",
+                violation_error_message="Your clinic already has an exercise with this name.",
+            ),
+            models.UniqueConstraint(fields=["key"], condition=Q(clinic__isnull=True), name="exercise_library_key"),
+            models.UniqueConstraint(fields=["clinic", "key"], name="exercise_clinic_key"),
+        ]
+        indexes = [models.Index(fields=["category", "difficulty"], name="exercise_cat_diff_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def steps(self) -> list[str]:
+        return [line.strip() for line in self.instructions.splitlines() if line.strip()]
+
+
+class ExerciseMuscle(models.Model):
+    """One muscle group an exercise works."""
+
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="muscles")
+    group = models.CharField(max_length=20, choices=MuscleGroup.choices)
+    primary = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-primary", "group"]
+        constraints = [
+            models.UniqueConstraint(fields=["exercise", "group"], name="exercise_muscle_unique"),
+            models.CheckConstraint(condition=Q(group__in=MuscleGroup.values), name="exercise_muscle_group"),
+        ]
+        indexes = [models.Index(fields=["group", "exercise"], name="exercise_muscle_group_idx")]
+
+    def __str__(self) -> str:
+        return self.get_group_display()
+
+
+class Schedule(models.Model):
+    """When sessions happen: fixed weekdays (0 = Monday) or a number of sessions a week."""
+
+    weekdays = models.JSONField(default=list, blank=True)
+    sessions_per_week = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(7)]
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def planned_sessions_per_week(self) -> int:
+        return rules.sessions_per_week(weekdays=self.weekdays, sessions_per_week=self.sessions_per_week)
+
+    @property
+    def schedule_text(self) -> str:
+        return rules.describe_schedule(weekdays=self.weekdays, sessions_per_week=self.sessions_per_week)
+
+    @property
+    def frequency_warning(self) -> str | None:
+        return rules.frequency_warning(weekdays=self.weekdays, sessions_per_week=self.sessions_per_week)
+
+
+class Program(models.Model):
+    """A patient's exercise program. Its content lives in versions; only one version is in force."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Being built"
+        ACTIVE = "active", "Active"
+        ENDED = "ended", "Ended"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="programs")
+    title = models.CharField(max_length=120, default="Back exercise program")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=Q(status="active"),
+                name="one_active_program_per_patient",
+                violation_error_message="This patient already has an active program.",
+            ),
+            models.CheckConstraint(condition=Q(status__in=["draft", "active", "ended"]), name="program_status"),
+        ]
+        indexes = [models.Index(fields=["patient", "status"], name="program_patient_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.patient})"
+
+
+class ProgramVersion(Schedule):
+    """One version of a program. Editing an active program makes a new draft version; old ones stay."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ACTIVE = "active", "In force"
+        SUPERSEDED = "superseded", "Replaced"
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    start_date = models.DateField()
+    change_note = models.CharField("what changed", max_length=300, blank=True)
+    progression_reason = models.CharField(
+        max_length=300, blank=True, help_text="Why a bigger step than the progression rule allows is right."
+    )
+    based_on = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    activated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    activated_at = models.DateTimeField(null=True, blank=True)
+    superseded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["program", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "number"], name="program_version_number_unique"),
+            models.UniqueConstraint(
+                fields=["program"], condition=Q(status="draft"), name="one_draft_version_per_program"
+            ),
+            models.UniqueConstraint(
+                fields=["program"], condition=Q(status="active"), name="one_active_version_per_program"
+            ),
+            models.CheckConstraint(
+                condition=Q(sessions_per_week__isnull=True) | _between("sessions_per_week", 1, 7),
+                name="program_version_sessions_per_week",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "active", "superseded"]), name="program_version_status"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program.title} v{self.number}"
+
+
+class ProgramExercise(Dosage):
+    """An exercise in a program version, in order, with the dose set for this patient."""
+
+    version = models.ForeignKey(ProgramVersion, on_delete=models.CASCADE, related_name="items")
+    exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField()
+    notes = models.CharField(max_length=rules.NOTES_MAX, blank=True)
+    derived_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The item of the previous version this one continues (same exercise or a variant).",
+    )
+
+    class Meta:
+        ordering = ["version", "position"]
+        constraints = [
+            *Dosage.dosage_constraints("program_exercise"),
+            models.UniqueConstraint(
+                fields=["version", "position"],
+                name="program_exercise_position_unique",
+                deferrable=models.Deferrable.DEFERRED,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.exercise}"
+
+
+class ProgramTemplate(Schedule):
+    """A clinic's reusable program: a starting point for a new patient's program."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="program_templates")
+    name = models.CharField(max_length=120)
+    description = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                "clinic",
+                Lower("name"),
+                name="program_template_name_unique",
+                violation_error_message="Your clinic already has a template with this name.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TemplateExercise(Dosage):
+    template = models.ForeignKey(ProgramTemplate, on_delete=models.CASCADE, related_name="items")
+    exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField()
+    notes = models.CharField(max_length=rules.NOTES_MAX, blank=True)
+
+    class Meta:
+        ordering = ["template", "position"]
+        constraints = [
+            *Dosage.dosage_constraints("template_exercise"),
+            models.UniqueConstraint(fields=["template", "position"], name="template_exercise_position_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.exercise}"

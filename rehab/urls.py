@@ -32,5 +32,6 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include(auth_patterns)),
     path("patients/", include("patients.urls")),
+    path("programs/", include("programs.urls")),
     path("admin/", admin.site.urls),
 ]

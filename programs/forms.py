@@ -1,0 +1,120 @@
+from django import forms
+
+from rehab.forms import DateInput
+
+from . import rules
+from .models import Category, Equipment, Exercise, MuscleGroup, ProgramTemplate
+
+WEEKDAY_CHOICES = [(i, name) for i, name in enumerate(rules.WEEKDAY_NAMES)]
+DIFFICULTY_CHOICES = [(i, f"{i}") for i in range(rules.DIFFICULTY_MIN, rules.DIFFICULTY_MAX + 1)]
+
+
+class ExerciseFilterForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=100)
+    group = forms.ChoiceField(label="Muscle group", required=False, choices=[("", "Any"), *MuscleGroup.choices])
+    category = forms.ChoiceField(label="Category", required=False, choices=[("", "Any"), *Category.choices])
+    difficulty = forms.TypedChoiceField(
+        label="Difficulty", required=False, coerce=int, empty_value=None, choices=[("", "Any"), *DIFFICULTY_CHOICES]
+    )
+    equipment = forms.ChoiceField(label="Equipment", required=False, choices=[("", "Any"), *Equipment.choices])
+
+
+class DoseFieldsMixin(forms.Form):
+    sets = forms.IntegerField(min_value=rules.SETS_MIN, max_value=rules.SETS_MAX)
+    reps = forms.IntegerField(label="Repetitions", required=False, min_value=rules.REPS_MIN, max_value=rules.REPS_MAX)
+    hold_seconds = forms.IntegerField(
+        label="Hold (seconds)", required=False, min_value=rules.HOLD_MIN, max_value=rules.HOLD_MAX
+    )
+    rest_seconds = forms.IntegerField(
+        label="Rest (seconds)", min_value=rules.REST_MIN, max_value=rules.REST_MAX, initial=30
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and data.get("reps") is None and data.get("hold_seconds") is None:
+            self.add_error("reps", "Give repetitions, a hold time, or both.")
+        return data
+
+
+class ExerciseForm(DoseFieldsMixin):
+    name = forms.CharField(max_length=80)
+    category = forms.ChoiceField(choices=Category.choices)
+    difficulty = forms.TypedChoiceField(choices=DIFFICULTY_CHOICES, coerce=int, help_text="1 gentlest, 5 hardest.")
+    equipment = forms.ChoiceField(choices=Equipment.choices)
+    muscle_groups = forms.MultipleChoiceField(
+        choices=MuscleGroup.choices, widget=forms.CheckboxSelectMultiple, help_text="The first ticked is the main one."
+    )
+    summary = forms.CharField(max_length=200, help_text="One sentence, for the patient: what it is for.")
+    instructions = forms.CharField(
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Step by step for the patient, one step per line.",
+    )
+    easier = forms.ModelChoiceField(label="Easier variant", queryset=Exercise.objects.none(), required=False)
+    harder = forms.ModelChoiceField(label="Harder variant", queryset=Exercise.objects.none(), required=False)
+
+    field_order = ["name", "category", "difficulty", "equipment", "muscle_groups", "summary", "instructions"]
+
+    def __init__(self, *args, exercises, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["easier"].queryset = exercises
+        self.fields["harder"].queryset = exercises
+
+
+class ScheduleFieldsMixin(forms.Form):
+    title = forms.CharField(max_length=120, initial="Back exercise program")
+    start_date = forms.DateField(widget=DateInput())
+    weekdays = forms.TypedMultipleChoiceField(
+        label="Session days",
+        choices=WEEKDAY_CHOICES,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Tick the days, or leave them all clear and give a number of sessions a week.",
+    )
+    sessions_per_week = forms.IntegerField(label="Or sessions a week", required=False, min_value=1, max_value=7)
+
+
+class NewProgramForm(ScheduleFieldsMixin):
+    template = forms.ModelChoiceField(
+        label="Start from a template",
+        queryset=ProgramTemplate.objects.none(),
+        required=False,
+        empty_label="Blank program",
+    )
+
+    def __init__(self, *args, templates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = templates
+
+
+class ScheduleForm(ScheduleFieldsMixin):
+    pass
+
+
+class ItemForm(DoseFieldsMixin):
+    notes = forms.CharField(required=False, max_length=rules.NOTES_MAX, widget=forms.TextInput())
+
+
+class ActivateForm(forms.Form):
+    change_note = forms.CharField(
+        label="What changed", required=False, max_length=300, help_text="Kept with this version, for the record."
+    )
+    progression_reason = forms.CharField(
+        label="Reason for stepping up faster",
+        required=False,
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed when the warnings above apply.",
+    )
+
+
+class TemplateForm(forms.Form):
+    name = forms.CharField(label="Template name", max_length=120)
+    description = forms.CharField(required=False, max_length=300)
+
+
+class PauseForm(forms.Form):
+    starts_on = forms.DateField(label="First day of the pause", widget=DateInput())
+    ends_on = forms.DateField(label="Last day of the pause", widget=DateInput())
+    reason = forms.CharField(max_length=200, help_text="For example: holiday, flu.")

@@ -1,0 +1,203 @@
+"""Pure domain rules about exercise programs: balance, frequency, gradual progression, dosage limits.
+
+No ORM and no I/O: plain values in, plain values out. DESIGN.md rules 11-13.
+"""
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+# Dosage limits (also enforced by database constraints).
+SETS_MIN, SETS_MAX = 1, 10
+REPS_MIN, REPS_MAX = 1, 100
+HOLD_MIN, HOLD_MAX = 1, 300  # seconds
+REST_MIN, REST_MAX = 0, 600  # seconds
+DIFFICULTY_MIN, DIFFICULTY_MAX = 1, 5
+NOTES_MAX = 500
+
+# Scheduling.
+MAX_START_AHEAD = timedelta(days=365)  # a program may start at most a year from today
+MAX_REST_DAYS_IN_A_ROW = 2  # rule 13 (and rule 7: resting more than two days is flagged)
+DAYS_IN_WEEK = 7
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+# Rule 12: gradual progression.
+DEFAULT_MAX_VOLUME_INCREASE_PERCENT = 10
+MAX_DIFFICULTY_STEP = 1
+
+# Rule 11: the four groups that support the spine, from the founding text.
+SUPPORTING_GROUPS = ("core", "adductors", "abductors", "lateral")
+
+
+# --- Rule 11: balance -------------------------------------------------------------------------
+
+
+def balance(groups_per_exercise: Iterable[Iterable[str]]) -> dict[str, int]:
+    """How many of the program's exercises work each supporting group."""
+    counts = dict.fromkeys(SUPPORTING_GROUPS, 0)
+    for groups in groups_per_exercise:
+        for group in set(groups):
+            if group in counts:
+                counts[group] += 1
+    return counts
+
+
+def missing_groups(groups_per_exercise: Iterable[Iterable[str]]) -> list[str]:
+    """The supporting groups no exercise works; the builder warns about each (never blocks)."""
+    return [group for group, count in balance(groups_per_exercise).items() if count == 0]
+
+
+# --- Rule 13: frequency -----------------------------------------------------------------------
+
+
+def longest_rest_run(weekdays: Iterable[int]) -> int:
+    """The longest run of consecutive rest days when sessions fall on `weekdays` (0 = Monday) every week."""
+    days = sorted(set(weekdays))
+    if not days:
+        return DAYS_IN_WEEK
+    # The gap after each session day up to the next one, wrapping round into the next week.
+    return max((days[(i + 1) % len(days)] - day - 1) % DAYS_IN_WEEK for i, day in enumerate(days))
+
+
+def longest_rest_run_per_week(sessions_per_week: int) -> int:
+    """The shortest possible longest rest run with that many sessions spread evenly over a week."""
+    if sessions_per_week <= 0:
+        return DAYS_IN_WEEK
+    return math.ceil((DAYS_IN_WEEK - min(sessions_per_week, DAYS_IN_WEEK)) / sessions_per_week)
+
+
+def frequency_warning(*, weekdays: Sequence[int] = (), sessions_per_week: int | None = None) -> str | None:
+    """A warning when the schedule plans more than two rest days in a row, else None."""
+    if weekdays:
+        run = longest_rest_run(weekdays)
+        if run > MAX_REST_DAYS_IN_A_ROW:
+            return (
+                f"This schedule leaves {run} rest days in a row. Resting more than "
+                f"{MAX_REST_DAYS_IN_A_ROW} days tends to make back pain worse, and the patient will be "
+                "flagged for it: spread the sessions out."
+            )
+        return None
+    if sessions_per_week is not None:
+        run = longest_rest_run_per_week(sessions_per_week)
+        if run > MAX_REST_DAYS_IN_A_ROW:
+            return (
+                f"With {sessions_per_week} session{'s' if sessions_per_week != 1 else ''} a week there will be "
+                f"at least {run} rest days in a row. Plan at least 3 sessions a week so that no more than "
+                f"{MAX_REST_DAYS_IN_A_ROW} rest days follow each other."
+            )
+    return None
+
+
+def sessions_per_week(*, weekdays: Sequence[int] = (), sessions_per_week: int | None = None) -> int:
+    return len(set(weekdays)) if weekdays else (sessions_per_week or 0)
+
+
+def is_planned_day(day: date, *, weekdays: Sequence[int] = ()) -> bool | None:
+    """Whether `day` is a planned session day; None when the schedule is a count per week."""
+    if not weekdays:
+        return None
+    return day.weekday() in set(weekdays)
+
+
+def describe_schedule(*, weekdays: Sequence[int] = (), sessions_per_week: int | None = None) -> str:
+    if weekdays:
+        return ", ".join(WEEKDAY_NAMES[d] for d in sorted(set(weekdays)))
+    if sessions_per_week:
+        return f"{sessions_per_week} session{'s' if sessions_per_week != 1 else ''} a week, on days of your choice"
+    return "No schedule set"
+
+
+# --- Rule 12: gradual progression -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dose:
+    sets: int
+    reps: int | None
+    hold_seconds: int | None
+
+    @property
+    def units(self) -> int:
+        """Work per session for one exercise: sets x reps, holds counted in seconds."""
+        per_set = (self.reps or 1) * (self.hold_seconds or 1)
+        return self.sets * per_set
+
+
+def weekly_volume(doses: Iterable[Dose], sessions: int) -> int:
+    return sessions * sum(d.units for d in doses)
+
+
+def volume_change_percent(old: int, new: int) -> float | None:
+    if old <= 0:
+        return None
+    return (new - old) * 100 / old
+
+
+@dataclass(frozen=True)
+class ProgressionCheck:
+    old_volume: int
+    new_volume: int
+    change_percent: float | None
+    volume_warning: str | None
+    difficulty_warnings: tuple[str, ...]
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return ((self.volume_warning,) if self.volume_warning else ()) + self.difficulty_warnings
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return bool(self.warnings)
+
+
+def progression_check(
+    *,
+    old_volume: int,
+    new_volume: int,
+    difficulty_steps: Iterable[tuple[str, int, int]] = (),
+    max_increase_percent: int = DEFAULT_MAX_VOLUME_INCREASE_PERCENT,
+) -> ProgressionCheck:
+    """Compare a new program version with the one it replaces.
+
+    `difficulty_steps` holds (exercise name, old difficulty, new difficulty) for each exercise that
+    replaces an earlier one. Exactly `max_increase_percent` more volume passes; anything over warns.
+    """
+    change = volume_change_percent(old_volume, new_volume)
+    volume_warning = None
+    # Integer comparison so that exactly 10% passes without floating-point doubt.
+    if old_volume > 0 and (new_volume - old_volume) * 100 > old_volume * max_increase_percent:
+        volume_warning = (
+            f"Weekly volume rises by {change:.0f}% ({old_volume} to {new_volume}), more than the "
+            f"{max_increase_percent}% a gradual program should add at once. Over-extending risks a setback."
+        )
+    difficulty_warnings = tuple(
+        f"{name} moves up {new - old} difficulty levels ({old} to {new}); step up one level at a time."
+        for name, old, new in difficulty_steps
+        if new - old > MAX_DIFFICULTY_STEP
+    )
+    return ProgressionCheck(old_volume, new_volume, change, volume_warning, difficulty_warnings)
+
+
+# --- Dosage and dates -------------------------------------------------------------------------
+
+
+def dose_errors(*, sets: int | None, reps: int | None, hold_seconds: int | None, rest_seconds: int | None) -> dict:
+    errors: dict[str, str] = {}
+    if sets is None or not SETS_MIN <= sets <= SETS_MAX:
+        errors["sets"] = f"Sets must be between {SETS_MIN} and {SETS_MAX}."
+    if reps is not None and not REPS_MIN <= reps <= REPS_MAX:
+        errors["reps"] = f"Repetitions must be between {REPS_MIN} and {REPS_MAX}."
+    if hold_seconds is not None and not HOLD_MIN <= hold_seconds <= HOLD_MAX:
+        errors["hold_seconds"] = f"A hold must be between {HOLD_MIN} and {HOLD_MAX} seconds."
+    if reps is None and hold_seconds is None and "reps" not in errors:
+        errors["reps"] = "Give repetitions, a hold time, or both."
+    if rest_seconds is not None and not REST_MIN <= rest_seconds <= REST_MAX:
+        errors["rest_seconds"] = f"Rest must be between {REST_MIN} and {REST_MAX} seconds."
+    return errors
+
+
+def start_date_error(start: date, today: date) -> str | None:
+    if start > today + MAX_START_AHEAD:
+        return "A program cannot start more than a year from today."
+    return None

@@ -1,0 +1,126 @@
+"""Reads about the exercise library and programs, always starting from what the user may see."""
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from patients.selectors import patients_visible_to
+from rehab.models import User
+
+from . import rules
+from .models import Exercise, ExerciseMuscle, Program, ProgramExercise, ProgramTemplate, ProgramVersion
+
+
+def exercises_visible_to(user: User) -> QuerySet[Exercise]:
+    """The shipped library plus the user's own clinic's exercises."""
+    if not user.is_authenticated or user.clinic_id is None:
+        return Exercise.objects.none()
+    return Exercise.objects.filter(Q(clinic__isnull=True) | Q(clinic_id=user.clinic_id))
+
+
+def exercise_library(
+    *,
+    user: User,
+    search: str = "",
+    group: str = "",
+    category: str = "",
+    difficulty: int | None = None,
+    equipment: str = "",
+) -> QuerySet[Exercise]:
+    qs = exercises_visible_to(user).prefetch_related("muscles")
+    for term in search.split():
+        qs = qs.filter(Q(name__icontains=term) | Q(summary__icontains=term))
+    if group:
+        qs = qs.filter(muscles__group=group)
+    if category:
+        qs = qs.filter(category=category)
+    if difficulty:
+        qs = qs.filter(difficulty=difficulty)
+    if equipment:
+        qs = qs.filter(equipment=equipment)
+    return qs.order_by("name", "pk")
+
+
+def exercise_detail(*, user: User, pk: int) -> Exercise:
+    return exercises_visible_to(user).select_related("easier", "harder").prefetch_related("muscles").get(pk=pk)
+
+
+def programs_visible_to(user: User) -> QuerySet[Program]:
+    return Program.objects.filter(patient__in=patients_visible_to(user).values("pk"))
+
+
+def versions_visible_to(user: User) -> QuerySet[ProgramVersion]:
+    return ProgramVersion.objects.filter(program__in=programs_visible_to(user).values("pk")).select_related(
+        "program__patient__user", "program__patient__clinic", "created_by", "activated_by"
+    )
+
+
+def items_visible_to(user: User) -> QuerySet[ProgramExercise]:
+    return ProgramExercise.objects.filter(version__in=versions_visible_to(user).values("pk")).select_related(
+        "version__program__patient__clinic", "exercise__easier", "exercise__harder"
+    )
+
+
+def templates_visible_to(user: User) -> QuerySet[ProgramTemplate]:
+    if not user.is_authenticated or user.clinic_id is None or user.role == User.Role.PATIENT:
+        return ProgramTemplate.objects.none()
+    return ProgramTemplate.objects.filter(clinic_id=user.clinic_id)
+
+
+def version_items(version: ProgramVersion) -> list[ProgramExercise]:
+    """A version's exercises in order, with everything the builder and handout show: fixed query count."""
+    return list(
+        version.items.select_related("exercise__easier", "exercise__harder", "derived_from__exercise")
+        .prefetch_related(Prefetch("exercise__muscles", queryset=ExerciseMuscle.objects.order_by("-primary", "group")))
+        .order_by("position")
+    )
+
+
+def balance_for(items: list[ProgramExercise]) -> dict[str, int]:
+    return rules.balance([m.group for m in item.exercise.muscles.all()] for item in items)
+
+
+def weekly_volume_of(version: ProgramVersion, items: list[ProgramExercise]) -> int:
+    return rules.weekly_volume((item.dose for item in items), version.planned_sessions_per_week)
+
+
+def progression_for(
+    version: ProgramVersion, items: list[ProgramExercise] | None = None
+) -> rules.ProgressionCheck | None:
+    """How a revision compares with the version it replaces (rule 12); None for a first version."""
+    if version.based_on_id is None:
+        return None
+    if items is None:
+        items = list(version.items.select_related("exercise", "derived_from__exercise"))
+    previous = version.based_on
+    old_items = list(previous.items.select_related("exercise"))
+    old_max = max((item.exercise.difficulty for item in old_items), default=rules.DIFFICULTY_MIN)
+    steps = []
+    for item in items:
+        if item.derived_from_id is not None and item.derived_from is not None:
+            steps.append((item.exercise.name, item.derived_from.exercise.difficulty, item.exercise.difficulty))
+        else:
+            steps.append((item.exercise.name, old_max, item.exercise.difficulty))
+    return rules.progression_check(
+        old_volume=weekly_volume_of(previous, old_items),
+        new_volume=weekly_volume_of(version, items),
+        difficulty_steps=steps,
+    )
+
+
+def patient_programs(*, patient) -> list[Program]:
+    return list(
+        Program.objects.filter(patient=patient)
+        .prefetch_related(
+            Prefetch("versions", queryset=ProgramVersion.objects.select_related("created_by", "activated_by"))
+        )
+        .order_by("-created_at")
+    )
+
+
+def active_version_for(patient) -> ProgramVersion | None:
+    return (
+        ProgramVersion.objects.filter(
+            program__patient=patient, program__status=Program.Status.ACTIVE, status=ProgramVersion.Status.ACTIVE
+        )
+        .select_related("program")
+        .first()
+    )

@@ -1,0 +1,429 @@
+"""Exercise library, program builder, versions, templates, pauses and the printable handout.
+
+Builder actions are plain POST forms that work without JavaScript (they redirect back to the builder);
+with htmx they swap only the builder's content in place.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from patients import services as patient_services
+from patients.models import Patient, Pause
+from patients.selectors import patient_detail, patients_visible_to
+from rehab.forms import run_service
+from rehab.models import User
+from rehab.permissions import physio_required, role_required, staff_required
+
+from . import rules, selectors, services
+from .forms import (
+    ActivateForm,
+    ExerciseFilterForm,
+    ExerciseForm,
+    ItemForm,
+    NewProgramForm,
+    PauseForm,
+    ScheduleForm,
+    TemplateForm,
+)
+from .models import Exercise, MuscleGroup, Program, ProgramExercise, ProgramVersion
+
+LIBRARY_PAGE_SIZE = 20
+PICKER_LIMIT = 12
+
+
+def _or_404(queryset_get):
+    try:
+        return queryset_get()
+    except (
+        Exercise.DoesNotExist,
+        Program.DoesNotExist,
+        ProgramVersion.DoesNotExist,
+        ProgramExercise.DoesNotExist,
+        Patient.DoesNotExist,
+        Pause.DoesNotExist,
+    ) as exc:
+        raise Http404 from exc
+
+
+# --- Exercise library --------------------------------------------------------------------------
+
+
+@staff_required
+def exercise_list(request):
+    form = ExerciseFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    exercises = selectors.exercise_library(
+        user=request.user,
+        search=filters.get("q", ""),
+        group=filters.get("group", ""),
+        category=filters.get("category", ""),
+        difficulty=filters.get("difficulty"),
+        equipment=filters.get("equipment", ""),
+    )
+    page = Paginator(exercises, LIBRARY_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "programs/exercise_list.html",
+        {"form": form, "page": page, "query": query.urlencode(), "filtered": bool(filters and any(filters.values()))},
+    )
+
+
+@staff_required
+def exercise_detail(request, pk: int):
+    exercise = _or_404(lambda: selectors.exercise_detail(user=request.user, pk=pk))
+    return render(request, "programs/exercise_detail.html", {"exercise": exercise})
+
+
+@staff_required
+def exercise_create(request):
+    form = ExerciseForm(
+        request.POST or None,
+        exercises=selectors.exercises_visible_to(request.user).order_by("name"),
+        initial={"sets": 2, "reps": 10, "rest_seconds": 30, "equipment": "none", "difficulty": 1},
+    )
+    if request.method == "POST" and form.is_valid():
+        exercise = run_service(
+            form, services.exercise_create, clinic=request.user.clinic, created_by=request.user, **form.cleaned_data
+        )
+        if exercise is not None:
+            messages.success(request, f"{exercise.name} is in your clinic's library.")
+            return redirect("programs:exercise_detail", pk=exercise.pk)
+    return render(request, "programs/exercise_form.html", {"form": form})
+
+
+# --- A patient's programs ----------------------------------------------------------------------
+
+
+def _patient(request, patient_pk: int) -> Patient:
+    return _or_404(lambda: patient_detail(user=request.user, pk=patient_pk))
+
+
+def _program_page_context(request, patient: Patient, **extra):
+    today = patient.clinic.local_today()
+    programs = selectors.patient_programs(patient=patient)
+    active = next((p for p in programs if p.status == Program.Status.ACTIVE), None)
+    active_version = None
+    if active is not None:
+        active_version = next(v for v in active.versions.all() if v.status == ProgramVersion.Status.ACTIVE)
+    draft = next((v for p in programs for v in p.versions.all() if v.status == ProgramVersion.Status.DRAFT), None)
+    pauses = list(patient.pauses.select_related("created_by", "resumed_by"))
+    context = {
+        "patient": patient,
+        "programs": programs,
+        "active": active,
+        "active_version": active_version,
+        "active_items": selectors.version_items(active_version) if active_version else [],
+        "draft": draft,
+        "current_pause": next((p for p in pauses if p.covers(today)), None),
+        "pauses": pauses,
+        "today": today,
+        "new_form": NewProgramForm(
+            templates=selectors.templates_visible_to(request.user),
+            initial={"start_date": today, "weekdays": [0, 2, 4]},
+        ),
+        "pause_form": PauseForm(initial={"starts_on": today}),
+    }
+    context.update(extra)
+    return context
+
+
+@staff_required
+def patient_program(request, patient_pk: int):
+    patient = _patient(request, patient_pk)
+    return render(request, "programs/patient_program.html", _program_page_context(request, patient))
+
+
+@physio_required
+def program_new(request, patient_pk: int):
+    patient = _patient(request, patient_pk)
+    form = NewProgramForm(request.POST or None, templates=selectors.templates_visible_to(request.user))
+    if request.method == "POST" and form.is_valid():
+        program = run_service(
+            form, services.program_create, patient=patient, created_by=request.user, **form.cleaned_data
+        )
+        if program is not None:
+            return redirect("programs:builder", pk=program.versions.get().pk)
+    return render(request, "programs/patient_program.html", _program_page_context(request, patient, new_form=form))
+
+
+@physio_required
+def pause_create(request, patient_pk: int):
+    patient = _patient(request, patient_pk)
+    form = PauseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        pause = run_service(
+            form, patient_services.pause_create, patient=patient, created_by=request.user, **form.cleaned_data
+        )
+        if pause is not None:
+            messages.success(request, f"The program pauses from {pause.starts_on:%d %b} to {pause.ends_on:%d %b %Y}.")
+            return redirect("programs:patient", patient_pk=patient.pk)
+    return render(request, "programs/patient_program.html", _program_page_context(request, patient, pause_form=form))
+
+
+@require_POST
+@physio_required
+def pause_resume(request, pk: int):
+    pause = _or_404(
+        lambda: Pause.objects.select_related("patient").get(pk=pk, patient__in=patients_visible_to(request.user))
+    )
+    try:
+        patient_services.pause_resume(pause=pause, resumed_by=request.user)
+        messages.success(request, "The program is back on from today.")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("programs:patient", patient_pk=pause.patient_id)
+
+
+# --- Versions: read-only view and handout ------------------------------------------------------
+
+
+@staff_required
+def version_detail(request, pk: int):
+    version = _or_404(lambda: selectors.versions_visible_to(request.user).get(pk=pk))
+    items = selectors.version_items(version)
+    return render(
+        request,
+        "programs/version_detail.html",
+        {
+            "version": version,
+            "items": items,
+            "patient": version.program.patient,
+            "progression": selectors.progression_for(version, items),
+        },
+    )
+
+
+@role_required(User.Role.PHYSIO, User.Role.CLINIC_ADMIN, User.Role.PATIENT)
+def handout(request, pk: int):
+    version = _or_404(lambda: selectors.versions_visible_to(request.user).get(pk=pk))
+    return render(
+        request,
+        "programs/handout.html",
+        {"version": version, "items": selectors.version_items(version), "patient": version.program.patient},
+    )
+
+
+# --- The builder -------------------------------------------------------------------------------
+
+
+def _draft(request, pk: int) -> ProgramVersion:
+    version = _or_404(lambda: selectors.versions_visible_to(request.user).get(pk=pk))
+    if version.status != ProgramVersion.Status.DRAFT:
+        raise Http404("This version is not being built.")
+    return version
+
+
+def _item(request, pk: int) -> ProgramExercise:
+    item = _or_404(lambda: selectors.items_visible_to(request.user).get(pk=pk))
+    if item.version.status != ProgramVersion.Status.DRAFT:
+        raise Http404("This version is not being built.")
+    return item
+
+
+def _picker_results(request, version: ProgramVersion, missing: list[str]):
+    q = request.GET.get("q", "").strip()[:100]
+    group = request.GET.get("group", "")
+    if group not in MuscleGroup.values:
+        group = ""
+    return list(selectors.exercise_library(user=request.user, search=q, group=group)[:PICKER_LIMIT]), q, group
+
+
+def _builder_context(request, version: ProgramVersion, *, item_errors=None, **forms):
+    items = selectors.version_items(version)
+    counts = selectors.balance_for(items)
+    missing = [group for group, count in counts.items() if count == 0]
+    item_errors = item_errors or {}
+    item_rows = [
+        (
+            item,
+            item_errors.get(item.pk)
+            or ItemForm(
+                prefix=f"item-{item.pk}",
+                initial={
+                    "sets": item.sets,
+                    "reps": item.reps,
+                    "hold_seconds": item.hold_seconds,
+                    "rest_seconds": item.rest_seconds,
+                    "notes": item.notes,
+                },
+            ),
+        )
+        for item in items
+    ]
+    results, q, group = _picker_results(request, version, missing)
+    labels = dict(MuscleGroup.choices)
+    context = {
+        "version": version,
+        "program": version.program,
+        "patient": version.program.patient,
+        "item_rows": item_rows,
+        "balance": [(labels[g], count) for g, count in counts.items()],
+        "missing": [labels[g] for g in missing],
+        "frequency_warning": version.frequency_warning,
+        "progression": selectors.progression_for(version, items),
+        "weekly_volume": selectors.weekly_volume_of(version, items),
+        "results": results,
+        "picker_q": q,
+        "picker_group": group,
+        "muscle_groups": MuscleGroup.choices,
+        "schedule_form": forms.get("schedule_form")
+        or ScheduleForm(
+            initial={
+                "title": version.program.title,
+                "start_date": version.start_date,
+                "weekdays": version.weekdays,
+                "sessions_per_week": version.sessions_per_week,
+            }
+        ),
+        "activate_form": forms.get("activate_form") or ActivateForm(),
+        "template_form": forms.get("template_form") or TemplateForm(),
+        "action_error": forms.get("action_error"),
+    }
+    return context
+
+
+def _builder_response(request, version: ProgramVersion, *, ok: bool, **forms):
+    """After a builder action: htmx gets the builder fragment, a plain form post a redirect (or the errors)."""
+    if request.htmx:
+        return render(request, "programs/_builder.html", _builder_context(request, version, **forms))
+    if ok:
+        return redirect("programs:builder", pk=version.pk)
+    return render(request, "programs/builder.html", _builder_context(request, version, **forms), status=200)
+
+
+@physio_required
+def builder(request, pk: int):
+    version = _draft(request, pk)
+    template = "programs/_picker.html" if request.htmx and request.GET.get("picker") else "programs/builder.html"
+    return render(request, template, _builder_context(request, version))
+
+
+@require_POST
+@physio_required
+def builder_schedule(request, pk: int):
+    version = _draft(request, pk)
+    form = ScheduleForm(request.POST)
+    ok = form.is_valid() and run_service(form, services.program_set_schedule, version=version, **form.cleaned_data)
+    return _builder_response(request, version, ok=bool(ok), schedule_form=None if ok else form)
+
+
+@require_POST
+@physio_required
+def builder_add(request, pk: int):
+    version = _draft(request, pk)
+    exercise_id = request.POST.get("exercise", "")
+    if not exercise_id.isdigit():
+        raise Http404("Choose an exercise from the library.")
+    exercise = _or_404(lambda: selectors.exercises_visible_to(request.user).get(pk=int(exercise_id)))
+    services.program_add_exercise(version=version, exercise=exercise)
+    return _builder_response(request, version, ok=True)
+
+
+@require_POST
+@physio_required
+def item_update(request, pk: int):
+    item = _item(request, pk)
+    form = ItemForm(request.POST, prefix=f"item-{item.pk}")
+    ok = form.is_valid() and run_service(form, services.program_update_item, item=item, **form.cleaned_data)
+    return _builder_response(request, item.version, ok=bool(ok), item_errors=None if ok else {item.pk: form})
+
+
+@require_POST
+@physio_required
+def item_move(request, pk: int, direction: str):
+    if direction not in ("up", "down"):
+        raise Http404
+    item = _item(request, pk)
+    services.program_move_item(item=item, direction=direction)
+    return _builder_response(request, item.version, ok=True)
+
+
+@require_POST
+@physio_required
+def item_swap(request, pk: int, direction: str):
+    if direction not in ("easier", "harder"):
+        raise Http404
+    item = _item(request, pk)
+    try:
+        services.program_swap_variant(item=item, direction=direction)
+    except ValidationError as exc:
+        return _builder_response(request, item.version, ok=False, action_error=" ".join(exc.messages))
+    return _builder_response(request, item.version, ok=True)
+
+
+@require_POST
+@physio_required
+def item_remove(request, pk: int):
+    item = _item(request, pk)
+    version = item.version
+    services.program_remove_item(item=item)
+    return _builder_response(request, version, ok=True)
+
+
+@require_POST
+@physio_required
+def builder_activate(request, pk: int):
+    version = _draft(request, pk)
+    form = ActivateForm(request.POST)
+    activated = form.is_valid() and run_service(
+        form, services.program_activate, version=version, activated_by=request.user, **form.cleaned_data
+    )
+    if activated:
+        messages.success(request, f"Version {version.number} of the program is now in force.")
+        response = redirect("programs:patient", patient_pk=version.program.patient_id)
+        if request.htmx:
+            response["HX-Redirect"] = response.url
+        return response
+    return _builder_response(request, version, ok=False, activate_form=form)
+
+
+@require_POST
+@physio_required
+def builder_discard(request, pk: int):
+    version = _draft(request, pk)
+    patient_pk = version.program.patient_id
+    services.program_discard_draft(version=version)
+    messages.success(request, "The draft is discarded.")
+    return redirect("programs:patient", patient_pk=patient_pk)
+
+
+@require_POST
+@physio_required
+def builder_save_template(request, pk: int):
+    version = _draft(request, pk)
+    form = TemplateForm(request.POST)
+    template = form.is_valid() and run_service(
+        form, services.template_create_from_version, version=version, created_by=request.user, **form.cleaned_data
+    )
+    if template:
+        messages.success(request, f"Saved as the clinic template '{template.name}'.")
+    return _builder_response(request, version, ok=bool(template), template_form=None if template else form)
+
+
+@require_POST
+@physio_required
+def program_revise(request, pk: int):
+    program = _or_404(lambda: selectors.programs_visible_to(request.user).get(pk=pk))
+    try:
+        draft = services.program_revise(program=program, created_by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("programs:patient", patient_pk=program.patient_id)
+    return redirect("programs:builder", pk=draft.pk)
+
+
+@staff_required
+def template_list(request):
+    templates = (
+        selectors.templates_visible_to(request.user)
+        .select_related("created_by")
+        .prefetch_related("items__exercise")
+        .order_by("name")
+    )
+    return render(request, "programs/template_list.html", {"templates": templates, "rules": rules})

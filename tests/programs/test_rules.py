@@ -1,0 +1,131 @@
+from datetime import date, timedelta
+
+import pytest
+
+from programs import rules
+from programs.rules import Dose
+
+
+@pytest.mark.parametrize(
+    ("exercises", "missing"),
+    [
+        ([], ["core", "adductors", "abductors", "lateral"]),
+        ([{"core"}], ["adductors", "abductors", "lateral"]),
+        ([{"core", "glutes"}, {"adductors"}, {"abductors"}], ["lateral"]),
+        ([{"core"}, {"adductors"}, {"abductors"}, {"lateral", "core"}], []),
+        ([{"hamstrings"}, {"lower_back"}], ["core", "adductors", "abductors", "lateral"]),
+    ],
+)
+def test_missing_groups(exercises, missing):
+    assert rules.missing_groups(exercises) == missing
+
+
+def test_balance_counts_each_exercise_once_per_group():
+    assert rules.balance([["core", "core"], ["core", "lateral"]]) == {
+        "core": 2,
+        "adductors": 0,
+        "abductors": 0,
+        "lateral": 1,
+    }
+
+
+@pytest.mark.parametrize(
+    ("weekdays", "run", "warns"),
+    [
+        ([0, 2, 4], 2, False),  # Fri -> Mon: Sat, Sun rest
+        ([0, 3], 3, True),  # Mon -> Thu: Tue, Wed; Thu -> Mon: Fri, Sat, Sun = 3
+        ([0, 1, 2, 3, 4, 5, 6], 0, False),
+        ([0], 6, True),
+        ([0, 4], 3, True),  # Mon -> Fri: 3 rest days (Tue-Thu)
+        ([0, 1, 2], 4, True),
+        ([1, 3, 5], 2, False),
+    ],
+)
+def test_frequency_weekdays(weekdays, run, warns):
+    assert rules.longest_rest_run(weekdays) == run
+    assert (rules.frequency_warning(weekdays=weekdays) is not None) is warns
+
+
+@pytest.mark.parametrize(("per_week", "warns"), [(1, True), (2, True), (3, False), (5, False), (7, False)])
+def test_frequency_sessions_per_week(per_week, warns):
+    assert (rules.frequency_warning(sessions_per_week=per_week) is not None) is warns
+
+
+@pytest.mark.parametrize(
+    ("dose", "units"),
+    [(Dose(2, 10, None), 20), (Dose(3, None, 30), 90), (Dose(2, 8, 5), 80), (Dose(1, 1, None), 1)],
+)
+def test_dose_units(dose, units):
+    assert dose.units == units
+
+
+def test_weekly_volume():
+    assert rules.weekly_volume([Dose(2, 10, None), Dose(3, None, 30)], sessions=3) == 3 * (20 + 90)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "warns"),
+    [
+        (100, 100, False),
+        (100, 110, False),  # exactly 10% passes
+        (100, 111, True),  # just over warns
+        (1000, 1100, False),
+        (1000, 1101, True),
+        (100, 50, False),  # less volume never warns
+        (0, 50, False),  # nothing to compare with
+    ],
+)
+def test_progression_volume_boundary(old, new, warns):
+    check = rules.progression_check(old_volume=old, new_volume=new)
+    assert (check.volume_warning is not None) is warns
+    assert check.needs_confirmation is warns
+
+
+def test_progression_custom_percentage():
+    assert not rules.progression_check(old_volume=100, new_volume=120, max_increase_percent=20).needs_confirmation
+    assert rules.progression_check(old_volume=100, new_volume=121, max_increase_percent=20).needs_confirmation
+
+
+@pytest.mark.parametrize(
+    ("steps", "warnings"),
+    [
+        ([("Bridge", 2, 3)], 0),  # one level up is gradual
+        ([("Bridge", 2, 4)], 1),  # two levels at once warns
+        ([("Bridge", 4, 1)], 0),  # easier never warns
+        ([("Bridge", 1, 3), ("Plank", 2, 5)], 2),
+    ],
+)
+def test_progression_difficulty(steps, warnings):
+    check = rules.progression_check(old_volume=100, new_volume=100, difficulty_steps=steps)
+    assert len(check.difficulty_warnings) == warnings
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fields"),
+    [
+        ({"sets": 3, "reps": 10, "hold_seconds": None, "rest_seconds": 30}, set()),
+        ({"sets": 0, "reps": 10, "hold_seconds": None, "rest_seconds": 30}, {"sets"}),
+        ({"sets": -1, "reps": 10, "hold_seconds": None, "rest_seconds": 30}, {"sets"}),
+        ({"sets": 2, "reps": 100, "hold_seconds": None, "rest_seconds": 30}, set()),
+        ({"sets": 2, "reps": 101, "hold_seconds": None, "rest_seconds": 30}, {"reps"}),
+        ({"sets": 2, "reps": None, "hold_seconds": 300, "rest_seconds": 30}, set()),
+        ({"sets": 2, "reps": None, "hold_seconds": 301, "rest_seconds": 30}, {"hold_seconds"}),
+        ({"sets": 2, "reps": None, "hold_seconds": None, "rest_seconds": 30}, {"reps"}),
+        ({"sets": 2, "reps": 5, "hold_seconds": None, "rest_seconds": 601}, {"rest_seconds"}),
+    ],
+)
+def test_dose_errors(kwargs, fields):
+    assert set(rules.dose_errors(**kwargs)) == fields
+
+
+def test_start_date_limit():
+    today = date(2026, 11, 23)
+    assert rules.start_date_error(today + timedelta(days=365), today) is None
+    assert rules.start_date_error(today + timedelta(days=366), today) is not None
+
+
+def test_planned_day():
+    monday = date(2026, 11, 23)
+    assert rules.is_planned_day(monday, weekdays=[0, 2]) is True
+    assert rules.is_planned_day(monday, weekdays=[1]) is False
+    assert rules.is_planned_day(monday) is None
