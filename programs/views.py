@@ -9,7 +9,9 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from patients import services as patient_services
 from patients.models import Patient, Pause
@@ -376,10 +378,8 @@ def builder_activate(request, pk: int):
     )
     if activated:
         messages.success(request, f"Version {version.number} of the program is now in force.")
-        response = redirect("programs:patient", patient_pk=version.program.patient_id)
-        if request.htmx:
-            response["HX-Redirect"] = response.url
-        return response
+        target = reverse("programs:patient", kwargs={"patient_pk": version.program.patient_id})
+        return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
     return _builder_response(request, version, ok=False, activate_form=form)
 
 

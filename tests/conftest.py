@@ -66,3 +66,12 @@ def patient(physio):
     from tests.factories import make_patient
 
     return make_patient(physio=physio, first_name="Maria", last_name="Lopez", email="maria@example.com")
+
+
+@pytest.fixture
+def shipped_library(transactional_db):
+    """The shipped exercise library, reloaded for tests whose database is emptied between tests."""
+    from programs.library import read_library, sync_library
+    from programs.models import Exercise, ExerciseMuscle
+
+    sync_library(Exercise, ExerciseMuscle, read_library())

@@ -1,0 +1,71 @@
+import pytest
+from playwright.sync_api import expect
+
+from programs.models import Program, ProgramVersion
+from tests.e2e.conftest import log_in
+from tests.factories import PASSWORD, ClinicFactory, PhysioFactory, make_patient
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def add_exercise(page, search, name):
+    page.get_by_label("Search the library").fill(search)
+    page.get_by_role("button", name=f"Add {name}", exact=True).click()
+    expect(page.locator(".builder-item", has_text=name)).to_be_visible()
+
+
+def item_names(page):
+    return [n.strip() for n in page.locator(".builder-item").evaluate_all("els => els.map(e => e.dataset.exercise)")]
+
+
+def test_physio_builds_balances_reorders_and_activates_a_program(desk_page, shipped_library):
+    clinic = ClinicFactory(name="Harbour Physio")
+    physio = PhysioFactory(clinic=clinic, email="alex@harbour.example")
+    patient = make_patient(physio=physio, first_name="Omar", last_name="Haddad", onset_days=300)
+    page = desk_page
+    log_in(page, physio.email, PASSWORD)
+
+    page.get_by_role("link", name="Haddad, Omar").click()
+    page.get_by_role("link", name="Exercise program").click()
+    expect(page.get_by_text("Omar has no program in force.")).to_be_visible()
+    page.get_by_label("Title").fill("Strength and balance, block 1")
+    page.get_by_role("button", name="Open the builder").click()
+    expect(page.get_by_text("No exercises yet.")).to_be_visible()
+
+    add_exercise(page, "dead bug", "Dead bug")
+    add_exercise(page, "clamshell", "Clamshell")
+    add_exercise(page, "glute bridge", "Glute bridge")
+    add_exercise(page, "side plank on knees", "Side plank on knees")
+    assert item_names(page) == ["Dead bug", "Clamshell", "Glute bridge", "Side plank on knees"]
+    warning = page.locator("#balance-warning")
+    expect(warning).to_contain_text("adductors")
+
+    # Reorder in place: the page is not reloaded (the marker set on window survives).
+    page.evaluate("window.__noReload = true")
+    page.get_by_role("button", name="Move Side plank on knees up").click()
+    expect(page.locator(".builder-item").nth(2)).to_contain_text("Side plank on knees")
+    assert item_names(page) == ["Dead bug", "Clamshell", "Side plank on knees", "Glute bridge"]
+    assert page.evaluate("window.__noReload") is True
+
+    # Fix the balance: swap the bridge for an adductor exercise.
+    page.get_by_role("button", name="Remove Glute bridge").click()
+    expect(page.locator(".builder-item", has_text="Glute bridge")).to_have_count(0)
+    page.get_by_label("Muscle group").select_option("adductors")
+    page.get_by_role("button", name="Add Lying adductor squeeze with ball", exact=True).click()
+    expect(page.locator("#balance-warning")).to_have_count(0)
+    expect(page.locator("#balance-ok")).to_be_visible()
+    assert len(item_names(page)) == 4
+
+    page.get_by_role("button", name="Activate program").click()
+    expect(page.get_by_text("Version 1 of the program is now in force.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Strength and balance, block 1 Version 1 in force")).to_be_visible()
+    program = Program.objects.get(patient=patient)
+    assert program.status == Program.Status.ACTIVE
+    version = program.versions.get()
+    assert version.status == ProgramVersion.Status.ACTIVE
+    assert list(version.items.order_by("position").values_list("exercise__key", flat=True)) == [
+        "dead-bug",
+        "clamshell",
+        "side-plank-knees",
+        "adductor-ball-squeeze",
+    ]

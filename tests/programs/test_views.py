@@ -1,0 +1,196 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from programs import services
+from programs.models import Exercise, ProgramVersion
+from tests.factories import ClinicFactory, PhysioFactory
+from tests.programs.conftest import BALANCED, add
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def test_builder_query_count_does_not_grow_with_exercises(client, physio, draft, library, django_assert_num_queries):
+    client.force_login(physio)
+    url = reverse("programs:builder", args=[draft.pk])
+    add(draft, library, "dead-bug")
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    add(draft, library, "clamshell", "bird-dog", "side-plank-knees", "adductor-ball-squeeze", "glute-bridge")
+    with django_assert_num_queries(len(one.captured_queries)):
+        response = client.get(url)
+    assert len(response.context["item_rows"]) == 6
+
+
+def test_revision_builder_query_count_is_fixed(client, physio, draft, library, django_assert_num_queries):
+    add(draft, library, "dead-bug")
+    services.program_activate(version=draft, activated_by=physio)
+    v2 = services.program_revise(program=draft.program, created_by=physio)
+    client.force_login(physio)
+    url = reverse("programs:builder", args=[v2.pk])
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    add(v2, library, "clamshell", "bird-dog", "side-plank-knees")
+    with django_assert_num_queries(len(one.captured_queries)):
+        client.get(url)
+
+
+def test_add_with_htmx_returns_the_builder_fragment(client, physio, draft, library):
+    client.force_login(physio)
+    response = client.post(
+        reverse("programs:builder_add", args=[draft.pk]), {"exercise": library["dead-bug"].pk}, **HTMX
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<html" not in html and "Dead bug" in html
+    assert "Nothing in this program works the adductors, abductors, lateral muscles" in html
+
+
+def test_add_without_javascript_redirects_back(client, physio, draft, library):
+    client.force_login(physio)
+    response = client.post(reverse("programs:builder_add", args=[draft.pk]), {"exercise": library["dead-bug"].pk})
+    assert response.status_code == 302
+    assert response.url == reverse("programs:builder", args=[draft.pk])
+
+
+@pytest.mark.parametrize("value", ["", "abc", "999999"])
+def test_add_unknown_exercise_is_404(client, physio, draft, value):
+    client.force_login(physio)
+    assert client.post(reverse("programs:builder_add", args=[draft.pk]), {"exercise": value}).status_code == 404
+    assert not draft.items.exists()
+
+
+def test_add_other_clinics_own_exercise_is_404(client, physio, draft):
+    outsider = PhysioFactory(clinic=ClinicFactory(name="Elsewhere"))
+    theirs = services.exercise_create(
+        clinic=outsider.clinic,
+        created_by=outsider,
+        name="Their secret",
+        category="strength",
+        difficulty=2,
+        equipment="mat",
+        summary="s",
+        instructions="a\nb",
+        muscle_groups=["core"],
+        sets=2,
+        reps=5,
+        hold_seconds=None,
+        rest_seconds=30,
+    )
+    client.force_login(physio)
+    assert client.post(reverse("programs:builder_add", args=[draft.pk]), {"exercise": theirs.pk}).status_code == 404
+    assert client.get(reverse("programs:exercise_detail", args=[theirs.pk])).status_code == 404
+
+
+def test_balanced_program_has_no_warning(client, physio, draft, library):
+    add(draft, library, *BALANCED)
+    client.force_login(physio)
+    html = client.get(reverse("programs:builder", args=[draft.pk])).content.decode()
+    assert "All four supporting groups are worked" in html
+    assert 'id="balance-warning"' not in html
+
+
+def test_frequency_warning_shown(client, physio, draft):
+    client.force_login(physio)
+    response = client.post(
+        reverse("programs:builder_schedule", args=[draft.pk]),
+        {"title": "T", "start_date": draft.start_date.isoformat(), "weekdays": ["0", "4"]},
+        **HTMX,
+    )
+    assert "3 rest days in a row" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"sets": "0"}, "sets", "greater than or equal to 1"),
+        ({"sets": "-1"}, "sets", "greater than or equal to 1"),
+        ({"reps": "101"}, "reps", "less than or equal to 100"),
+        ({"reps": "", "hold_seconds": "301"}, "hold_seconds", "less than or equal to 300"),
+        ({"reps": "", "hold_seconds": ""}, "reps", "Give repetitions, a hold time, or both"),
+        ({"sets": "two"}, "sets", "Enter a whole number"),
+    ],
+)
+def test_bad_dose_shown_beside_field(client, physio, draft, library, data, field, message):
+    (item,) = add(draft, library, "dead-bug")
+    client.force_login(physio)
+    payload = {"sets": "2", "reps": "8", "hold_seconds": "", "rest_seconds": "30", "notes": ""} | data
+    response = client.post(
+        reverse("programs:item_update", args=[item.pk]), {f"item-{item.pk}-{k}": v for k, v in payload.items()}, **HTMX
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert message in html
+    assert f'id="error_1_id_item-{item.pk}-{field}"' in html
+    item.refresh_from_db()
+    assert (item.sets, item.reps) == (library["dead-bug"].sets, library["dead-bug"].reps)
+
+
+def test_activate_empty_program_explained(client, physio, draft):
+    client.force_login(physio)
+    response = client.post(reverse("programs:builder_activate", args=[draft.pk]), {})
+    assert response.status_code == 200
+    assert "Add at least one exercise" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == ProgramVersion.Status.DRAFT
+
+
+def test_start_date_over_a_year_away(client, physio, draft):
+    from datetime import timedelta
+
+    client.force_login(physio)
+    response = client.post(
+        reverse("programs:builder_schedule", args=[draft.pk]),
+        {"title": "T", "start_date": (draft.start_date + timedelta(days=400)).isoformat(), "weekdays": ["0"]},
+    )
+    assert "more than a year from today" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.weekdays == [0, 2, 4]
+
+
+def test_activate_redirects_to_program_page_and_version_readable(client, physio, draft, library, patient):
+    add(draft, library, *BALANCED)
+    client.force_login(physio)
+    response = client.post(reverse("programs:builder_activate", args=[draft.pk]), {})
+    assert response.url == reverse("programs:patient", args=[patient.pk])
+    page = client.get(response.url).content.decode()
+    assert "Version 1 in force" in page
+    assert client.get(reverse("programs:builder", args=[draft.pk])).status_code == 404  # no longer a draft
+    handout = client.get(reverse("programs:handout", args=[draft.pk])).content.decode()
+    assert "Dead bug" in handout and "print.css" in handout
+
+
+def test_library_filters(client, physio):
+    client.force_login(physio)
+    url = reverse("programs:exercise_list")
+    response = client.get(url, {"group": "adductors", "difficulty": "1"})
+    names = [e.name for e in response.context["page"].object_list]
+    assert names
+    expected = Exercise.objects.filter(clinic=None, muscles__group="adductors", difficulty=1).count()
+    assert len(names) == expected
+    assert client.get(url, {"category": "dance"}).context["form"].errors["category"]
+
+
+def test_staff_add_their_own_exercise(client, physio):
+    client.force_login(physio)
+    data = {
+        "name": "Towel hip hinge",
+        "category": "motor_control",
+        "difficulty": "2",
+        "equipment": "none",
+        "muscle_groups": ["lower_back", "glutes"],
+        "summary": "Learn to bend from the hips.",
+        "instructions": "Stand tall\nHinge at the hips",
+        "sets": "2",
+        "reps": "8",
+        "rest_seconds": "30",
+    }
+    response = client.post(reverse("programs:exercise_create"), data)
+    exercise = Exercise.objects.get(name="Towel hip hinge")
+    assert response.url == reverse("programs:exercise_detail", args=[exercise.pk])
+    assert exercise.clinic == physio.clinic
+    assert list(exercise.muscles.values_list("group", "primary")) == [("lower_back", True), ("glutes", False)]
+    response = client.post(reverse("programs:exercise_create"), data | {"name": "towel HIP hinge"})
+    assert "already has an exercise with this name" in response.content.decode()
