@@ -1,16 +1,32 @@
 """Writes about patients. Keyword-only, validated, one transaction each; emails are queued on commit."""
 
-from datetime import date
+from datetime import date, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
 
 from rehab import tasks as account_tasks
 from rehab.models import Clinic, User
 from rehab.services import email_in_use, user_create
 
 from . import rules
-from .models import Patient, Pause, ThresholdChange
+from .models import (
+    STAFF_OUTCOMES,
+    Flag,
+    FlagEvent,
+    FlagEventKind,
+    FlagOutcome,
+    FlagReason,
+    FlagStatus,
+    Patient,
+    Pause,
+    ThresholdChange,
+)
 
 
 def _check_physiotherapist(*, clinic: Clinic, physiotherapist: User) -> None:
@@ -163,3 +179,255 @@ def pause_resume(*, pause: Pause, resumed_by: User) -> Pause:
     pause.full_clean()
     pause.save(update_fields=["resumed_on", "resumed_by"])
     return pause
+
+
+# --- Flags -------------------------------------------------------------------------------------
+
+
+def _ack_due(clinic, *, urgent: bool, opened_at):
+    window = timedelta(minutes=clinic.urgent_ack_minutes) if urgent else timedelta(hours=clinic.ack_hours)
+    return opened_at + window
+
+
+@transaction.atomic
+def flag_record(
+    *,
+    patient: Patient,
+    reason: str,
+    rule: str,
+    explanation: str,
+    values: dict,
+    urgent: bool = False,
+    report_id: int | None = None,
+    now=None,
+) -> tuple[Flag, bool]:
+    """Raise a flag, or add the evidence to the patient's open flag for the same reason (rule 8).
+
+    Returns (flag, created). Safe to repeat: the same report never adds a second event to a flag, and
+    two workers at once end up with one flag (the database refuses a second open one).
+    """
+    now = now or timezone.now()
+    flag = (
+        Flag.objects.select_for_update()
+        .filter(patient=patient, reason=reason)
+        .exclude(status=FlagStatus.RESOLVED)
+        .first()
+    )
+    created = False
+    if flag is None:
+        try:
+            with transaction.atomic():
+                flag = Flag.objects.create(
+                    patient=patient,
+                    reason=reason,
+                    urgent=urgent,
+                    details={"rule": rule, "explanation": explanation, "values": values, "report_id": report_id},
+                    opened_at=now,
+                    last_evidence_at=now,
+                    ack_due_at=_ack_due(patient.clinic, urgent=urgent, opened_at=now),
+                )
+                created = True
+        except IntegrityError:
+            flag = Flag.objects.select_for_update().get(
+                patient=patient, reason=reason, status__in=[FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED]
+            )
+    # The flag row is locked, so checking for this report's event first is race-free; the partial
+    # unique constraint on (flag, report_id) backs it up.
+    if created or report_id is None or not flag.events.filter(report_id=report_id).exists():
+        kind = FlagEventKind.RAISED if created else FlagEventKind.EVIDENCE
+        event_values = {"explanation": explanation, **values}
+        FlagEvent.objects.bulk_create(
+            [FlagEvent(flag=flag, kind=kind, at=now, report_id=report_id, values=event_values)], ignore_conflicts=True
+        )
+        if not created:
+            Flag.objects.filter(pk=flag.pk).update(last_evidence_at=now)
+    return flag, created
+
+
+def _transition_error(flag: Flag, action: str) -> ValidationError:
+    if flag.status == FlagStatus.RESOLVED:
+        return ValidationError(f"This flag is already resolved; it cannot be {action}.")
+    return ValidationError(f"This flag is already acknowledged; it cannot be {action}.")
+
+
+@transaction.atomic
+def flag_acknowledge(*, flag: Flag, by: User) -> Flag:
+    """Someone has seen the flag and is working it (rule 9)."""
+    flag = Flag.objects.select_for_update().get(pk=flag.pk)
+    if flag.status != FlagStatus.OPEN:
+        raise _transition_error(flag, "acknowledged")
+    now = timezone.now()
+    flag.status, flag.acknowledged_at, flag.acknowledged_by = FlagStatus.ACKNOWLEDGED, now, by
+    flag.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
+    FlagEvent.objects.create(flag=flag, kind=FlagEventKind.ACKNOWLEDGED, at=now, by=by)
+    return flag
+
+
+@transaction.atomic
+def flag_resolve(*, flag: Flag, by: User | None, outcome: str, note: str = "") -> Flag:
+    """Close a flag with its outcome and a note. Resolving an open flag acknowledges it too."""
+    flag = Flag.objects.select_for_update().get(pk=flag.pk)
+    allowed = [value for value, _label in STAFF_OUTCOMES] if by is not None else [FlagOutcome.PATIENT_REPORTED]
+    if flag.status == FlagStatus.RESOLVED:
+        raise _transition_error(flag, "resolved again")
+    if outcome not in allowed:
+        raise ValidationError({"outcome": "Choose what was done about this flag."})
+    note = (note or "").strip()
+    if len(note) > 2000:
+        raise ValidationError({"note": "Keep the note under 2000 characters."})
+    now = timezone.now()
+    if flag.acknowledged_at is None and by is not None:
+        flag.acknowledged_at, flag.acknowledged_by = now, by
+        FlagEvent.objects.create(flag=flag, kind=FlagEventKind.ACKNOWLEDGED, at=now, by=by)
+    flag.status, flag.resolved_at, flag.resolved_by = FlagStatus.RESOLVED, now, by
+    flag.outcome, flag.resolution_note = outcome, note
+    flag.save(
+        update_fields=[
+            "status",
+            "acknowledged_at",
+            "acknowledged_by",
+            "resolved_at",
+            "resolved_by",
+            "outcome",
+            "resolution_note",
+        ]
+    )
+    FlagEvent.objects.create(
+        flag=flag, kind=FlagEventKind.RESOLVED, at=now, by=by, values={"outcome": outcome}, note=note
+    )
+    return flag
+
+
+def flag_close_rest(*, patient: Patient, report_id: int, session_date: date) -> Flag | None:
+    """A new report ends a rest flag: resolve it, recording the report as the resolution (rule 7)."""
+    flag = Flag.objects.filter(patient=patient, reason=FlagReason.REST).exclude(status=FlagStatus.RESOLVED).first()
+    if flag is None:
+        return None
+    return flag_resolve(
+        flag=flag,
+        by=None,
+        outcome=FlagOutcome.PATIENT_REPORTED,
+        note=f"Closed automatically: the patient reported a session on {session_date:%d %b %Y} (report {report_id}).",
+    )
+
+
+def flag_claim(*, flag_id: int, field: str, now=None) -> bool:
+    """Mark a once-only step (notified, escalated, digest) as done; False if someone else already did it.
+
+    The conditional UPDATE is atomic in the database, so two workers never both send the same email.
+    """
+    now = now or timezone.now()
+    return Flag.objects.filter(pk=flag_id, **{f"{field}__isnull": True}).update(**{field: now}) == 1
+
+
+def flag_unclaim(*, flag_id: int, field: str) -> None:
+    """Undo a claim whose email could not be sent, so that the next run tries again."""
+    Flag.objects.filter(pk=flag_id).update(**{field: None})
+
+
+# --- Flag emails ---------------------------------------------------------------------------------
+
+
+def _flag_link(flag: Flag) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("patients:detail", args=[flag.patient_id])
+
+
+def _send(template: str, context: dict, recipients: list[str]) -> None:
+    subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
+    body = render_to_string(f"emails/{template}.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+
+
+def flag_send_alert(*, flag_id: int) -> bool:
+    """Email the assigned physiotherapist about a flag, once (urgent and pain-related flags)."""
+    flag = Flag.objects.select_related("patient__user", "patient__physiotherapist", "patient__clinic").get(pk=flag_id)
+    if flag.notified_at is not None or not flag_claim(flag_id=flag.pk, field="notified_at"):
+        return False
+    physio = flag.patient.physiotherapist
+    try:
+        _send("flag_alert", {"flag": flag, "patient": flag.patient, "link": _flag_link(flag)}, [physio.email])
+    except Exception:
+        flag_unclaim(flag_id=flag.pk, field="notified_at")
+        raise
+    FlagEvent.objects.create(flag=flag, kind=FlagEventKind.NOTIFIED, values={"to": physio.email})
+    return True
+
+
+def flag_escalate_overdue(*, now=None) -> int:
+    """Email each clinic's admins about flags nobody acknowledged in time (rule 9); each flag once."""
+    now = now or timezone.now()
+    due = Flag.objects.filter(
+        status=FlagStatus.OPEN, acknowledged_at__isnull=True, escalated_at__isnull=True, ack_due_at__lte=now
+    )
+    ids = list(due.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    # Claim them in one statement; a run at the same moment claims with another timestamp.
+    Flag.objects.filter(pk__in=ids, escalated_at__isnull=True).update(escalated_at=now)
+    claimed = list(
+        Flag.objects.filter(pk__in=ids, escalated_at=now)
+        .select_related("patient__user", "patient__physiotherapist", "patient__clinic")
+        .order_by("patient__clinic_id", "-urgent", "opened_at")
+    )
+    by_clinic: dict[int, list[Flag]] = {}
+    for flag in claimed:
+        by_clinic.setdefault(flag.patient.clinic_id, []).append(flag)
+    admins = User.objects.filter(clinic_id__in=by_clinic, role=User.Role.CLINIC_ADMIN, is_active=True)
+    emails: dict[int, list[str]] = {}
+    for admin in admins:
+        emails.setdefault(admin.clinic_id, []).append(admin.email)
+    sent = 0
+    for clinic_id, flags in by_clinic.items():
+        if not emails.get(clinic_id):
+            continue
+        context = {"flags": flags, "clinic": flags[0].patient.clinic, "links": [_flag_link(f) for f in flags]}
+        try:
+            _send(
+                "flag_escalation",
+                context | {"rows": list(zip(flags, context["links"], strict=True))},
+                emails[clinic_id],
+            )
+        except Exception:
+            Flag.objects.filter(pk__in=[f.pk for f in flags]).update(escalated_at=None)
+            raise
+        sent += len(flags)
+    FlagEvent.objects.bulk_create(
+        FlagEvent(flag=f, kind=FlagEventKind.ESCALATED, at=now, values={"to": emails.get(f.patient.clinic_id, [])})
+        for f in claimed
+    )
+    return sent
+
+
+def flag_send_rest_digests(*, now=None) -> int:
+    """One email per physiotherapist listing their patients' new rest flags; each flag goes out once."""
+    now = now or timezone.now()
+    pending = Flag.objects.filter(reason=FlagReason.REST, digest_sent_at__isnull=True).exclude(
+        status=FlagStatus.RESOLVED
+    )
+    ids = list(pending.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    Flag.objects.filter(pk__in=ids, digest_sent_at__isnull=True).update(digest_sent_at=now)
+    claimed = list(
+        Flag.objects.filter(pk__in=ids, digest_sent_at=now)
+        .select_related("patient__user", "patient__physiotherapist", "patient__clinic")
+        .order_by("patient__physiotherapist_id", "opened_at")
+    )
+    by_physio: dict[int, list[Flag]] = {}
+    for flag in claimed:
+        by_physio.setdefault(flag.patient.physiotherapist_id, []).append(flag)
+    for flags in by_physio.values():
+        physio = flags[0].patient.physiotherapist
+        rows = [(f, _flag_link(f)) for f in flags]
+        try:
+            _send("rest_digest", {"physio": physio, "rows": rows, "clinic": flags[0].patient.clinic}, [physio.email])
+        except Exception:
+            Flag.objects.filter(pk__in=[f.pk for f in flags]).update(digest_sent_at=None)
+            raise
+    FlagEvent.objects.bulk_create(
+        FlagEvent(
+            flag=f, kind=FlagEventKind.NOTIFIED, at=now, values={"to": f.patient.physiotherapist.email, "digest": True}
+        )
+        for f in claimed
+    )
+    return len(claimed)

@@ -10,5 +10,4 @@ urlpatterns = [
     path("<int:pk>/", views.patient_detail, name="detail"),
     path("<int:pk>/edit/", views.patient_edit, name="edit"),
     path("<int:pk>/threshold/", views.patient_threshold, name="threshold"),
-    path("me/", views.my_home, name="me"),
 ]

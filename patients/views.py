@@ -1,10 +1,12 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.module_loading import import_string
 
 from rehab.forms import run_service
-from rehab.permissions import patient_required, physio_required, staff_required
+from rehab.permissions import physio_required, staff_required
 
 from . import rules, selectors, services
 from .forms import PatientFilterForm, PatientForm, ThresholdForm
@@ -97,6 +99,7 @@ def patient_detail(request, pk: int):
         "threshold_words": rules.PAIN_WORDS[patient.pain_threshold],
         "history": selectors.threshold_history(patient=patient),
         "threshold_form": ThresholdForm(initial={"value": patient.pain_threshold}),
+        "panels": [import_string(path)(request=request, patient=patient) for path in settings.PATIENT_DETAIL_PANELS],
     }
     return render(request, "patients/detail.html", context)
 
@@ -118,26 +121,3 @@ def patient_threshold(request, pk: int):
             messages.success(request, f"The pain threshold is now {change.value} ({rules.PAIN_WORDS[change.value]}).")
             return redirect("patients:detail", pk=patient.pk)
     return render(request, "patients/threshold_form.html", {"form": form, "patient": patient})
-
-
-@patient_required
-def my_home(request):
-    patient = _get_patient_for_self(request)
-    today = patient.clinic.local_today()
-    return render(
-        request,
-        "patients/me.html",
-        {
-            "patient": patient,
-            "phase": rules.condition_phase(patient.onset_date, today),
-            "threshold_words": rules.PAIN_WORDS[patient.pain_threshold],
-            "pain_words": rules.PAIN_WORDS,
-        },
-    )
-
-
-def _get_patient_for_self(request) -> Patient:
-    patient = selectors.patients_visible_to(request.user).select_related("physiotherapist", "clinic").first()
-    if patient is None:
-        raise Http404("No patient record for this account.")
-    return patient

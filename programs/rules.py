@@ -201,3 +201,162 @@ def start_date_error(start: date, today: date) -> str | None:
     if start > today + MAX_START_AHEAD:
         return "A program cannot start more than a year from today."
     return None
+
+
+# --- Check-ins (session reports) ----------------------------------------------------------------
+
+REPORT_NOTE_MAX = 2000
+REPORT_MAX_DAYS_BACK = 7  # a session may be reported up to a week late
+CORRECTION_WINDOW = timedelta(hours=24)  # a patient may correct a report this long after sending it
+WARNING_SYMPTOM_FIELDS = ("bladder_bowel", "saddle_numbness", "leg_weakness")
+
+
+def session_date_error(*, session_date: date, today: date, program_start: date | None) -> str | None:
+    if session_date > today:
+        return "The session date cannot be in the future."
+    if session_date < today - timedelta(days=REPORT_MAX_DAYS_BACK):
+        return f"Sessions can be reported up to {REPORT_MAX_DAYS_BACK} days back."
+    if program_start is not None and session_date < program_start:
+        return f"Your program started on {program_start:%d %B %Y}: choose that day or later."
+    return None
+
+
+def can_correct(*, submitted_at, now) -> bool:
+    return now - submitted_at <= CORRECTION_WINDOW
+
+
+def planned_sessions(
+    *,
+    start: date,
+    end: date,
+    weekdays: Sequence[int] = (),
+    sessions_per_week: int | None = None,
+    paused_days: frozenset[date] = frozenset(),
+) -> float:
+    """Sessions a schedule plans from `start` to `end` inclusive, leaving out paused days."""
+    if end < start:
+        return 0
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    active = [d for d in days if d not in paused_days]
+    if weekdays:
+        wanted = set(weekdays)
+        return sum(1 for d in active if d.weekday() in wanted)
+    return len(active) * (sessions_per_week or 0) / DAYS_IN_WEEK
+
+
+def adherence_percent(*, reported: int, planned: float) -> int | None:
+    """Sessions reported against sessions planned, as a whole percentage capped at 100; None if none planned."""
+    if planned <= 0:
+        return None
+    return min(100, round(reported * 100 / planned))
+
+
+# --- Flag rules (DESIGN.md rules 3-7) -----------------------------------------------------------
+
+WORSENING_RUN = 3  # pain rising over this many consecutive reports
+REST_DAYS_ALLOWED = 2  # default: resting more than two whole days raises a rest flag
+
+REASON_PAIN = "pain"
+REASON_SHARP = "sharp_pain"
+REASON_URGENT = "warning_symptoms"
+REASON_WORSENING = "worsening"
+REASON_REST = "rest"
+IMMEDIATE_REASONS = (REASON_URGENT, REASON_PAIN, REASON_SHARP, REASON_WORSENING)  # emailed at once
+SYMPTOM_WORDS = {
+    "bladder_bowel": "new bladder or bowel control problems",
+    "saddle_numbness": "numbness between the legs",
+    "leg_weakness": "new weakness in both legs",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A rule that fired: which, why in words, and the values that fired it."""
+
+    reason: str
+    rule: str
+    explanation: str
+    values: dict
+
+    @property
+    def urgent(self) -> bool:
+        return self.reason == REASON_URGENT
+
+
+def report_findings(
+    *,
+    max_pain: int,
+    sharp_pain: bool,
+    symptoms: dict[str, bool],
+    threshold: int,
+    recent_pains: Sequence[int] = (),
+    session_date: date | None = None,
+) -> list[Finding]:
+    """Rules 3-6 applied to one report. `recent_pains` are the highest pains of the patient's reports
+    up to and including this one, oldest first."""
+    when = {"session_date": session_date.isoformat()} if session_date else {}
+    findings = []
+    ticked = [name for name, yes in symptoms.items() if yes]
+    if ticked:
+        findings.append(
+            Finding(
+                REASON_URGENT,
+                "Rule 5: any warning symptom",
+                "The patient reported " + "; ".join(SYMPTOM_WORDS.get(n, n) for n in ticked) + ".",
+                {**when, "symptoms": ticked},
+            )
+        )
+    if max_pain > threshold:
+        findings.append(
+            Finding(
+                REASON_PAIN,
+                "Rule 3: pain over the patient's threshold",
+                f"Highest pain {max_pain}/5 is above the threshold of {threshold}/5.",
+                {**when, "max_pain": max_pain, "threshold": threshold},
+            )
+        )
+    if sharp_pain:
+        findings.append(
+            Finding(
+                REASON_SHARP,
+                "Rule 4: sharp or intense pain",
+                f"The patient felt sharp or intense pain (highest pain {max_pain}/5).",
+                {**when, "sharp_pain": True, "max_pain": max_pain},
+            )
+        )
+    run = list(recent_pains)[-WORSENING_RUN:]
+    if len(run) == WORSENING_RUN and all(a < b for a, b in zip(run, run[1:], strict=False)) and run[-1] > threshold:
+        findings.append(
+            Finding(
+                REASON_WORSENING,
+                f"Rule 6: pain rising over {WORSENING_RUN} reports in a row, the last above the threshold",
+                f"Highest pain went {' → '.join(str(p) for p in run)} (threshold {threshold}/5).",
+                {**when, "pains": run, "threshold": threshold},
+            )
+        )
+    return findings
+
+
+def rest_days(*, last_session: date, today: date) -> int:
+    """Whole calendar days without a session between the last session and today (today not counted)."""
+    return max(0, (today - last_session).days - 1)
+
+
+def rest_cutoff(*, today: date, rest_days_allowed: int = REST_DAYS_ALLOWED) -> date:
+    """A patient whose last session was on or before this day has rested more than allowed."""
+    return today - timedelta(days=rest_days_allowed + 2)
+
+
+def rest_finding(
+    *, last_session: date, today: date, paused: bool, rest_days_allowed: int = REST_DAYS_ALLOWED
+) -> Finding | None:
+    """Rule 7. `last_session` is the last reported session, or the program start before the first."""
+    days = rest_days(last_session=last_session, today=today)
+    if paused or days <= rest_days_allowed:
+        return None
+    return Finding(
+        REASON_REST,
+        f"Rule 7: more than {rest_days_allowed} whole rest days in a row",
+        f"No session reported for {days} whole days (last session {last_session:%d %b %Y}).",
+        {"last_session": last_session.isoformat(), "rest_days": days, "allowed": rest_days_allowed},
+    )

@@ -1,12 +1,23 @@
 """Reads about the exercise library and programs, always starting from what the user may see."""
 
-from django.db.models import Prefetch, Q, QuerySet
+from datetime import date, timedelta
+
+from django.db.models import Min, Prefetch, Q, QuerySet
 
 from patients.selectors import patients_visible_to
 from rehab.models import User
 
 from . import rules
-from .models import Exercise, ExerciseMuscle, Program, ProgramExercise, ProgramTemplate, ProgramVersion
+from .models import (
+    Exercise,
+    ExerciseMuscle,
+    ExerciseResult,
+    Program,
+    ProgramExercise,
+    ProgramTemplate,
+    ProgramVersion,
+    SessionReport,
+)
 
 
 def exercises_visible_to(user: User) -> QuerySet[Exercise]:
@@ -103,6 +114,7 @@ def progression_for(
         old_volume=weekly_volume_of(previous, old_items),
         new_volume=weekly_volume_of(version, items),
         difficulty_steps=steps,
+        max_increase_percent=version.program.patient.clinic.progression_percent,
     )
 
 
@@ -124,3 +136,90 @@ def active_version_for(patient) -> ProgramVersion | None:
         .select_related("program")
         .first()
     )
+
+
+def program_start_date(program: Program) -> date | None:
+    """The first day of the program: the start of its earliest version that was put in force."""
+    return program.versions.filter(activated_at__isnull=False).aggregate(start=Min("start_date"))["start"]
+
+
+# --- Check-ins -----------------------------------------------------------------------------------
+
+
+def reports_visible_to(user: User) -> QuerySet[SessionReport]:
+    return SessionReport.objects.filter(patient__in=patients_visible_to(user).values("pk"))
+
+
+def report_list(*, patient) -> QuerySet[SessionReport]:
+    """A patient's reports, newest first, with what was done and any corrections: a fixed number of queries."""
+    return (
+        SessionReport.objects.filter(patient=patient)
+        .select_related("version__program")
+        .prefetch_related(
+            Prefetch(
+                "results", queryset=ExerciseResult.objects.select_related("item__exercise").order_by("item__position")
+            ),
+            "corrections",
+        )
+        .order_by("-session_date", "-submitted_at")
+    )
+
+
+def pain_series(*, patient, since: date | None = None) -> list[dict]:
+    """One point per report, oldest first: date, highest pain, pain afterwards, and the threshold then."""
+    reports = SessionReport.objects.filter(patient=patient)
+    if since is not None:
+        reports = reports.filter(session_date__gte=since)
+    rows = list(
+        reports.order_by("session_date", "submitted_at").values_list("pk", "session_date", "max_pain", "pain_now")
+    )
+    changes = list(patient.threshold_changes.order_by("changed_at", "id").values_list("changed_at", "value"))
+    tz = patient.clinic.tzinfo
+    steps = [(changed_at.astimezone(tz).date(), value) for changed_at, value in changes]
+    series = []
+    for pk, day, max_pain, pain_now in rows:
+        threshold = steps[0][1] if steps else patient.pain_threshold
+        for changed_on, value in steps:
+            if changed_on <= day:
+                threshold = value
+        series.append(
+            {"id": pk, "date": day.isoformat(), "pain": max_pain, "pain_now": pain_now, "threshold": threshold}
+        )
+    return series
+
+
+def paused_days(*, patient, start: date, end: date) -> frozenset[date]:
+    days = set()
+    for pause in patient.pauses.filter(starts_on__lte=end, ends_on__gte=start):
+        day = max(pause.starts_on, start)
+        while day <= min(pause.last_day, end):
+            days.add(day)
+            day += timedelta(days=1)
+    return frozenset(days)
+
+
+def adherence(*, patient, version: ProgramVersion | None, today: date, days: int) -> dict:
+    """Sessions reported against sessions planned over the last `days` days up to today."""
+    window_start = today - timedelta(days=days - 1)
+    if version is None:
+        return {"days": days, "reported": 0, "planned": 0, "percent": None}
+    start = max(window_start, program_start_date(version.program) or version.start_date)
+    reported = (
+        SessionReport.objects.filter(patient=patient, session_date__gte=start, session_date__lte=today)
+        .values("session_date")
+        .distinct()
+        .count()
+    )
+    planned = rules.planned_sessions(
+        start=start,
+        end=today,
+        weekdays=version.weekdays,
+        sessions_per_week=version.sessions_per_week,
+        paused_days=paused_days(patient=patient, start=start, end=today),
+    )
+    return {
+        "days": days,
+        "reported": reported,
+        "planned": round(planned),
+        "percent": rules.adherence_percent(reported=reported, planned=planned),
+    }

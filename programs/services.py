@@ -1,28 +1,38 @@
 """Writes about the exercise library, programs and templates. Keyword-only, validated, transactional."""
 
-from datetime import date
+import logging
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F, Max
+from django.db import IntegrityError, transaction
+from django.db.models import DateField, Exists, F, Max, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 from django.utils.text import slugify
 
-from patients.models import Patient
+from patients import services as patient_services
+from patients.models import Flag, FlagEvent, FlagEventKind, FlagReason, FlagStatus, Patient, Pause
 from rehab.models import Clinic, User
 
 from . import rules
 from .models import (
     Exercise,
     ExerciseMuscle,
+    ExerciseOutcome,
+    ExerciseResult,
     MuscleGroup,
     Program,
     ProgramExercise,
     ProgramTemplate,
     ProgramVersion,
+    ReportCorrection,
+    SessionReport,
     TemplateExercise,
 )
-from .selectors import progression_for
+from .selectors import program_start_date, progression_for
+
+logger = logging.getLogger(__name__)
 
 # --- Exercise library --------------------------------------------------------------------------
 
@@ -382,3 +392,335 @@ def template_create_from_version(
     template.save()
     _copy_items(items, TemplateExercise, template=template)
     return template
+
+
+# --- Check-ins ---------------------------------------------------------------------------------
+
+REPORT_FIELDS = ("session_date", "max_pain", "pain_now", "sharp_pain", *rules.WARNING_SYMPTOM_FIELDS, "note")
+
+
+def _check_report(
+    *, patient: Patient, version: ProgramVersion, outcomes: dict[int, str], values: dict, correcting: bool = False
+) -> None:
+    errors: dict[str, str] = {}
+    item_ids = set(version.items.values_list("pk", flat=True))
+    answered = {pk for pk, outcome in outcomes.items() if outcome in ExerciseOutcome.values}
+    if not answered & item_ids:
+        errors["exercises"] = "Say how the exercises went: done, partly or skipped."
+    elif item_ids - answered:
+        errors["exercises"] = "Say how each exercise went (done, partly or skipped)."
+    elif answered - item_ids:
+        errors["exercises"] = "These exercises are not in your program."
+    for field in ("max_pain", "pain_now"):
+        value = values.get(field)
+        if value is None or not 0 <= value <= 5:
+            errors[field] = "Choose a number from 0 (no pain) to 5 (worst pain)."
+    if len(values.get("note") or "") > rules.REPORT_NOTE_MAX:
+        errors["note"] = f"Keep the note under {rules.REPORT_NOTE_MAX} characters."
+    if not correcting:
+        date_error = rules.session_date_error(
+            session_date=values["session_date"],
+            today=patient.clinic.local_today(),
+            program_start=program_start_date(version.program),
+        )
+        if date_error:
+            errors["session_date"] = date_error
+    if errors:
+        raise ValidationError(errors)
+
+
+def _queue_evaluation(report_id: int) -> None:
+    # robust=True: a broker that is down must not turn a saved report into an error page. The
+    # periodic sweep evaluates every report whose evaluated_at is still empty.
+    from .tasks import evaluate_report
+
+    transaction.on_commit(lambda: evaluate_report.delay(report_id), robust=True)
+
+
+@transaction.atomic
+def report_submit(
+    *,
+    patient: Patient,
+    version: ProgramVersion,
+    idempotency_key,
+    outcomes: dict[int, str],
+    session_date: date,
+    max_pain: int,
+    pain_now: int,
+    sharp_pain: bool,
+    bladder_bowel: bool = False,
+    saddle_numbness: bool = False,
+    leg_weakness: bool = False,
+    note: str = "",
+) -> tuple[SessionReport, bool]:
+    """Save a check-in once. The same idempotency key again returns the stored report: (report, created)."""
+    existing = SessionReport.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        if existing.patient_id != patient.pk:
+            raise ValidationError("This form has already been used. Please open the check-in again.")
+        return existing, False
+    if version.program.patient_id != patient.pk or version.status != ProgramVersion.Status.ACTIVE:
+        raise ValidationError("This is not your current program. Please open the check-in again.")
+    values = {
+        "session_date": session_date,
+        "max_pain": max_pain,
+        "pain_now": pain_now,
+        "sharp_pain": sharp_pain,
+        "bladder_bowel": bladder_bowel,
+        "saddle_numbness": saddle_numbness,
+        "leg_weakness": leg_weakness,
+        "note": (note or "").strip(),
+    }
+    _check_report(patient=patient, version=version, outcomes=outcomes, values=values)
+    report = SessionReport(patient=patient, version=version, idempotency_key=idempotency_key, **values)
+    report.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            report.save()
+    except IntegrityError:
+        # The same form submitted twice at the same moment: the other request stored it.
+        return SessionReport.objects.get(idempotency_key=idempotency_key), False
+    ExerciseResult.objects.bulk_create(
+        ExerciseResult(report=report, item_id=pk, outcome=outcome) for pk, outcome in sorted(outcomes.items())
+    )
+    _queue_evaluation(report.pk)
+    return report, True
+
+
+def _snapshot(report: SessionReport) -> dict:
+    data = {field: getattr(report, field) for field in REPORT_FIELDS}
+    data["session_date"] = report.session_date.isoformat()
+    data["outcomes"] = {str(r.item_id): r.outcome for r in report.results.all()}
+    return data
+
+
+@transaction.atomic
+def report_correct(
+    *,
+    report: SessionReport,
+    outcomes: dict[int, str],
+    max_pain: int,
+    pain_now: int,
+    sharp_pain: bool,
+    bladder_bowel: bool = False,
+    saddle_numbness: bool = False,
+    leg_weakness: bool = False,
+    note: str = "",
+) -> SessionReport:
+    """Correct a report within 24 hours of sending it. The values it had are kept for staff to see."""
+    report = SessionReport.objects.select_for_update().select_related("patient__clinic", "version").get(pk=report.pk)
+    now = timezone.now()
+    if not rules.can_correct(submitted_at=report.submitted_at, now=now):
+        raise ValidationError("A report can be corrected only within 24 hours of sending it.")
+    values = {
+        "session_date": report.session_date,
+        "max_pain": max_pain,
+        "pain_now": pain_now,
+        "sharp_pain": sharp_pain,
+        "bladder_bowel": bladder_bowel,
+        "saddle_numbness": saddle_numbness,
+        "leg_weakness": leg_weakness,
+        "note": (note or "").strip(),
+    }
+    _check_report(patient=report.patient, version=report.version, outcomes=outcomes, values=values, correcting=True)
+    ReportCorrection.objects.create(report=report, previous=_snapshot(report), corrected_at=now)
+    for field, value in values.items():
+        setattr(report, field, value)
+    report.corrected_at = now
+    report.evaluated_at = None  # the flag rules look at it again
+    report.full_clean(validate_unique=False)
+    report.save()
+    for result in report.results.all():
+        new = outcomes.get(result.item_id)
+        if new and new != result.outcome:
+            result.outcome = new
+            result.save(update_fields=["outcome"])
+    _queue_evaluation(report.pk)
+    return report
+
+
+# --- Flag evaluation (rules 3-7) ---------------------------------------------------------------
+
+UNEVALUATED_GRACE = timedelta(minutes=2)  # reports younger than this are left to their queued task
+UNEVALUATED_BATCH = 500
+
+
+def _queue_alert(flag_id: int) -> None:
+    from .tasks import send_flag_alert
+
+    transaction.on_commit(lambda: send_flag_alert.delay(flag_id), robust=True)
+
+
+@transaction.atomic
+def report_evaluate(*, report_id: int, now=None) -> list:
+    """Apply rules 3-6 to one report, raise or update flags, close an open rest flag. Idempotent."""
+    now = now or timezone.now()
+    report = (
+        SessionReport.objects.select_for_update(of=("self",))
+        .select_related("patient__clinic")
+        .filter(pk=report_id)
+        .first()
+    )
+    if report is None:
+        return []
+    patient = report.patient
+    earlier_or_same = Q(session_date__lt=report.session_date) | Q(
+        session_date=report.session_date, submitted_at__lte=report.submitted_at
+    )
+    recent = list(
+        SessionReport.objects.filter(earlier_or_same, patient=patient)
+        .order_by("-session_date", "-submitted_at")
+        .values_list("max_pain", flat=True)[: rules.WORSENING_RUN]
+    )[::-1]
+    findings = rules.report_findings(
+        max_pain=report.max_pain,
+        sharp_pain=report.sharp_pain,
+        symptoms={name: getattr(report, name) for name in rules.WARNING_SYMPTOM_FIELDS},
+        threshold=patient.pain_threshold,
+        recent_pains=recent,
+        session_date=report.session_date,
+    )
+    flags = []
+    for finding in findings:
+        flag, _created = patient_services.flag_record(
+            patient=patient,
+            reason=finding.reason,
+            urgent=finding.urgent,
+            rule=finding.rule,
+            explanation=finding.explanation,
+            values=finding.values,
+            report_id=report.pk,
+            now=now,
+        )
+        if finding.reason in rules.IMMEDIATE_REASONS and flag.notified_at is None:
+            _queue_alert(flag.pk)
+        flags.append(flag)
+    patient_services.flag_close_rest(patient=patient, report_id=report.pk, session_date=report.session_date)
+    report.evaluated_at = now
+    report.save(update_fields=["evaluated_at"])
+    return flags
+
+
+def _rest_candidates(*, time_zone: str, rest_days_allowed: int, today: date):
+    """Patients of clinics in one time zone and rest setting who have rested too long: one SQL query."""
+    active_program = Program.objects.filter(patient=OuterRef("pk"), status=Program.Status.ACTIVE)
+    program_start = (
+        ProgramVersion.objects.filter(
+            program__patient=OuterRef("pk"), program__status=Program.Status.ACTIVE, activated_at__isnull=False
+        )
+        .order_by()
+        .values("program__patient")
+        .annotate(start=Min("start_date"))
+        .values("start")
+    )
+    last_report = (
+        SessionReport.objects.filter(patient=OuterRef("pk"))
+        .order_by()
+        .values("patient")
+        .annotate(last=Max("session_date"))
+        .values("last")
+    )
+    # A pause restarts the count: its last day (or the day the program resumed) counts as a session.
+    last_pause = (
+        Pause.objects.filter(patient=OuterRef("pk"), starts_on__lte=today)
+        .order_by()
+        .values("patient")
+        .annotate(last=Max(Least("ends_on", Coalesce("resumed_on", "ends_on"))))
+        .values("last")
+    )
+    paused_today = Pause.objects.filter(
+        Q(resumed_on__isnull=True) | Q(resumed_on__gt=today),
+        patient=OuterRef("pk"),
+        starts_on__lte=today,
+        ends_on__gte=today,
+    )
+    open_rest_flag = Flag.objects.filter(patient=OuterRef("pk"), reason=FlagReason.REST).exclude(
+        status=FlagStatus.RESOLVED
+    )
+    cutoff = rules.rest_cutoff(today=today, rest_days_allowed=rest_days_allowed)
+    return (
+        Patient.objects.filter(clinic__time_zone=time_zone, clinic__rest_days_allowed=rest_days_allowed)
+        .filter(Exists(active_program), ~Exists(paused_today), ~Exists(open_rest_flag))
+        .annotate(start=Subquery(program_start), last_report=Subquery(last_report), last_pause=Subquery(last_pause))
+        .filter(start__isnull=False, start__lte=today)
+        .annotate(
+            last_session=Greatest(
+                Coalesce("last_report", "start"), Coalesce("last_pause", "start"), output_field=DateField()
+            )
+        )
+        .filter(last_session__lte=cutoff)
+        .values_list("pk", "last_session", "clinic__ack_hours")
+    )
+
+
+def flags_sweep_rest(*, now=None) -> int:
+    """Rule 7 for every clinic, set-based: a fixed number of queries per time zone, whatever the patients."""
+    now = now or timezone.now()
+    raised = 0
+    for time_zone, allowed in Clinic.objects.values_list("time_zone", "rest_days_allowed").distinct().order_by():
+        today = now.astimezone(ZoneInfo(time_zone)).date()
+        rows = list(_rest_candidates(time_zone=time_zone, rest_days_allowed=allowed, today=today))
+        if not rows:
+            continue
+        findings = {}
+        for patient_id, last_session, ack_hours in rows:
+            finding = rules.rest_finding(
+                last_session=last_session, today=today, paused=False, rest_days_allowed=allowed
+            )
+            details = {"rule": finding.rule, "explanation": finding.explanation, "values": finding.values}
+            findings[patient_id] = (finding, details, ack_hours)
+        # A flag that another sweep raised at the same moment is skipped by the partial unique index.
+        Flag.objects.bulk_create(
+            [
+                Flag(
+                    patient_id=patient_id,
+                    reason=FlagReason.REST,
+                    details=details,
+                    opened_at=now,
+                    last_evidence_at=now,
+                    ack_due_at=now + timedelta(hours=ack_hours),
+                )
+                for patient_id, (_finding, details, ack_hours) in findings.items()
+            ],
+            ignore_conflicts=True,
+        )
+        mine = Flag.objects.filter(
+            reason=FlagReason.REST, opened_at=now, patient_id__in=list(findings), status=FlagStatus.OPEN
+        ).values_list("pk", "patient_id")
+        events = [
+            FlagEvent(
+                flag_id=flag_id,
+                kind=FlagEventKind.RAISED,
+                at=now,
+                values={"explanation": findings[patient_id][0].explanation, **findings[patient_id][0].values},
+            )
+            for flag_id, patient_id in mine
+        ]
+        FlagEvent.objects.bulk_create(events)
+        raised += len(events)
+    return raised
+
+
+def flags_evaluate_missed(*, now=None) -> int:
+    """Evaluate reports whose queued evaluation never ran (broker down, worker lost)."""
+    now = now or timezone.now()
+    ids = list(
+        SessionReport.objects.filter(evaluated_at__isnull=True, submitted_at__lte=now - UNEVALUATED_GRACE)
+        .order_by("submitted_at")
+        .values_list("pk", flat=True)[:UNEVALUATED_BATCH]
+    )
+    done = 0
+    for report_id in ids:
+        try:
+            report_evaluate(report_id=report_id, now=now)
+            done += 1
+        except Exception:
+            logger.exception("Could not evaluate report %s; the next sweep tries again", report_id)
+    return done
+
+
+def flags_sweep(*, now=None) -> dict[str, int]:
+    """The periodic sweep: missed evaluations first (they may close rest flags), then rule 7."""
+    now = now or timezone.now()
+    evaluated = flags_evaluate_missed(now=now)
+    return {"evaluated": evaluated, "rest_flags": flags_sweep_rest(now=now)}

@@ -5,6 +5,12 @@ from . import views
 app_name = "programs"
 
 urlpatterns = [
+    path("today/", views.today, name="today"),
+    path("check-in/", views.checkin, name="checkin"),
+    path("history/", views.history, name="history"),
+    path("reports/<int:pk>/", views.report_done, name="report_done"),
+    path("reports/<int:pk>/correct/", views.report_correct, name="report_correct"),
+    path("patient/<int:patient_pk>/reports/", views.patient_reports, name="patient_reports"),
     path("exercises/", views.exercise_list, name="exercise_list"),
     path("exercises/new/", views.exercise_create, name="exercise_create"),
     path("exercises/<int:pk>/", views.exercise_detail, name="exercise_detail"),

@@ -4,25 +4,32 @@ Builder actions are plain POST forms that work without JavaScript (they redirect
 with htmx they swap only the builder's content in place.
 """
 
+import uuid
+from datetime import timedelta
+
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from patients import services as patient_services
 from patients.models import Patient, Pause
+from patients.rules import PAIN_WORDS
 from patients.selectors import patient_detail, patients_visible_to
 from rehab.forms import run_service
 from rehab.models import User
-from rehab.permissions import physio_required, role_required, staff_required
+from rehab.permissions import patient_required, physio_required, role_required, staff_required
 
 from . import rules, selectors, services
 from .forms import (
+    NONE_OF_THESE,
     ActivateForm,
+    CheckInForm,
     ExerciseFilterForm,
     ExerciseForm,
     ItemForm,
@@ -31,23 +38,18 @@ from .forms import (
     ScheduleForm,
     TemplateForm,
 )
-from .models import Exercise, MuscleGroup, Program, ProgramExercise, ProgramVersion
+from .models import MuscleGroup, Program, ProgramExercise, ProgramVersion, SessionReport
 
 LIBRARY_PAGE_SIZE = 20
+REPORTS_PAGE_SIZE = 20
 PICKER_LIMIT = 12
 
 
 def _or_404(queryset_get):
+    """Run a scoped lookup; anything the user may not see, or that does not exist, is a 404."""
     try:
         return queryset_get()
-    except (
-        Exercise.DoesNotExist,
-        Program.DoesNotExist,
-        ProgramVersion.DoesNotExist,
-        ProgramExercise.DoesNotExist,
-        Patient.DoesNotExist,
-        Pause.DoesNotExist,
-    ) as exc:
+    except ObjectDoesNotExist as exc:
         raise Http404 from exc
 
 
@@ -427,3 +429,150 @@ def template_list(request):
         .order_by("name")
     )
     return render(request, "programs/template_list.html", {"templates": templates, "rules": rules})
+
+
+# --- Patients: today's program, check-in, history --------------------------------------------
+
+
+def _own_patient(request) -> Patient:
+    patient = patients_visible_to(request.user).select_related("clinic", "physiotherapist", "user").first()
+    if patient is None:
+        raise Http404("No patient record for this account.")
+    return patient
+
+
+@patient_required
+def today(request):
+    patient = _own_patient(request)
+    day = patient.clinic.local_today()
+    version = selectors.active_version_for(patient)
+    items = selectors.version_items(version) if version else []
+    pause = patient.pauses.filter(starts_on__lte=day, ends_on__gte=day, resumed_on__isnull=True).first()
+    reported_today = version is not None and patient.reports.filter(session_date=day).exists()
+    context = {
+        "patient": patient,
+        "today": day,
+        "version": version,
+        "items": items,
+        "pause": pause,
+        "planned_today": rules.is_planned_day(day, weekdays=version.weekdays) if version else None,
+        "not_started": version is not None and version.start_date > day,
+        "reported_today": reported_today,
+        "threshold_words": PAIN_WORDS[patient.pain_threshold],
+    }
+    return render(request, "programs/today.html", context)
+
+
+def _checkin_form(request, patient, version, items, data=None):
+    day = patient.clinic.local_today()
+    return CheckInForm(
+        data,
+        items=items,
+        initial={"idempotency_key": uuid.uuid4(), "version": version.pk, "session_date": day},
+    )
+
+
+@patient_required
+def checkin(request):
+    patient = _own_patient(request)
+    version = selectors.active_version_for(patient)
+    if version is None:
+        messages.info(request, "You have no program to report on yet.")
+        return redirect("programs:today")
+    items = selectors.version_items(version)
+    form = _checkin_form(request, patient, version, items, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        posted_version = (
+            ProgramVersion.objects.select_related("program").filter(pk=form.cleaned_data["version"]).first()
+        )
+        if posted_version is None:
+            form.add_error(None, "This is not your current program. Please open the check-in again.")
+        else:
+            result = run_service(
+                form,
+                services.report_submit,
+                patient=patient,
+                version=posted_version,
+                idempotency_key=form.cleaned_data["idempotency_key"],
+                **form.service_kwargs(),
+            )
+            if result is not None:
+                report, _created = result
+                return redirect("programs:report_done", pk=report.pk)
+    day = patient.clinic.local_today()
+    return render(
+        request,
+        "programs/checkin.html",
+        {
+            "form": form,
+            "patient": patient,
+            "version": version,
+            "min_date": day - timedelta(days=rules.REPORT_MAX_DAYS_BACK),
+            "max_date": day,
+        },
+    )
+
+
+def _own_report(request, pk: int) -> SessionReport:
+    return _or_404(lambda: selectors.reports_visible_to(request.user).select_related("patient__clinic").get(pk=pk))
+
+
+@patient_required
+def report_done(request, pk: int):
+    report = _own_report(request, pk)
+    return render(request, "programs/report_done.html", {"report": report, "patient": report.patient})
+
+
+@patient_required
+def report_correct(request, pk: int):
+    report = _own_report(request, pk)
+    if not rules.can_correct(submitted_at=report.submitted_at, now=timezone.now()):
+        messages.error(request, "A report can be corrected only within 24 hours of sending it.")
+        return redirect("programs:history")
+    items = [r.item for r in report.results.select_related("item__exercise")]
+    initial = {
+        "idempotency_key": report.idempotency_key,
+        "version": report.version_id,
+        "max_pain": report.max_pain,
+        "pain_now": report.pain_now,
+        "sharp_pain": "yes" if report.sharp_pain else "no",
+        "symptoms": [n for n in rules.WARNING_SYMPTOM_FIELDS if getattr(report, n)] or [NONE_OF_THESE],
+        "note": report.note,
+        **{CheckInForm.item_field(r.item): r.outcome for r in report.results.all()},
+    }
+    form = CheckInForm(request.POST or None, items=items, with_date=False, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        corrected = run_service(form, services.report_correct, report=report, **form.service_kwargs())
+        if corrected is not None:
+            messages.success(request, "Your report is corrected. Your physiotherapist can see both versions.")
+            return redirect("programs:report_done", pk=report.pk)
+    return render(request, "programs/checkin.html", {"form": form, "patient": report.patient, "report": report})
+
+
+@patient_required
+def history(request):
+    patient = _own_patient(request)
+    page = Paginator(selectors.report_list(patient=patient), REPORTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "programs/history.html",
+        {
+            "patient": patient,
+            "page": page,
+            "series": selectors.pain_series(patient=patient),
+            "correctable": {
+                r.pk for r in page.object_list if rules.can_correct(submitted_at=r.submitted_at, now=timezone.now())
+            },
+        },
+    )
+
+
+@staff_required
+def patient_reports(request, patient_pk: int):
+    patient = _patient(request, patient_pk)
+    page = Paginator(selectors.report_list(patient=patient), REPORTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "programs/patient_reports.html",
+        {"patient": patient, "page": page, "series": selectors.pain_series(patient=patient)},
+    )

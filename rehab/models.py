@@ -3,9 +3,12 @@ from datetime import date
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+MAX_WINDOW_MINUTES = 30 * 24 * 60  # acknowledgement windows are at most 30 days
 
 
 def validate_time_zone(value: str) -> None:
@@ -21,10 +24,46 @@ class Clinic(models.Model):
         validators=[validate_time_zone],
         help_text="Days, deadlines and rest counts follow this time zone.",
     )
+    # The numbers the clinic works by (DESIGN.md rules 7, 9 and 12), with the product's defaults.
+    urgent_ack_minutes = models.PositiveIntegerField(
+        "urgent flags: acknowledge within (minutes)",
+        default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_WINDOW_MINUTES)],
+    )
+    ack_hours = models.PositiveIntegerField(
+        "other flags: acknowledge within (hours)",
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_WINDOW_MINUTES // 60)],
+    )
+    rest_days_allowed = models.PositiveSmallIntegerField(
+        "rest days allowed in a row",
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(14)],
+        help_text="A patient who rests more days in a row than this is flagged.",
+    )
+    progression_percent = models.PositiveSmallIntegerField(
+        "weekly volume may grow by (%)", default=10, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(urgent_ack_minutes__gte=1, urgent_ack_minutes__lte=MAX_WINDOW_MINUTES),
+                name="clinic_urgent_ack_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ack_hours__gte=1, ack_hours__lte=MAX_WINDOW_MINUTES // 60), name="clinic_ack_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rest_days_allowed__gte=1, rest_days_allowed__lte=14), name="clinic_rest_days_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(progression_percent__gte=1, progression_percent__lte=100),
+                name="clinic_progression_range",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

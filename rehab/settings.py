@@ -135,6 +135,9 @@ STORAGES = {
     },
 }
 
+# Sections other apps add to the staff's patient page, so that patients need not import them.
+PATIENT_DETAIL_PANELS = ["programs.panels.patient_progress"]
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -171,6 +174,9 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
+    "sweep-flags": {"task": "programs.tasks.sweep_flags", "schedule": crontab(minute="*/15")},
+    "escalate-flags": {"task": "programs.tasks.escalate_flags", "schedule": crontab(minute="*/5")},
+    "rest-digests": {"task": "programs.tasks.send_rest_digests", "schedule": crontab(minute=0, hour=7)},
     "clear-expired-sessions": {
         "task": "rehab.tasks.clear_expired_sessions",
         "schedule": crontab(minute=17, hour=3),

@@ -14,7 +14,7 @@ from .models import User
 LANDING_PAGES = {
     User.Role.PHYSIO: "patients:list",
     User.Role.CLINIC_ADMIN: "patients:list",
-    User.Role.PATIENT: "patients:me",
+    User.Role.PATIENT: "programs:today",
 }
 
 

@@ -4,7 +4,10 @@ GET is tried on every URL; POST on every URL that changes something. Adding a UR
 fails test_every_url_is_in_the_table, so new views are checked by default.
 """
 
+import uuid
+
 import pytest
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from patients.services import pause_create
@@ -23,6 +26,23 @@ CLINIC_STAFF_OBJECT = {**NOT_PATIENTS, "physio": 200, "clinic_admin": 200, "othe
 PHYSIO_OBJECT = {**NOT_PATIENTS, "physio": 200, "clinic_admin": 403, "other_physio": 404, "other_admin": 403}
 PHYSIO_ACTION = {**PHYSIO_OBJECT, "physio": OK}
 POST_ONLY = dict.fromkeys(ROLES, 405)
+STAFF_FORBIDDEN = {"physio": 403, "clinic_admin": 403, "other_physio": 403, "other_admin": 403}
+PATIENT_ONLY = {"anonymous": LOGIN, "patient": 200, "other_patient": 200, **STAFF_FORBIDDEN}
+OWN_REPORT = {**PATIENT_ONLY, "other_patient": 404}
+
+
+def checkin_data(w):
+    item = w["active_version"].items.get()
+    return {
+        "idempotency_key": "6f1c1f5e-7d6c-4a53-9a55-0c7d2b1d9a01",
+        "version": w["active_version"].pk,
+        "session_date": w["today"].isoformat(),
+        f"exercise_{item.pk}": "done",
+        "max_pain": "1",
+        "pain_now": "0",
+        "sharp_pain": "no",
+        "symptoms": ["none"],
+    }
 
 
 def pk(key):
@@ -59,20 +79,18 @@ TABLE = {
         PHYSIO_ACTION,
         lambda w: {"value": "2", "reason": "Access test"},
     ),
-    "patients:me": (
+    "programs:today": (None, PATIENT_ONLY, None, None),
+    # The other patient has no program yet: the check-in sends them back to their home page.
+    "programs:checkin": (
         None,
-        {
-            "anonymous": LOGIN,
-            "patient": 200,
-            "other_patient": 200,
-            "physio": 403,
-            "clinic_admin": 403,
-            "other_physio": 403,
-            "other_admin": 403,
-        },
-        None,
-        None,
+        {**PATIENT_ONLY, "other_patient": 302},
+        {**PATIENT_ONLY, "patient": OK, "other_patient": 302},
+        lambda w: checkin_data(w),
     ),
+    "programs:history": (None, PATIENT_ONLY, None, None),
+    "programs:report_done": (pk("report"), OWN_REPORT, None, None),
+    "programs:report_correct": (pk("report"), OWN_REPORT, None, None),
+    "programs:patient_reports": (patient_pk, CLINIC_STAFF_OBJECT, None, None),
     "programs:exercise_list": (None, ANY_STAFF, None, None),
     "programs:exercise_create": (None, ANY_STAFF, None, None),
     "programs:exercise_detail": (pk("exercise"), ANY_STAFF, None, None),
@@ -129,8 +147,21 @@ def test_every_url_is_in_the_table():
     assert set(TABLE) - names == set(), "these rows name URLs that no longer exist"
 
 
-@pytest.fixture
-def world(db):
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Built once for the module inside a transaction that is rolled back at the end; each test runs
+    in a savepoint within it (as Django's TestCase.setUpTestData does), so POSTs cannot leak."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield _build_world()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+def _build_world():
     clinic, other_clinic = ClinicFactory(name="Home clinic"), ClinicFactory(name="Other clinic")
     physio = PhysioFactory(clinic=clinic)
     target = make_patient(physio=physio)
@@ -143,7 +174,19 @@ def world(db):
     program_services.program_add_exercise(version=first, exercise=exercise)
     program_services.program_activate(version=first, activated_by=physio)
     draft = program_services.program_revise(program=program, created_by=physio)
+    first.refresh_from_db()
+    report, _ = program_services.report_submit(
+        patient=target,
+        version=first,
+        idempotency_key=uuid.uuid4(),
+        outcomes={first.items.get().pk: "done"},
+        session_date=today,
+        max_pain=1,
+        pain_now=1,
+        sharp_pain=False,
+    )
     return {
+        "report": report,
         "today": today,
         "target": target,
         "exercise": exercise,
@@ -177,7 +220,7 @@ POST_CASES = [(name, role) for name, row in TABLE.items() if row[2] for role in 
 
 
 @pytest.mark.parametrize(("url_name", "role"), GET_CASES, ids=[f"GET-{n}-{r}" for n, r in GET_CASES])
-def test_get(client, world, url_name, role):
+def test_get(db, client, world, url_name, role):
     kwargs, statuses, _post, _data = TABLE[url_name]
     url = reverse(url_name, kwargs=kwargs(world) if kwargs else None)
     if world[role] is not None:
@@ -186,7 +229,7 @@ def test_get(client, world, url_name, role):
 
 
 @pytest.mark.parametrize(("url_name", "role"), POST_CASES, ids=[f"POST-{n}-{r}" for n, r in POST_CASES])
-def test_post(client, world, url_name, role):
+def test_post(db, client, world, url_name, role):
     kwargs, _get, statuses, data = TABLE[url_name]
     url = reverse(url_name, kwargs=kwargs(world) if kwargs else None)
     if world[role] is not None:

@@ -177,11 +177,3 @@ class TestPatientList:
     def test_empty_state(self, client, physio):
         client.force_login(physio)
         assert "No patients are registered yet" in client.get(reverse("patients:list")).content.decode()
-
-
-@pytest.mark.django_db
-def test_patient_home_shows_own_threshold(client, patient):
-    client.force_login(patient.user)
-    page = client.get(reverse("patients:me")).content.decode()
-    assert "1 out of 5" in page
-    assert User.objects.filter(role=User.Role.PATIENT).count() == 1
