@@ -4,7 +4,6 @@ import pytest
 from django.urls import reverse
 
 from patients.models import Patient, ThresholdChange
-from rehab.models import User
 from tests.factories import PhysioFactory, make_patient
 
 
