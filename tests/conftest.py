@@ -75,3 +75,63 @@ def shipped_library(transactional_db):
     from programs.models import Exercise, ExerciseMuscle
 
     sync_library(Exercise, ExerciseMuscle, read_library())
+
+
+class PrivateBroker:
+    """A Redis server of the test's own on a spare port, to stop and start without touching the shared one."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.process = None
+
+    def start(self):
+        import subprocess
+        import time
+
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("The private Redis server did not start")
+
+    def stop(self):
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+def _use_broker(url: str) -> None:
+    from rehab.celery import app
+
+    from kombu import pools
+
+    app.conf.broker_url = url
+    pools.reset()  # kombu keeps one pool per broker address, process-wide
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def private_broker():
+    """Point Celery at a private Redis for this test; the test may stop and restart it."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    broker = PrivateBroker(port)
+    broker.start()
+    _use_broker(broker.url)
+    try:
+        yield broker
+    finally:
+        broker.stop()
+        _use_broker(settings.CELERY_BROKER_URL)

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from patients.models import Patient
@@ -78,3 +79,56 @@ def make_patient(
         patient.user.set_password(password)
         patient.user.save(update_fields=["password"])
     return patient
+
+
+def bulk_active_patients(*, physio: User, exercise, count: int, start_days_ago: int = 20) -> list[Patient]:
+    """Many patients with an active one-exercise program, inserted in bulk (for tests at scale)."""
+    from programs.models import Program, ProgramExercise, ProgramVersion
+
+    clinic = physio.clinic
+    today = clinic.local_today()
+    now = timezone.now()
+    offset = User.objects.count()
+    users = User.objects.bulk_create(
+        User(
+            email=f"bulk{offset + i}@example.com",
+            role=User.Role.PATIENT,
+            clinic=clinic,
+            first_name="Bulk",
+            last_name=f"Patient{offset + i}",
+            password="!",
+        )
+        for i in range(count)
+    )
+    patients = Patient.objects.bulk_create(
+        Patient(
+            user=u,
+            clinic=clinic,
+            physiotherapist=physio,
+            date_of_birth=today - timedelta(days=365 * 40),
+            onset_date=today - timedelta(days=100),
+            condition="Back pain",
+            pain_threshold=1,
+        )
+        for u in users
+    )
+    programs = Program.objects.bulk_create(
+        Program(patient=p, title="P", status=Program.Status.ACTIVE, created_by=physio) for p in patients
+    )
+    versions = ProgramVersion.objects.bulk_create(
+        ProgramVersion(
+            program=pr,
+            number=1,
+            status=ProgramVersion.Status.ACTIVE,
+            weekdays=[0, 2, 4],
+            start_date=today - timedelta(days=start_days_ago),
+            created_by=physio,
+            activated_by=physio,
+            activated_at=now,
+        )
+        for pr in programs
+    )
+    ProgramExercise.objects.bulk_create(
+        ProgramExercise(version=v, exercise=exercise, position=1, sets=2, reps=10, rest_seconds=30) for v in versions
+    )
+    return patients

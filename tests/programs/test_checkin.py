@@ -1,0 +1,253 @@
+import threading
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from programs import services
+from programs.models import ReportCorrection, SessionReport
+from tests.factories import make_patient
+from tests.programs.conftest import report
+
+
+def form_data(version, **overrides):
+    data = {
+        "idempotency_key": str(uuid.uuid4()),
+        "version": str(version.pk),
+        "session_date": version.program.patient.clinic.local_today().isoformat(),
+        "max_pain": "3",
+        "pain_now": "1",
+        "sharp_pain": "no",
+        "symptoms": ["none"],
+        "note": "Felt stiff at first.",
+    }
+    for item in version.items.all():
+        data[f"exercise_{item.pk}"] = "done"
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+@pytest.mark.django_db
+class TestCheckInPage:
+    def test_report_saved_and_queued_on_commit(self, client, active, django_capture_on_commit_callbacks):
+        client.force_login(active.program.patient.user)
+        with django_capture_on_commit_callbacks() as callbacks:
+            response = client.post(reverse("programs:checkin"), form_data(active))
+        saved = SessionReport.objects.get()
+        assert response.url == reverse("programs:report_done", args=[saved.pk])
+        assert (saved.max_pain, saved.pain_now, saved.note) == (3, 1, "Felt stiff at first.")
+        assert sorted(saved.results.values_list("outcome", flat=True)) == ["done", "done"]
+        assert len(callbacks) == 1
+        assert saved.evaluated_at is None
+
+    def test_form_shows_every_exercise_and_pain_words(self, client, active):
+        client.force_login(active.program.patient.user)
+        html = client.get(reverse("programs:checkin")).content.decode()
+        for words in ("0 – None", "1 – Aware of it", "3 – Moderate", "5 – Worst", "Dead bug", "Clamshell"):
+            assert words in html
+        assert "None of these" in html
+
+    @pytest.mark.parametrize(
+        ("overrides", "message"),
+        [
+            ({"max_pain": "6"}, "Select a valid choice"),
+            ({"max_pain": "-1"}, "Select a valid choice"),
+            ({"max_pain": None}, "Choose how strong your pain was at its worst"),
+            ({"pain_now": None}, "Choose how strong your pain is now"),
+            ({"session_date": "+1"}, "cannot be in the future"),
+            ({"session_date": "-8"}, "up to 7 days back"),
+            ({"session_date": "-11"}, "up to 7 days back"),
+            ({"note": "x" * 2001}, "at most 2000 characters"),
+            ({"symptoms": None}, "Tick any that apply"),
+            ({"symptoms": ["none", "leg_weakness"]}, "ticked a symptom and"),
+            ({"sharp_pain": None}, "Answer yes or no"),
+        ],
+    )
+    def test_bad_input_nothing_saved(self, client, active, overrides, message):
+        today = active.program.patient.clinic.local_today()
+        date = overrides.get("session_date")
+        if date and date[0] in "+-":
+            overrides["session_date"] = (today + timedelta(days=int(date))).isoformat()
+        client.force_login(active.program.patient.user)
+        response = client.post(reverse("programs:checkin"), form_data(active, **overrides))
+        assert response.status_code == 200
+        assert message in response.content.decode()
+        assert not SessionReport.objects.exists()
+
+    def test_date_before_program_start(self, client, active):
+        active.start_date = active.program.patient.clinic.local_today() - timedelta(days=2)
+        active.save()
+        client.force_login(active.program.patient.user)
+        day = active.start_date - timedelta(days=1)
+        response = client.post(reverse("programs:checkin"), form_data(active, session_date=day.isoformat()))
+        assert "Your program started on" in response.content.decode()
+        assert not SessionReport.objects.exists()
+
+    def test_no_exercise_answered(self, client, active):
+        client.force_login(active.program.patient.user)
+        data = {k: v for k, v in form_data(active).items() if not k.startswith("exercise_")}
+        html = client.post(reverse("programs:checkin"), data).content.decode()
+        assert 'id="exercises-error"' in html and "Say how the exercises went" in html
+        assert not SessionReport.objects.exists()
+
+    def test_another_patients_program_refused(self, client, active, physio):
+        other = make_patient(physio=physio)
+        client.force_login(other.user)
+        # The other patient has no program: nothing to report on.
+        assert client.post(reverse("programs:checkin"), form_data(active)).status_code == 302
+        # With a program of their own, posting the first patient's version id is refused.
+        from tests.programs.conftest import add
+
+        own = services.program_create(
+            patient=other, created_by=physio, title="Own", start_date=other.clinic.local_today(), weekdays=[0, 2, 4]
+        ).versions.get()
+        add(own, {i.exercise.key: i.exercise for i in active.items.all()}, "dead-bug")
+        services.program_activate(version=own, activated_by=physio)
+        response = client.post(reverse("programs:checkin"), form_data(active))
+        assert response.status_code == 200
+        assert "not your current program" in response.content.decode()
+        assert not SessionReport.objects.exists()
+
+    def test_missing_csrf_token_is_403(self, active):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(active.program.patient.user)
+        assert client.post(reverse("programs:checkin"), form_data(active)).status_code == 403
+        assert not SessionReport.objects.exists()
+
+    def test_double_submit_stores_one_report(self, client, active):
+        client.force_login(active.program.patient.user)
+        data = form_data(active)
+        first = client.post(reverse("programs:checkin"), data)
+        second = client.post(reverse("programs:checkin"), data)
+        assert SessionReport.objects.count() == 1
+        assert first.url == second.url
+
+    def test_warning_symptom_shows_urgent_advice_first(self, client, active):
+        client.force_login(active.program.patient.user)
+        response = client.post(
+            reverse("programs:checkin"), form_data(active, symptoms=["saddle_numbness"]), follow=True
+        )
+        html = response.content.decode()
+        assert SessionReport.objects.get().saddle_numbness
+        main = html[html.index('<main id="main"') :]
+        assert main.index("Get urgent medical help now") < main.index("numbness between the legs")
+        assert "emergency" in main
+
+    def test_broker_down_report_saved_page_succeeds(
+        self, client, active, private_broker, django_capture_on_commit_callbacks, caplog
+    ):
+        private_broker.stop()
+        client.force_login(active.program.patient.user)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("programs:checkin"), form_data(active), follow=True)
+        assert response.status_code == 200
+        assert "your report is saved" in response.content.decode()
+        saved = SessionReport.objects.get()
+        assert saved.evaluated_at is None  # the sweep will evaluate it
+        assert "Connection refused" in caplog.text  # the queueing really failed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_submissions_store_one_report(active):
+    key = uuid.uuid4()
+    results = []
+
+    def submit():
+        try:
+            results.append(report(active, key=key))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert SessionReport.objects.count() == 1
+    assert len({r.pk for r in results}) == 1
+
+
+@pytest.mark.django_db
+class TestCorrection:
+    def test_correction_keeps_original_and_staff_see_it(self, client, active, physio):
+        saved = report(active, max_pain=4, pain_now=2)
+        client.force_login(active.program.patient.user)
+        data = form_data(active, max_pain="2", pain_now="1", note="I misread the scale")
+        data.pop("session_date")
+        response = client.post(reverse("programs:report_correct", args=[saved.pk]), data)
+        assert response.status_code == 302
+        saved.refresh_from_db()
+        assert (saved.max_pain, saved.corrected_at is not None, saved.evaluated_at) == (2, True, None)
+        (correction,) = ReportCorrection.objects.filter(report=saved)
+        assert correction.previous["max_pain"] == 4 and correction.previous["pain_now"] == 2
+        client.force_login(physio)
+        page = client.get(reverse("programs:patient_reports", args=[saved.patient_id])).content.decode()
+        assert "Before: highest pain 4, now 2" in page
+
+    def test_no_correction_after_24_hours(self, client, active):
+        saved = report(active)
+        SessionReport.objects.filter(pk=saved.pk).update(submitted_at=timezone.now() - timedelta(hours=25))
+        client.force_login(active.program.patient.user)
+        response = client.get(reverse("programs:report_correct", args=[saved.pk]))
+        assert response.status_code == 302
+        with pytest.raises(Exception, match="within 24 hours"):
+            services.report_correct(report=saved, outcomes={}, max_pain=0, pain_now=0, sharp_pain=False)
+        assert not ReportCorrection.objects.exists()
+
+
+@pytest.mark.django_db
+class TestPatientPages:
+    def test_today_shows_program_and_planned_day(self, client, active):
+        client.force_login(active.program.patient.user)
+        html = client.get(reverse("programs:today")).content.decode()
+        assert "Dead bug" in html and "Report a session" in html
+        today = active.program.patient.clinic.local_today()
+        expected = "Today is a session day" if today.weekday() in (0, 2, 4) else "Today is a rest day"
+        assert expected in html
+
+    def test_paused_program_says_until_when(self, client, active, physio):
+        from patients.services import pause_create
+
+        patient = active.program.patient
+        today = patient.clinic.local_today()
+        pause_create(
+            patient=patient, created_by=physio, starts_on=today, ends_on=today + timedelta(days=5), reason="Holiday"
+        )
+        client.force_login(patient.user)
+        html = client.get(reverse("programs:today")).content.decode()
+        assert "Your program is paused until" in html
+
+    def test_history_chart_data_and_list(self, client, active):
+        report(active, days_ago=2, max_pain=1)
+        report(active, days_ago=0, max_pain=3)
+        client.force_login(active.program.patient.user)
+        response = client.get(reverse("programs:history"))
+        series = response.context["series"]
+        assert [p["pain"] for p in series] == [1, 3]
+        assert all(p["threshold"] == 1 for p in series)
+        assert 'id="pain-series"' in response.content.decode()
+
+    def test_history_query_count_is_fixed(self, client, active, django_assert_num_queries):
+        from django.test.utils import CaptureQueriesContext
+
+        client.force_login(active.program.patient.user)
+        report(active, days_ago=1)
+        with CaptureQueriesContext(connection) as few:
+            client.get(reverse("programs:history"))
+        for days in range(2, 7):
+            report(active, days_ago=days)
+        with django_assert_num_queries(len(few.captured_queries)):
+            client.get(reverse("programs:history"))
+
+    def test_staff_patient_page_shows_chart_adherence_and_reports(self, client, active, physio):
+        report(active, days_ago=1, max_pain=2)
+        client.force_login(physio)
+        response = client.get(reverse("patients:detail", args=[active.program.patient_id]))
+        html = response.content.decode()
+        assert "Adherence, last 14 days" in html and "Adherence, last 28 days" in html
+        assert 'id="pain-series"' in html
+        assert "Highest pain <strong>2/5</strong>" in html

@@ -1,0 +1,320 @@
+import threading
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from patients import services as patient_services
+from patients.models import Flag, FlagEvent, FlagOutcome, FlagReason, FlagStatus
+from patients.services import pause_create
+from programs import services, tasks
+from programs.models import SessionReport
+from tests.factories import ClinicAdminFactory, ClinicFactory, PhysioFactory, bulk_active_patients, make_patient
+from tests.programs.conftest import report
+
+pytestmark = pytest.mark.django_db
+
+
+def evaluate(saved):
+    return services.report_evaluate(report_id=saved.pk)
+
+
+def reasons(patient):
+    return sorted(Flag.objects.filter(patient=patient).values_list("reason", flat=True))
+
+
+class TestReportEvaluation:
+    def test_pain_equal_to_threshold_raises_nothing(self, active):
+        patient = active.program.patient
+        evaluate(report(active, max_pain=patient.pain_threshold))
+        assert reasons(patient) == []
+        assert SessionReport.objects.get().evaluated_at is not None
+
+    def test_one_over_threshold_raises_explained_pain_flag(self, active):
+        patient = active.program.patient
+        saved = report(active, max_pain=patient.pain_threshold + 1)
+        evaluate(saved)
+        flag = Flag.objects.get(patient=patient)
+        assert (flag.reason, flag.status, flag.urgent) == (FlagReason.PAIN, FlagStatus.OPEN, False)
+        assert flag.details["rule"].startswith("Rule 3")
+        assert flag.details["values"]["max_pain"] == 2 and flag.details["values"]["threshold"] == 1
+        assert flag.details["report_id"] == saved.pk
+        assert flag.ack_due_at == flag.opened_at + timedelta(hours=24)
+
+    def test_evaluating_twice_changes_nothing(self, active):
+        saved = report(active, max_pain=4, sharp_pain=True)
+        evaluate(saved)
+        evaluate(saved)
+        tasks.evaluate_report(saved.pk)
+        assert Flag.objects.count() == 2
+        assert FlagEvent.objects.filter(kind="raised").count() == 2
+        assert FlagEvent.objects.filter(kind="evidence").count() == 0
+
+    def test_new_evidence_goes_to_the_open_flag(self, active):
+        patient = active.program.patient
+        first = report(active, days_ago=2, max_pain=3)
+        evaluate(first)
+        patient_services.flag_acknowledge(flag=Flag.objects.get(), by=patient.physiotherapist)
+        second = report(active, days_ago=1, max_pain=2)
+        evaluate(second)
+        flag = Flag.objects.get()
+        assert flag.status == FlagStatus.ACKNOWLEDGED
+        assert list(flag.events.values_list("kind", "report_id")) == [
+            ("raised", first.pk),
+            ("acknowledged", None),
+            ("evidence", second.pk),
+        ]
+
+    def test_resolved_flag_reopens_as_a_new_flag(self, active):
+        patient = active.program.patient
+        evaluate(report(active, days_ago=2, max_pain=3))
+        patient_services.flag_resolve(flag=Flag.objects.get(), by=patient.physiotherapist, outcome="no_action")
+        evaluate(report(active, days_ago=1, max_pain=3))
+        assert list(Flag.objects.order_by("pk").values_list("status", flat=True)) == ["resolved", "open"]
+
+    def test_sharp_pain_flags_whatever_the_number(self, active):
+        evaluate(report(active, max_pain=0, sharp_pain=True))
+        assert reasons(active.program.patient) == ["sharp_pain"]
+
+    def test_warning_symptom_is_urgent_and_due_in_an_hour(self, active):
+        evaluate(report(active, max_pain=0, leg_weakness=True))
+        flag = Flag.objects.get()
+        assert flag.urgent and flag.reason == FlagReason.WARNING_SYMPTOMS
+        assert flag.ack_due_at == flag.opened_at + timedelta(hours=1)
+        assert flag.details["values"]["symptoms"] == ["leg_weakness"]
+
+    def test_worsening_over_three_reports(self, active):
+        patient = active.program.patient
+        patient.pain_threshold = 2
+        patient.save()
+        for days_ago, pain in ((3, 1), (2, 2), (1, 3)):
+            evaluate(report(active, days_ago=days_ago, max_pain=pain))
+        assert reasons(patient) == ["pain", "worsening"]
+        flag = Flag.objects.get(reason="worsening")
+        assert flag.details["values"]["pains"] == [1, 2, 3]
+
+    def test_new_report_closes_open_rest_flag(self, active):
+        patient = active.program.patient
+        now = timezone.now()
+        services.flags_sweep_rest(now=now)
+        rest = Flag.objects.get(reason=FlagReason.REST)
+        saved = report(active, max_pain=0)
+        evaluate(saved)
+        rest.refresh_from_db()
+        assert (rest.status, rest.outcome) == (FlagStatus.RESOLVED, FlagOutcome.PATIENT_REPORTED)
+        assert str(saved.pk) in rest.resolution_note
+        assert reasons(patient) == ["rest"]
+
+    def test_missed_reports_are_evaluated_by_the_sweep(self, active):
+        saved = report(active, max_pain=5)  # its queued evaluation never ran
+        assert services.flags_sweep(now=timezone.now())["evaluated"] == 0  # still within the grace period
+        result = services.flags_sweep(now=timezone.now() + timedelta(minutes=5))
+        assert result["evaluated"] == 1
+        saved.refresh_from_db()
+        assert saved.evaluated_at is not None
+        assert reasons(active.program.patient) == ["pain"]
+
+
+def set_start(version, start):
+    version.start_date = start
+    version.save(update_fields=["start_date"])
+
+
+def at(clinic, day, hour=12, minute=0):
+    """An aware moment on `day` at the clinic's local time."""
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(clinic.time_zone))
+
+
+class TestRestRule:
+    @pytest.mark.parametrize(("rest_days", "flagged"), [(0, False), (2, False), (3, True), (6, True)])
+    def test_whole_rest_days(self, active, rest_days, flagged):
+        patient = active.program.patient
+        today = patient.clinic.local_today()
+        saved = report(active, days_ago=0)
+        evaluate(saved)
+        now = at(patient.clinic, today + timedelta(days=rest_days + 1))
+        assert services.flags_sweep_rest(now=now) == int(flagged)
+        assert (reasons(patient) == ["rest"]) is flagged
+
+    def test_program_start_counts_as_last_session(self, active):
+        patient = active.program.patient
+        today = patient.clinic.local_today()
+        set_start(active, today)
+        assert services.flags_sweep_rest(now=at(patient.clinic, today + timedelta(days=3))) == 0
+        assert services.flags_sweep_rest(now=at(patient.clinic, today + timedelta(days=4))) == 1
+        flag = Flag.objects.get()
+        assert flag.details["values"] == {"last_session": today.isoformat(), "rest_days": 3, "allowed": 2}
+
+    def test_program_not_started_yet(self, active):
+        patient = active.program.patient
+        today = patient.clinic.local_today()
+        set_start(active, today + timedelta(days=10))
+        assert services.flags_sweep_rest(now=at(patient.clinic, today + timedelta(days=5))) == 0
+
+    def test_pause_suppresses_and_restarts_the_count(self, active, physio):
+        patient = active.program.patient
+        today = patient.clinic.local_today()
+        set_start(active, today)
+        pause_create(
+            patient=patient,
+            created_by=physio,
+            starts_on=today + timedelta(days=1),
+            ends_on=today + timedelta(days=10),
+            reason="Holiday",
+        )
+        assert services.flags_sweep_rest(now=at(patient.clinic, today + timedelta(days=8))) == 0
+        # The pause's last day counts as a session: three whole days after it, the flag comes.
+        assert services.flags_sweep_rest(now=at(patient.clinic, today + timedelta(days=13))) == 0
+        assert services.flags_sweep_rest(now=at(patient.clinic, today + timedelta(days=14))) == 1
+
+    def test_clinic_setting_changes_the_rule(self, active):
+        patient = active.program.patient
+        clinic = patient.clinic
+        clinic.rest_days_allowed = 3
+        clinic.save()
+        today = clinic.local_today()
+        set_start(active, today)
+        assert services.flags_sweep_rest(now=at(clinic, today + timedelta(days=4))) == 0  # 3 rest days allowed
+        assert services.flags_sweep_rest(now=at(clinic, today + timedelta(days=5))) == 1
+
+    def test_clinic_time_zone_decides_the_day(self, physio, library):
+        """Just after midnight in Auckland it is already the next day there, still the day before in UTC."""
+        from programs.services import program_activate, program_add_exercise, program_create
+
+        clinic = physio.clinic
+        clinic.time_zone = "Pacific/Auckland"
+        clinic.save()
+        patient = make_patient(physio=physio)
+        start = datetime(2026, 11, 16).date()
+        version = program_create(
+            patient=patient, created_by=physio, title="P", start_date=start, weekdays=[0, 2, 4]
+        ).versions.get()
+        program_add_exercise(version=version, exercise=library["dead-bug"])
+        program_activate(version=version, activated_by=physio)
+        Flag.objects.all().delete()
+        before_midnight = at(clinic, datetime(2026, 11, 19).date(), hour=23, minute=59)  # 3 rest days not over
+        assert services.flags_sweep_rest(now=before_midnight) == 0
+        just_after = at(clinic, datetime(2026, 11, 20).date(), hour=0, minute=5)  # Tue, Wed, Thu complete
+        assert just_after.astimezone(ZoneInfo("UTC")).date() == datetime(2026, 11, 19).date()
+        assert services.flags_sweep_rest(now=just_after) == 1
+
+    def test_sweep_twice_raises_one_flag(self, active):
+        today = active.program.patient.clinic.local_today()
+        now = at(active.program.patient.clinic, today + timedelta(days=10))
+        assert services.flags_sweep_rest(now=now) == 1
+        assert services.flags_sweep_rest(now=now + timedelta(minutes=15)) == 0
+        assert Flag.objects.count() == 1 and FlagEvent.objects.count() == 1
+
+
+def make_active_patients(physio, library, count):
+    bulk_active_patients(physio=physio, exercise=library["dead-bug"], count=count)
+
+
+def test_sweep_query_count_does_not_grow_with_patients(physio, library):
+    now = timezone.now()
+    make_active_patients(physio, library, 10)
+    with CaptureQueriesContext(connection) as small:
+        assert services.flags_sweep(now=now)["rest_flags"] == 10
+    Flag.objects.all().delete()
+    make_active_patients(physio, library, 190)
+    with CaptureQueriesContext(connection) as large:
+        assert services.flags_sweep(now=now)["rest_flags"] == 200
+    assert len(large.captured_queries) == len(small.captured_queries)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_raise_each_flag_once(physio, shipped_library):
+    from programs.models import Exercise
+
+    make_active_patients(physio, {"dead-bug": Exercise.objects.get(clinic=None, key="dead-bug")}, 20)
+    now = timezone.now()
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def sweep(moment):
+        try:
+            barrier.wait()
+            services.flags_sweep_rest(now=moment)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sweep, args=(now + timedelta(microseconds=i),)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert Flag.objects.filter(reason="rest").count() == 20
+    assert FlagEvent.objects.filter(kind="raised").count() == 20
+
+
+class TestEmails:
+    def test_alert_sent_once_with_rule_and_values(self, active):
+        evaluate(report(active, max_pain=4))
+        flag = Flag.objects.get()
+        assert tasks.send_flag_alert(flag.pk) is True
+        assert tasks.send_flag_alert(flag.pk) is False
+        (email,) = mail.outbox
+        assert email.to == [active.program.patient.physiotherapist.email]
+        assert "Pain over threshold" in email.subject
+        assert "Rule 3" in email.body and "Highest pain 4/5 is above the threshold of 1/5" in email.body
+        assert flag.events.filter(kind="notified").count() == 1
+
+    def test_alert_queued_on_commit_for_immediate_reasons_only(self, active, django_capture_on_commit_callbacks):
+        saved = report(active, max_pain=0, sharp_pain=True)
+        with django_capture_on_commit_callbacks() as callbacks:
+            evaluate(saved)
+        assert len(callbacks) == 1  # the sharp-pain alert
+        with django_capture_on_commit_callbacks() as callbacks:
+            services.flags_sweep_rest(now=timezone.now() + timedelta(days=30))
+        assert callbacks == []  # rest flags wait for the daily digest
+
+    def test_escalation_once_to_this_clinics_admins(self, active):
+        patient = active.program.patient
+        admin = ClinicAdminFactory(clinic=patient.clinic, email="admin@home.example")
+        ClinicAdminFactory(clinic=ClinicFactory(name="Elsewhere"), email="admin@elsewhere.example")
+        evaluate(report(active, max_pain=0, bladder_bowel=True))
+        flag = Flag.objects.get()
+        assert patient_services.flag_escalate_overdue(now=flag.opened_at + timedelta(minutes=59)) == 0
+        assert patient_services.flag_escalate_overdue(now=flag.opened_at + timedelta(minutes=61)) == 1
+        assert patient_services.flag_escalate_overdue(now=flag.opened_at + timedelta(minutes=90)) == 0
+        (email,) = mail.outbox
+        assert email.to == [admin.email]
+        assert "URGENT Warning symptoms" in email.body and "Rule 5" in email.body
+        assert "new bladder or bowel control problems" in email.body
+        flag.refresh_from_db()
+        assert flag.escalated_at is not None
+
+    def test_acknowledged_flags_are_not_escalated(self, active):
+        ClinicAdminFactory(clinic=active.program.patient.clinic)
+        evaluate(report(active, max_pain=3))
+        flag = Flag.objects.get()
+        patient_services.flag_acknowledge(flag=flag, by=active.program.patient.physiotherapist)
+        assert patient_services.flag_escalate_overdue(now=flag.opened_at + timedelta(hours=25)) == 0
+        assert mail.outbox == []
+
+    def test_rest_digest_one_email_per_physio_once(self, active, physio, library):
+        other_physio = PhysioFactory(clinic=physio.clinic, email="sam@northside.example")
+        make_active_patients(other_physio, library, 2)
+        services.flags_sweep_rest(now=timezone.now() + timedelta(days=30))
+        assert Flag.objects.filter(reason="rest").count() == 3
+        assert tasks.send_rest_digests() == 3
+        assert tasks.send_rest_digests() == 0
+        assert sorted(len(m.body.split("Rule 7")) - 1 for m in mail.outbox) == [1, 2]
+        assert sorted(m.to[0] for m in mail.outbox) == ["alex@northside.example", "sam@northside.example"]
+
+
+def test_management_command_twins(active, capsys):
+    from django.core.management import call_command
+
+    call_command("sweep_flags")
+    call_command("escalate_flags")
+    call_command("send_rest_digests")
+    out = capsys.readouterr().out
+    assert "rest flags raised" in out and "Flags escalated" in out and "digests" in out
