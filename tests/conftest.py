@@ -111,9 +111,9 @@ class PrivateBroker:
 
 
 def _use_broker(url: str) -> None:
-    from rehab.celery import app
-
     from kombu import pools
+
+    from rehab.celery import app
 
     app.conf.broker_url = url
     pools.reset()  # kombu keeps one pool per broker address, process-wide
