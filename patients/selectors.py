@@ -1,11 +1,11 @@
 """Reads about patients. Every query starts from what the requesting user may see."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Count, Prefetch, Q, QuerySet, When
 
 from rehab.models import User
 
 from . import rules
-from .models import Patient
+from .models import Flag, FlagEvent, FlagReason, FlagStatus, Patient
 
 
 def patients_visible_to(user: User) -> QuerySet[Patient]:
@@ -48,4 +48,90 @@ def threshold_history(*, patient: Patient):
 def physiotherapists_of(clinic_id: int) -> QuerySet[User]:
     return User.objects.filter(clinic_id=clinic_id, role=User.Role.PHYSIO, is_active=True).order_by(
         "last_name", "first_name"
+    )
+
+
+# --- Flags ---------------------------------------------------------------------------------------
+
+
+def flags_visible_to(user: User) -> QuerySet[Flag]:
+    """Flags of the clinic's patients, for staff only (patients never see flags)."""
+    if getattr(user, "role", None) not in (User.Role.PHYSIO, User.Role.CLINIC_ADMIN):
+        return Flag.objects.none()
+    return Flag.objects.filter(patient__in=patients_visible_to(user).values("pk"))
+
+
+def flag_queue(
+    *,
+    user: User,
+    reason: str = "",
+    status: str = "",
+    physiotherapist_id: int | None = None,
+    escalated: str = "",
+    opened_from=None,
+    opened_to=None,
+    search: str = "",
+) -> QuerySet[Flag]:
+    """The clinic's flags, urgent first, then oldest first. `status` "" means every unresolved flag."""
+    qs = flags_visible_to(user).select_related(
+        "patient__user", "patient__physiotherapist", "acknowledged_by", "resolved_by"
+    )
+    if status == "all":
+        pass
+    elif status:
+        qs = qs.filter(status=status)
+    else:
+        qs = qs.exclude(status=FlagStatus.RESOLVED)
+    if reason:
+        qs = qs.filter(reason=reason)
+    if physiotherapist_id:
+        qs = qs.filter(patient__physiotherapist_id=physiotherapist_id)
+    if escalated == "yes":
+        qs = qs.filter(escalated_at__isnull=False)
+    elif escalated == "no":
+        qs = qs.filter(escalated_at__isnull=True)
+    if opened_from:
+        qs = qs.filter(opened_at__date__gte=opened_from)
+    if opened_to:
+        qs = qs.filter(opened_at__date__lte=opened_to)
+    for term in search.split():
+        qs = qs.filter(Q(patient__user__first_name__icontains=term) | Q(patient__user__last_name__icontains=term))
+    return qs.order_by("-urgent", "opened_at", "pk")
+
+
+def flag_counts(*, user: User) -> dict:
+    """Unresolved flags per reason and flags per status for the clinic: one query."""
+    rows = flags_visible_to(user).order_by().values("reason", "status").annotate(n=Count("pk"))
+    by_reason = dict.fromkeys(FlagReason.values, 0)
+    by_status = dict.fromkeys(FlagStatus.values, 0)
+    for row in rows:
+        by_status[row["status"]] += row["n"]
+        if row["status"] != FlagStatus.RESOLVED:
+            by_reason[row["reason"]] += row["n"]
+    return {
+        "reasons": [(value, label, by_reason[value]) for value, label in FlagReason.choices],
+        "statuses": [(value, label, by_status[value]) for value, label in FlagStatus.choices],
+    }
+
+
+def overdue_count(*, user: User, now) -> int:
+    return flags_visible_to(user).filter(status=FlagStatus.OPEN, ack_due_at__lt=now).count()
+
+
+def flag_detail(*, user: User, pk: int) -> Flag:
+    return (
+        flags_visible_to(user)
+        .select_related(
+            "patient__user", "patient__physiotherapist", "patient__clinic", "acknowledged_by", "resolved_by"
+        )
+        .prefetch_related(Prefetch("events", queryset=FlagEvent.objects.select_related("by").order_by("at", "id")))
+        .get(pk=pk)
+    )
+
+
+def patient_flags(*, patient: Patient) -> list[Flag]:
+    return list(
+        patient.flags.select_related("acknowledged_by", "resolved_by").order_by(
+            Case(When(status=FlagStatus.RESOLVED, then=1), default=0), "-opened_at"
+        )
     )

@@ -329,7 +329,7 @@ def flag_unclaim(*, flag_id: int, field: str) -> None:
 
 
 def _flag_link(flag: Flag) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("patients:detail", args=[flag.patient_id])
+    return settings.SITE_URL.rstrip("/") + reverse("patients:flag_detail", args=[flag.pk])
 
 
 def _send(template: str, context: dict, recipients: list[str]) -> None:
@@ -431,3 +431,36 @@ def flag_send_rest_digests(*, now=None) -> int:
         for f in claimed
     )
     return len(claimed)
+
+
+@transaction.atomic
+def flag_bulk_resolve(*, flag_ids: list[int], by: User, outcome: str, note: str = "") -> list[Flag]:
+    """Resolve several rest flags at once with one outcome; refuses the lot if any cannot be resolved."""
+    flags = list(Flag.objects.select_for_update().filter(pk__in=flag_ids).order_by("pk"))
+    if not flags:
+        raise ValidationError({"flags": "Select at least one rest flag."})
+    if any(f.reason != FlagReason.REST for f in flags):
+        raise ValidationError({"flags": "Only rest flags can be resolved together."})
+    if any(f.status == FlagStatus.RESOLVED for f in flags):
+        raise ValidationError({"flags": "Some of these flags are already resolved; reload the list."})
+    return [flag_resolve(flag=f, by=by, outcome=outcome, note=note) for f in flags]
+
+
+@transaction.atomic
+def patient_reassign(*, patient: Patient, physiotherapist: User, by: User, note: str = "") -> Patient:
+    """Give a patient (and so their flags) to another physiotherapist of the clinic."""
+    _check_physiotherapist(clinic=patient.clinic, physiotherapist=physiotherapist)
+    patient = Patient.objects.select_for_update().select_related("physiotherapist").get(pk=patient.pk)
+    previous = patient.physiotherapist
+    if previous.pk == physiotherapist.pk:
+        raise ValidationError(
+            {"physiotherapist": f"{physiotherapist.get_full_name()} already looks after this patient."}
+        )
+    patient.physiotherapist = physiotherapist
+    patient.save(update_fields=["physiotherapist", "updated_at"])
+    values = {"from": previous.get_full_name(), "to": physiotherapist.get_full_name()}
+    FlagEvent.objects.bulk_create(
+        FlagEvent(flag=flag, kind=FlagEventKind.REASSIGNED, by=by, values=values, note=(note or "").strip())
+        for flag in patient.flags.exclude(status=FlagStatus.RESOLVED)
+    )
+    return patient

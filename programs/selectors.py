@@ -2,9 +2,11 @@
 
 from datetime import date, timedelta
 
-from django.db.models import Min, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
+from django.db.models.functions import Coalesce, RowNumber
 
-from patients.selectors import patients_visible_to
+from patients.models import Flag, FlagStatus, Patient, Pause
+from patients.selectors import flags_visible_to, patients_visible_to
 from rehab.models import User
 
 from . import rules
@@ -223,3 +225,133 @@ def adherence(*, patient, version: ProgramVersion | None, today: date, days: int
         "planned": round(planned),
         "percent": rules.adherence_percent(reported=reported, planned=planned),
     }
+
+
+# --- The physiotherapist's dashboard ----------------------------------------------------------
+
+SPARKLINE_POINTS = 10
+
+
+def caseload(*, physio: User) -> QuerySet[Patient]:
+    """A physiotherapist's patients, those with open flags first, with their last report: one query."""
+    last = SessionReport.objects.filter(patient=OuterRef("pk")).order_by("-session_date", "-submitted_at")
+    open_flags = (
+        Flag.objects.filter(patient=OuterRef("pk"))
+        .exclude(status=FlagStatus.RESOLVED)
+        .order_by()
+        .values("patient")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    active = Program.objects.filter(patient=OuterRef("pk"), status=Program.Status.ACTIVE)
+    return (
+        patients_visible_to(physio)
+        .filter(physiotherapist=physio)
+        .select_related("user")
+        .annotate(
+            open_flags=Coalesce(Subquery(open_flags), 0),
+            last_date=Subquery(last.values("session_date")[:1]),
+            last_pain=Subquery(last.values("max_pain")[:1]),
+            has_program=Exists(active),
+        )
+        .order_by("-open_flags", "user__last_name", "user__first_name", "pk")
+    )
+
+
+def caseload_rows(*, patients: list[Patient], today: date) -> list[dict]:
+    """Sparkline and 14-day adherence for a page of patients: a fixed number of queries for the page."""
+    ids = [p.pk for p in patients]
+    ranked = (
+        SessionReport.objects.filter(patient_id__in=ids)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("patient_id")],
+                order_by=[F("session_date").desc(), F("submitted_at").desc()],
+            )
+        )
+        .filter(rank__lte=SPARKLINE_POINTS)
+        .values_list("patient_id", "session_date", "max_pain")
+    )
+    recent: dict[int, list[tuple[date, int]]] = {}
+    for patient_id, day, pain in ranked:
+        recent.setdefault(patient_id, []).append((day, pain))
+    window_start = today - timedelta(days=13)
+    reported = dict(
+        SessionReport.objects.filter(patient_id__in=ids, session_date__gte=window_start, session_date__lte=today)
+        .order_by()
+        .values("patient_id")
+        .annotate(days=Count("session_date", distinct=True))
+        .values_list("patient_id", "days")
+    )
+    first_start = (
+        ProgramVersion.objects.filter(program=OuterRef("program"), activated_at__isnull=False)
+        .order_by()
+        .values("program")
+        .annotate(start=Min("start_date"))
+        .values("start")
+    )
+    versions = {
+        v.program.patient_id: v
+        for v in ProgramVersion.objects.filter(
+            program__patient_id__in=ids, status=ProgramVersion.Status.ACTIVE, program__status=Program.Status.ACTIVE
+        )
+        .select_related("program")
+        .annotate(program_start=Subquery(first_start))
+    }
+    pauses: dict[int, list] = {}
+    for pause in Pause.objects.filter(patient_id__in=ids, starts_on__lte=today, ends_on__gte=window_start):
+        pauses.setdefault(pause.patient_id, []).append(pause)
+    rows = []
+    for patient in patients:
+        version = versions.get(patient.pk)
+        adherence = None
+        if version is not None:
+            start = max(window_start, version.program_start or version.start_date)
+            paused = frozenset(
+                start + timedelta(days=i)
+                for i in range((today - start).days + 1)
+                for p in pauses.get(patient.pk, [])
+                if p.covers(start + timedelta(days=i))
+            )
+            planned = rules.planned_sessions(
+                start=start,
+                end=today,
+                weekdays=version.weekdays,
+                sessions_per_week=version.sessions_per_week,
+                paused_days=paused,
+            )
+            adherence = rules.adherence_percent(reported=reported.get(patient.pk, 0), planned=planned)
+        pains = [pain for _day, pain in sorted(recent.get(patient.pk, []))]
+        rows.append(
+            {
+                "patient": patient,
+                "adherence": adherence,
+                "pains": pains,
+                "spark": sparkline(pains, patient.pain_threshold),
+            }
+        )
+    return rows
+
+
+def sparkline(pains: list[int], threshold: int, *, width: int = 100, height: int = 24) -> dict:
+    """SVG coordinates for a small pain line (0-5 from bottom to top) and the threshold line."""
+    if not pains:
+        return {}
+    step = width / max(1, len(pains) - 1)
+
+    def y(value: int) -> float:
+        return round(height - value * height / 5, 1)
+
+    points = " ".join(f"{round(i * step, 1)},{y(p)}" for i, p in enumerate(pains))
+    return {"points": points, "threshold_y": y(threshold), "width": width, "height": height}
+
+
+def own_open_flags(*, physio: User) -> QuerySet[Flag]:
+    return (
+        flags_visible_to(physio)
+        .filter(patient__physiotherapist=physio)
+        .exclude(status=FlagStatus.RESOLVED)
+        .select_related("patient__user", "patient__physiotherapist", "acknowledged_by", "resolved_by")
+        .order_by("-urgent", "opened_at")
+    )

@@ -5,6 +5,7 @@ from . import views
 app_name = "programs"
 
 urlpatterns = [
+    path("dashboard/", views.dashboard, name="dashboard"),
     path("today/", views.today, name="today"),
     path("check-in/", views.checkin, name="checkin"),
     path("history/", views.history, name="history"),

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from patients import services as patient_services
+from patients.forms import ResolveForm
 from patients.models import Patient, Pause
 from patients.rules import PAIN_WORDS
 from patients.selectors import patient_detail, patients_visible_to
@@ -575,4 +576,29 @@ def patient_reports(request, patient_pk: int):
         request,
         "programs/patient_reports.html",
         {"patient": patient, "page": page, "series": selectors.pain_series(patient=patient)},
+    )
+
+
+DASHBOARD_PAGE_SIZE = 25
+
+
+@physio_required
+def dashboard(request):
+    physio = request.user
+    today_ = physio.clinic.local_today()
+    page = Paginator(selectors.caseload(physio=physio), DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    patients = list(page.object_list)
+    return render(
+        request,
+        "programs/dashboard.html",
+        {
+            "page": page,
+            "rows": selectors.caseload_rows(patients=patients, today=today_),
+            "flags": list(selectors.own_open_flags(physio=physio)),
+            "without_program": list(selectors.caseload(physio=physio).filter(has_program=False)[:20]),
+            "resolve_form": ResolveForm(),
+            "now": timezone.now(),
+            "next": request.get_full_path(),
+            "today": today_,
+        },
     )

@@ -12,8 +12,8 @@ from .forms import EmailLoginForm
 from .models import User
 
 LANDING_PAGES = {
-    User.Role.PHYSIO: "patients:list",
-    User.Role.CLINIC_ADMIN: "patients:list",
+    User.Role.PHYSIO: "programs:dashboard",
+    User.Role.CLINIC_ADMIN: "patients:flag_queue",
     User.Role.PATIENT: "programs:today",
 }
 

@@ -25,6 +25,7 @@ ANY_STAFF = {**NOT_PATIENTS, "physio": 200, "clinic_admin": 200, "other_physio":
 CLINIC_STAFF_OBJECT = {**NOT_PATIENTS, "physio": 200, "clinic_admin": 200, "other_physio": 404, "other_admin": 404}
 PHYSIO_OBJECT = {**NOT_PATIENTS, "physio": 200, "clinic_admin": 403, "other_physio": 404, "other_admin": 403}
 PHYSIO_ACTION = {**PHYSIO_OBJECT, "physio": OK}
+CLINIC_STAFF_ACTION = {**CLINIC_STAFF_OBJECT, "physio": OK, "clinic_admin": OK}
 POST_ONLY = dict.fromkeys(ROLES, 405)
 STAFF_FORBIDDEN = {"physio": 403, "clinic_admin": 403, "other_physio": 403, "other_admin": 403}
 PATIENT_ONLY = {"anonymous": LOGIN, "patient": 200, "other_patient": 200, **STAFF_FORBIDDEN}
@@ -79,6 +80,23 @@ TABLE = {
         PHYSIO_ACTION,
         lambda w: {"value": "2", "reason": "Access test"},
     ),
+    "patients:flag_queue": (None, {**ANY_STAFF, "physio": 403, "other_physio": 403}, None, None),
+    "patients:flag_bulk_resolve": (
+        None,
+        POST_ONLY,
+        {**NOT_PATIENTS, "physio": 403, "other_physio": 403, "clinic_admin": OK, "other_admin": OK},
+        lambda w: {"flags": [w["flag"].pk], "bulk-outcome": "no_action"},
+    ),
+    "patients:flag_detail": (pk("flag"), CLINIC_STAFF_OBJECT, None, None),
+    "patients:flag_acknowledge": (pk("flag"), POST_ONLY, CLINIC_STAFF_ACTION, None),
+    "patients:flag_resolve": (pk("flag"), POST_ONLY, CLINIC_STAFF_ACTION, lambda w: {"outcome": "no_action"}),
+    "patients:flag_reassign": (
+        pk("flag"),
+        POST_ONLY,
+        CLINIC_STAFF_ACTION,
+        lambda w: {"physiotherapist": w["second_physio"].pk},
+    ),
+    "programs:dashboard": (None, {**ANY_STAFF, "clinic_admin": 403, "other_admin": 403}, None, None),
     "programs:today": (None, PATIENT_ONLY, None, None),
     # The other patient has no program yet: the check-in sends them back to their home page.
     "programs:checkin": (
@@ -185,8 +203,21 @@ def _build_world():
         pain_now=1,
         sharp_pain=False,
     )
+    high, _ = program_services.report_submit(
+        patient=target,
+        version=first,
+        idempotency_key=uuid.uuid4(),
+        outcomes={first.items.get().pk: "done"},
+        session_date=today,
+        max_pain=4,
+        pain_now=2,
+        sharp_pain=False,
+    )
+    (flag,) = program_services.report_evaluate(report_id=high.pk)
     return {
         "report": report,
+        "flag": flag,
+        "second_physio": PhysioFactory(clinic=clinic),
         "today": today,
         "target": target,
         "exercise": exercise,

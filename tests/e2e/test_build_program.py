@@ -25,7 +25,7 @@ def test_physio_builds_balances_reorders_and_activates_a_program(desk_page, ship
     page = desk_page
     log_in(page, physio.email, PASSWORD)
 
-    page.get_by_role("link", name="Haddad, Omar").click()
+    page.get_by_role("link", name="Haddad, Omar").click()  # from the dashboard
     page.get_by_role("link", name="Exercise program").click()
     expect(page.get_by_text("Omar has no program in force.")).to_be_visible()
     page.get_by_label("Title").fill("Strength and balance, block 1")

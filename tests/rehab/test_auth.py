@@ -11,7 +11,7 @@ from tests.factories import PASSWORD
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("who", "landing"),
-    [("physio", "patients:list"), ("clinic_admin", "patients:list"), ("patient", "programs:today")],
+    [("physio", "programs:dashboard"), ("clinic_admin", "patients:flag_queue"), ("patient", "programs:today")],
 )
 def test_each_role_lands_on_its_page(client, request, who, landing):
     user = request.getfixturevalue(who)

@@ -1,11 +1,15 @@
 """Load the demo clinic: an admin, two physiotherapists and eight patients. Safe to run again."""
 
+import uuid
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from patients import services as patient_services
+from patients.models import Patient
+from programs import services as program_services
+from programs.models import Exercise, ExerciseResult, SessionReport
 from rehab.models import Clinic, User
 from rehab.services import user_create
 
@@ -95,6 +99,19 @@ PATIENTS = [
 ]
 
 
+# Which demo patients get a program, and the highest pain of their sessions over the last three weeks
+# (oldest first; None is a day without a session). Their thresholds follow from their phase.
+HISTORIES = {
+    "maria.lopez@example.com": [2, None, 2, 1, None, 2, 1, None, 1, 1, None, 2, None, 1, 1, None, 2, 1, None, 1, 3],
+    "tom.becker@example.com": [1, None, 1, None, 2, None, 1, None, 1, None, None, None, None, None],
+    "aisha.khan@example.com": [1, None, 1, 0, None, 1, 1, None, 1, 0, None, 1, None, 2, 3, 4],
+    "peter.novak@example.com": [2, None, 1, None, 1, 1, None, 1, None, 0, 1, None, 1, 0, None, 1],
+    "lena.schmidt@example.com": [1, 1, None, 1, None, 1, 0, None, 1, None, 1, None, None, None, None],
+    "david.okafor@example.com": [3, None, 2, 2, None, 2, None, 1, 2, None, 1, None, 2, 1, None, 1],
+}
+PROGRAM = ["pelvic-tilt", "dead-bug", "adductor-ball-squeeze", "clamshell", "side-plank-knees", "glute-bridge"]
+
+
 class Command(BaseCommand):
     help = "Create the demo clinic with its staff and patients (nothing is duplicated on a second run)."
 
@@ -109,6 +126,7 @@ class Command(BaseCommand):
             staff[email] = user
         today = clinic.local_today()
         created = 0
+        patients = {}
         for email, first, last, days, age, condition, physio_email in PATIENTS:
             if User.objects.filter(email=email).exists():
                 continue
@@ -126,8 +144,59 @@ class Command(BaseCommand):
             patient.user.set_password(DEMO_PASSWORD)
             patient.user.save(update_fields=["password"])
             created += 1
-        self.stdout.write(f"Demo clinic '{clinic.name}': {created} new patients (others were already there).")
+            patients[email] = patient
+        programs = self._programs(clinic, staff)
+        self.stdout.write(
+            f"Demo clinic '{clinic.name}': {created} new patients, {programs} new programs "
+            "(the rest was already there)."
+        )
         self.stdout.write(self.style.SUCCESS(f"\nDemo logins (password for every account: {DEMO_PASSWORD})"))
         for email, _first, _last, role in STAFF:
             self.stdout.write(f"  {User.Role(role).label:<16} {email}")
         self.stdout.write(f"  {'Patient':<16} {PATIENTS[0][0]}  (and the other demo patients)\n")
+
+    def _programs(self, clinic, staff) -> int:
+        """Programs with three weeks of check-ins for most demo patients, and the flags they raise."""
+        today = clinic.local_today()
+        exercises = {e.key: e for e in Exercise.objects.filter(clinic=None, key__in=PROGRAM)}
+        made = 0
+        for email, pains in HISTORIES.items():
+            patient = Patient.objects.select_related("physiotherapist", "clinic").get(user__email=email)
+            if patient.programs.exists():
+                continue
+            physio = patient.physiotherapist
+            start = today - timedelta(days=len(pains) - 1)
+            program = program_services.program_create(
+                patient=patient,
+                created_by=physio,
+                title="Back strength, stage 1",
+                start_date=start,
+                weekdays=[0, 2, 4] if email != "tom.becker@example.com" else [0, 3],
+            )
+            version = program.versions.get()
+            for key in PROGRAM[: 4 + made % 3]:
+                program_services.program_add_exercise(version=version, exercise=exercises[key])
+            program_services.program_activate(version=version, activated_by=physio, change_note="First program")
+            items = list(version.items.all())
+            for offset, pain in enumerate(pains):
+                if pain is None:
+                    continue
+                # Seeded history goes further back than a patient may report, so it is stored directly.
+                report = SessionReport.objects.create(
+                    patient=patient,
+                    version=version,
+                    session_date=start + timedelta(days=offset),
+                    max_pain=pain,
+                    pain_now=max(0, pain - 1),
+                    sharp_pain=pain >= 4,
+                    idempotency_key=uuid.uuid4(),
+                    note="Felt a twinge getting up afterwards." if pain >= 3 else "",
+                )
+                ExerciseResult.objects.bulk_create(
+                    ExerciseResult(report=report, item=item, outcome="done" if pain < 3 or i < 2 else "partly")
+                    for i, item in enumerate(items)
+                )
+                program_services.report_evaluate(report_id=report.pk)
+            made += 1
+        program_services.flags_sweep_rest()
+        return made
