@@ -344,12 +344,22 @@ def flag_send_alert(*, flag_id: int) -> bool:
     if flag.notified_at is not None or not flag_claim(flag_id=flag.pk, field="notified_at"):
         return False
     physio = flag.patient.physiotherapist
+    # A deactivated physiotherapist reads no email: their clinic's admins get it instead.
+    recipients = (
+        [physio.email]
+        if physio.is_active
+        else list(
+            User.objects.filter(
+                clinic_id=flag.patient.clinic_id, role=User.Role.CLINIC_ADMIN, is_active=True
+            ).values_list("email", flat=True)
+        )
+    )
     try:
-        _send("flag_alert", {"flag": flag, "patient": flag.patient, "link": _flag_link(flag)}, [physio.email])
+        _send("flag_alert", {"flag": flag, "patient": flag.patient, "link": _flag_link(flag)}, recipients)
     except Exception:
         flag_unclaim(flag_id=flag.pk, field="notified_at")
         raise
-    FlagEvent.objects.create(flag=flag, kind=FlagEventKind.NOTIFIED, values={"to": physio.email})
+    FlagEvent.objects.create(flag=flag, kind=FlagEventKind.NOTIFIED, values={"to": recipients})
     return True
 
 
@@ -464,3 +474,23 @@ def patient_reassign(*, patient: Patient, physiotherapist: User, by: User, note:
         for flag in patient.flags.exclude(status=FlagStatus.RESOLVED)
     )
     return patient
+
+
+@transaction.atomic
+def patients_reassign_all(*, from_physio: User, to_physio: User, by: User) -> int:
+    """Move every patient of a (departing) physiotherapist to another one, in one action."""
+    if from_physio.clinic_id != by.clinic_id:
+        raise ValidationError("Only your own clinic's physiotherapists can be changed here.")
+    if from_physio.pk == to_physio.pk:
+        raise ValidationError({"physiotherapist": "Choose a different physiotherapist."})
+    _check_physiotherapist(clinic=by.clinic, physiotherapist=to_physio)
+    patients = list(Patient.objects.select_for_update().filter(physiotherapist=from_physio, clinic_id=by.clinic_id))
+    if not patients:
+        raise ValidationError(f"{from_physio.get_full_name()} has no patients to reassign.")
+    Patient.objects.filter(pk__in=[p.pk for p in patients]).update(physiotherapist=to_physio, updated_at=timezone.now())
+    values = {"from": from_physio.get_full_name(), "to": to_physio.get_full_name()}
+    FlagEvent.objects.bulk_create(
+        FlagEvent(flag=flag, kind=FlagEventKind.REASSIGNED, by=by, values=values)
+        for flag in Flag.objects.filter(patient__in=patients).exclude(status=FlagStatus.RESOLVED)
+    )
+    return len(patients)

@@ -5,6 +5,7 @@ from . import views
 app_name = "patients"
 
 urlpatterns = [
+    path("reassign-from/<int:physio_pk>/", views.reassign_all, name="reassign_all"),
     path("flags/", views.flag_queue, name="flag_queue"),
     path("flags/resolve/", views.flag_bulk_resolve, name="flag_bulk_resolve"),
     path("flags/<int:pk>/", views.flag_detail, name="flag_detail"),

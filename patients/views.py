@@ -11,6 +11,7 @@ from django.utils.module_loading import import_string
 from django.views.decorators.http import require_POST
 
 from rehab.forms import run_service
+from rehab.models import User
 from rehab.permissions import clinic_admin_required, physio_required, staff_required
 
 from . import rules, selectors, services
@@ -339,3 +340,28 @@ def flag_reassign(request, pk: int):
             return redirect("patients:flag_detail", pk=flag.pk)
     messages.error(request, "Not reassigned: " + " ".join(e for errs in form.errors.values() for e in errs))
     return redirect("patients:flag_detail", pk=flag.pk)
+
+
+@require_POST
+@clinic_admin_required
+def reassign_all(request, physio_pk: int):
+    """Give every patient of one physiotherapist to another (a departing or deactivated one, usually)."""
+    clinic = request.user.clinic
+    try:
+        departing = User.objects.get(pk=physio_pk, clinic=clinic, role=User.Role.PHYSIO)
+    except User.DoesNotExist as exc:
+        raise Http404("No such physiotherapist in your clinic.") from exc
+    form = ReassignForm(request.POST, clinic=clinic)
+    if form.is_valid():
+        try:
+            moved = services.patients_reassign_all(
+                from_physio=departing, to_physio=form.cleaned_data["physiotherapist"], by=request.user
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            target = form.cleaned_data["physiotherapist"].get_full_name()
+            messages.success(request, f"{moved} patient{'s' if moved != 1 else ''} moved to {target}.")
+    else:
+        messages.error(request, "Not reassigned: " + " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("staff_list")

@@ -1,17 +1,40 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from .models import Clinic, User
+from .models import Clinic, ClinicSettingsChange, User
+from .tasks import send_set_password_email
+
+
+class SettingsChangeInline(admin.TabularInline):
+    model = ClinicSettingsChange
+    extra = 0
+    can_delete = False
+    readonly_fields = ("changed_by", "changed_at", "changes")
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Clinic)
 class ClinicAdmin(admin.ModelAdmin):
+    """Superusers create clinics here; then add the first admin under Users (role: clinic admin) and
+    send them the set-password link with the action on the user list, or use `manage.py createclinic`."""
+
     list_display = ("name", "time_zone", "created_at")
     search_fields = ("name",)
+    inlines = [SettingsChangeInline]
+
+
+@admin.action(description="Email a link to set the password")
+def send_set_password_link(modeladmin, request, queryset):
+    for user in queryset.filter(is_active=True):
+        send_set_password_email.delay_on_commit(user.pk)
+    modeladmin.message_user(request, "Set-password links are on their way.")
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    actions = [send_set_password_link]
     ordering = ("email",)
     list_display = ("email", "first_name", "last_name", "role", "clinic", "is_active")
     list_filter = ("role", "clinic", "is_active", "is_superuser")

@@ -1,10 +1,14 @@
 """Form helpers shared by every app."""
 
+import zoneinfo
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+from .models import Clinic, User
 
 
 class DateInput(forms.DateInput):
@@ -48,3 +52,29 @@ class PasswordResetForm(DjangoPasswordResetForm):
 
     def get_users(self, email):
         return get_user_model()._default_manager.filter(email__iexact=email, is_active=True)
+
+
+TIME_ZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz or tz == "UTC"]
+
+
+class InviteForm(forms.Form):
+    first_name = forms.CharField(max_length=150)
+    last_name = forms.CharField(max_length=150)
+    email = forms.EmailField()
+    role = forms.ChoiceField(choices=[(User.Role.PHYSIO, "Physiotherapist"), (User.Role.CLINIC_ADMIN, "Clinic admin")])
+
+
+class ClinicSettingsForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(choices=TIME_ZONE_CHOICES)
+
+    class Meta:
+        model = Clinic
+        fields = [
+            "name",
+            "time_zone",
+            "urgent_ack_minutes",
+            "ack_hours",
+            "rest_days_allowed",
+            "progression_percent",
+            "require_two_factor",
+        ]

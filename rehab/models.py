@@ -44,6 +44,9 @@ class Clinic(models.Model):
     progression_percent = models.PositiveSmallIntegerField(
         "weekly volume may grow by (%)", default=10, validators=[MinValueValidator(1), MaxValueValidator(100)]
     )
+    require_two_factor = models.BooleanField(
+        "staff must use two-factor login", default=False, help_text="Staff then confirm each login with a code."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -156,5 +159,25 @@ class User(AbstractUser):
         return self.role == self.Role.PATIENT
 
     @property
+    def two_factor_on(self) -> bool:
+        """Whether the account has a confirmed authenticator device."""
+        return self.totpdevice_set.filter(confirmed=True).exists() if hasattr(self, "totpdevice_set") else False
+
+    @property
     def is_clinic_staff(self) -> bool:
         return self.role in (self.Role.PHYSIO, self.Role.CLINIC_ADMIN) and self.clinic_id is not None
+
+
+class ClinicSettingsChange(models.Model):
+    """One save of a clinic's settings: who changed what, from which value to which."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="settings_changes")
+    changed_by = models.ForeignKey("rehab.User", on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now)
+    changes = models.JSONField(help_text="{field: [old value, new value]}")
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.clinic} settings changed at {self.changed_at}"

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from .models import Clinic, User
+from .models import Clinic, ClinicSettingsChange, User
 
 
 def email_in_use(email: str, *, exclude_user_id: int | None = None) -> bool:
@@ -56,3 +56,86 @@ def user_send_set_password_email(*, user: User) -> None:
     subject = render_to_string("emails/set_password_subject.txt", context).strip()
     body = render_to_string("emails/set_password.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+
+
+# --- Clinic administration -----------------------------------------------------------------------
+
+STAFF_ROLES = (User.Role.PHYSIO, User.Role.CLINIC_ADMIN)
+SETTINGS_FIELDS = (
+    "name",
+    "time_zone",
+    "urgent_ack_minutes",
+    "ack_hours",
+    "rest_days_allowed",
+    "progression_percent",
+    "require_two_factor",
+)
+
+
+@transaction.atomic
+def staff_invite(*, clinic: Clinic, invited_by: User, email: str, first_name: str, last_name: str, role: str) -> User:
+    """Open a staff account and email its owner a link to set their password (the link expires)."""
+    if role not in STAFF_ROLES:
+        raise ValidationError({"role": "Choose physiotherapist or clinic admin."})
+    user = user_create(clinic=clinic, role=role, email=email, first_name=first_name, last_name=last_name)
+    from .tasks import send_set_password_email
+
+    send_set_password_email.delay_on_commit(user.pk)
+    return user
+
+
+def _active_admins(clinic: Clinic):
+    return User.objects.filter(clinic=clinic, role=User.Role.CLINIC_ADMIN, is_active=True)
+
+
+@transaction.atomic
+def staff_set_active(*, user: User, active: bool, by: User) -> User:
+    """Deactivate (cannot log in; their patients and history stay) or reactivate a staff account."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.role not in STAFF_ROLES or user.clinic_id != by.clinic_id:
+        raise ValidationError("Only staff of your own clinic can be changed here.")
+    if user.is_active == active:
+        raise ValidationError(f"{user} is already {'active' if active else 'deactivated'}.")
+    if not active and user.role == User.Role.CLINIC_ADMIN:
+        # Lock the clinic's admins so two admins cannot deactivate each other at the same moment.
+        admins = list(_active_admins(user.clinic).select_for_update())
+        if len(admins) <= 1:
+            raise ValidationError("A clinic needs at least one active admin: invite another admin first.")
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    return user
+
+
+@transaction.atomic
+def clinic_update_settings(*, clinic: Clinic, by: User, **values) -> ClinicSettingsChange | None:
+    """Change the clinic's settings; the change is recorded with who made it and when."""
+    clinic = Clinic.objects.select_for_update().get(pk=clinic.pk)
+    changes = {}
+    for field in SETTINGS_FIELDS:
+        if field in values and getattr(clinic, field) != values[field]:
+            changes[field] = [getattr(clinic, field), values[field]]
+            setattr(clinic, field, values[field])
+    if not changes:
+        return None
+    clinic.full_clean()
+    clinic.save()
+    return ClinicSettingsChange.objects.create(clinic=clinic, changed_by=by, changes=changes)
+
+
+@transaction.atomic
+def clinic_create(*, name: str, time_zone: str, admin_email: str, admin_first_name: str, admin_last_name: str) -> User:
+    """A new clinic with its first admin, who is emailed a link to set a password."""
+    clinic = Clinic(name=name.strip(), time_zone=time_zone)
+    clinic.full_clean()
+    clinic.save()
+    admin = user_create(
+        clinic=clinic,
+        role=User.Role.CLINIC_ADMIN,
+        email=admin_email,
+        first_name=admin_first_name,
+        last_name=admin_last_name,
+    )
+    from .tasks import send_set_password_email
+
+    send_set_password_email.delay_on_commit(admin.pk)
+    return admin

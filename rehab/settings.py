@@ -141,6 +141,7 @@ STORAGES = {
 # Sections other apps add to the staff's patient page, so that patients need not import them.
 PATIENT_DETAIL_PANELS = ["programs.panels.patient_progress"]
 FLAG_DETAIL_PANELS = ["programs.panels.flag_context"]
+STAFF_PAGE_PANELS = ["patients.panels.caseloads"]
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -1,15 +1,20 @@
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from .forms import EmailLoginForm
-from .models import User
+from . import selectors, services
+from .forms import ClinicSettingsForm, EmailLoginForm, InviteForm, run_service
+from .models import Clinic, User
+from .permissions import clinic_admin_required
 
 LANDING_PAGES = {
     User.Role.PHYSIO: "programs:dashboard",
@@ -50,3 +55,75 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("home")
     post_reset_login = True
     post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+
+
+# --- Clinic administration -----------------------------------------------------------------------
+
+
+@clinic_admin_required
+def staff_list(request):
+    return _staff_page(request, InviteForm())
+
+
+def _staff_page(request, invite_form):
+    return render(
+        request,
+        "rehab/staff_list.html",
+        {
+            "staff": selectors.staff_of(user=request.user),
+            "form": invite_form,
+            "panels": [import_string(path)(request=request) for path in settings.STAFF_PAGE_PANELS],
+        },
+    )
+
+
+@require_POST
+@clinic_admin_required
+def staff_invite(request):
+    form = InviteForm(request.POST)
+    if form.is_valid():
+        user = run_service(
+            form, services.staff_invite, clinic=request.user.clinic, invited_by=request.user, **form.cleaned_data
+        )
+        if user is not None:
+            messages.success(request, f"{user.get_full_name()} is invited: we have emailed {user.email} a link.")
+            return redirect("staff_list")
+    return _staff_page(request, form)
+
+
+def _staff_member(request, pk: int) -> User:
+    try:
+        return selectors.staff_of(user=request.user).get(pk=pk)
+    except User.DoesNotExist as exc:
+        raise Http404("No such staff member in your clinic.") from exc
+
+
+@require_POST
+@clinic_admin_required
+def staff_set_active(request, pk: int, active: bool):
+    member = _staff_member(request, pk)
+    try:
+        services.staff_set_active(user=member, active=active, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        done = "reactivated" if active else "deactivated: they can no longer log in"
+        messages.success(request, f"{member.get_full_name()} is {done}.")
+    return redirect("staff_list")
+
+
+@clinic_admin_required
+def clinic_settings(request):
+    clinic = request.user.clinic
+    form = ClinicSettingsForm(request.POST or None, instance=Clinic.objects.get(pk=clinic.pk))
+    if request.method == "POST" and form.is_valid():
+        values = {field: form.cleaned_data[field] for field in services.SETTINGS_FIELDS}
+        change = run_service(form, services.clinic_update_settings, clinic=clinic, by=request.user, **values)
+        if change is not None or not form.errors:
+            messages.success(request, "Settings saved." if change else "Nothing changed.")
+            return redirect("clinic_settings")
+    return render(
+        request,
+        "rehab/clinic_settings.html",
+        {"form": form, "history": selectors.settings_history(user=request.user)},
+    )

@@ -25,11 +25,17 @@ ANY_STAFF = {**NOT_PATIENTS, "physio": 200, "clinic_admin": 200, "other_physio":
 CLINIC_STAFF_OBJECT = {**NOT_PATIENTS, "physio": 200, "clinic_admin": 200, "other_physio": 404, "other_admin": 404}
 PHYSIO_OBJECT = {**NOT_PATIENTS, "physio": 200, "clinic_admin": 403, "other_physio": 404, "other_admin": 403}
 PHYSIO_ACTION = {**PHYSIO_OBJECT, "physio": OK}
+ADMIN_ONLY = {**NOT_PATIENTS, "physio": 403, "other_physio": 403, "clinic_admin": 200, "other_admin": 200}
+ADMIN_OBJECT_ACTION = {**NOT_PATIENTS, "physio": 403, "other_physio": 403, "clinic_admin": OK, "other_admin": 404}
 CLINIC_STAFF_ACTION = {**CLINIC_STAFF_OBJECT, "physio": OK, "clinic_admin": OK}
 POST_ONLY = dict.fromkeys(ROLES, 405)
 STAFF_FORBIDDEN = {"physio": 403, "clinic_admin": 403, "other_physio": 403, "other_admin": 403}
 PATIENT_ONLY = {"anonymous": LOGIN, "patient": 200, "other_patient": 200, **STAFF_FORBIDDEN}
 OWN_REPORT = {**PATIENT_ONLY, "other_patient": 404}
+
+
+def invite_data(w):
+    return {"first_name": "New", "last_name": "Colleague", "email": "new.colleague@example.com", "role": "physio"}
 
 
 def checkin_data(w):
@@ -65,6 +71,17 @@ TABLE = {
     "password_reset_confirm": (lambda w: {"uidb64": "MQ", "token": "bad-token"}, ALL, None, None),
     "password_reset_complete": (None, ALL, None, None),
     "set_password": (lambda w: {"uidb64": "MQ", "token": "bad-token"}, ALL, None, None),
+    "staff_list": (None, ADMIN_ONLY, None, None),
+    "staff_invite": (None, POST_ONLY, {**ADMIN_ONLY, "clinic_admin": OK, "other_admin": OK}, invite_data),
+    "staff_deactivate": (pk("second_physio"), POST_ONLY, ADMIN_OBJECT_ACTION, None),
+    "staff_reactivate": (pk("inactive_physio"), POST_ONLY, ADMIN_OBJECT_ACTION, None),
+    "clinic_settings": (None, ADMIN_ONLY, None, None),
+    "patients:reassign_all": (
+        lambda w: {"physio_pk": w["physio"].pk},
+        POST_ONLY,
+        ADMIN_OBJECT_ACTION,
+        lambda w: {"physiotherapist": w["second_physio"].pk},
+    ),
     "patients:list": (None, ANY_STAFF, None, None),
     "patients:create": (
         None,
@@ -218,6 +235,7 @@ def _build_world():
         "report": report,
         "flag": flag,
         "second_physio": PhysioFactory(clinic=clinic),
+        "inactive_physio": PhysioFactory(clinic=clinic, is_active=False),
         "today": today,
         "target": target,
         "exercise": exercise,
