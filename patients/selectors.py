@@ -2,10 +2,10 @@
 
 from django.db.models import Case, Count, Prefetch, Q, QuerySet, When
 
-from rehab.models import User
+from rehab.models import AuditEvent, User
 
 from . import rules
-from .models import Flag, FlagEvent, FlagReason, FlagStatus, Patient
+from .models import Flag, FlagEvent, FlagReason, FlagStatus, Patient, Pause
 
 
 def patients_visible_to(user: User) -> QuerySet[Patient]:
@@ -17,6 +17,22 @@ def patients_visible_to(user: User) -> QuerySet[Patient]:
     if user.role == User.Role.PATIENT:
         return Patient.objects.filter(user_id=user.pk)
     return Patient.objects.none()
+
+
+def pauses_visible_to(user: User) -> QuerySet[Pause]:
+    return Pause.objects.filter(patient__in=patients_visible_to(user).values("pk"))
+
+
+def audit_events(*, user: User, patient: Patient) -> QuerySet[AuditEvent]:
+    """The audit trail of one patient, for their clinic's admins."""
+    if user.role != User.Role.CLINIC_ADMIN or patient.clinic_id != user.clinic_id:
+        return AuditEvent.objects.none()
+    return AuditEvent.objects.filter(clinic_id=user.clinic_id, patient_id=patient.pk).select_related("user")
+
+
+def clinic_physio(*, user: User, pk: int) -> User:
+    """A physiotherapist (active or not) of the user's clinic; User.DoesNotExist otherwise."""
+    return User.objects.get(pk=pk, clinic_id=user.clinic_id, role=User.Role.PHYSIO)
 
 
 def patient_list(

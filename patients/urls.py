@@ -16,5 +16,6 @@ urlpatterns = [
     path("new/", views.patient_create, name="create"),
     path("<int:pk>/", views.patient_detail, name="detail"),
     path("<int:pk>/edit/", views.patient_edit, name="edit"),
+    path("<int:pk>/audit/", views.audit_trail, name="audit"),
     path("<int:pk>/threshold/", views.patient_threshold, name="threshold"),
 ]

@@ -348,7 +348,7 @@ def reassign_all(request, physio_pk: int):
     """Give every patient of one physiotherapist to another (a departing or deactivated one, usually)."""
     clinic = request.user.clinic
     try:
-        departing = User.objects.get(pk=physio_pk, clinic=clinic, role=User.Role.PHYSIO)
+        departing = selectors.clinic_physio(user=request.user, pk=physio_pk)
     except User.DoesNotExist as exc:
         raise Http404("No such physiotherapist in your clinic.") from exc
     form = ReassignForm(request.POST, clinic=clinic)
@@ -365,3 +365,15 @@ def reassign_all(request, physio_pk: int):
     else:
         messages.error(request, "Not reassigned: " + " ".join(e for errs in form.errors.values() for e in errs))
     return redirect("staff_list")
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+@clinic_admin_required
+def audit_trail(request, pk: int):
+    """Who looked at or changed this patient's data. Read-only: nobody can edit the trail."""
+    patient = _get_patient(request, pk)
+    events = selectors.audit_events(user=request.user, patient=patient)
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "patients/audit.html", {"patient": patient, "page": page})

@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class ProgramsConfig(AppConfig):
     name = "programs"
+
+    def ready(self):
+        from . import audit
+
+        audit.register()

@@ -19,9 +19,9 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from patients import services as patient_services
 from patients.forms import ResolveForm
-from patients.models import Patient, Pause
+from patients.models import Patient
 from patients.rules import PAIN_WORDS
-from patients.selectors import patient_detail, patients_visible_to
+from patients.selectors import patient_detail, patients_visible_to, pauses_visible_to
 from rehab.forms import run_service
 from rehab.models import User
 from rehab.permissions import patient_required, physio_required, role_required, staff_required
@@ -174,9 +174,7 @@ def pause_create(request, patient_pk: int):
 @require_POST
 @physio_required
 def pause_resume(request, pk: int):
-    pause = _or_404(
-        lambda: Pause.objects.select_related("patient").get(pk=pk, patient__in=patients_visible_to(request.user))
-    )
+    pause = _or_404(lambda: pauses_visible_to(request.user).select_related("patient").get(pk=pk))
     try:
         patient_services.pause_resume(pause=pause, resumed_by=request.user)
         messages.success(request, "The program is back on from today.")
@@ -483,9 +481,7 @@ def checkin(request):
     items = selectors.version_items(version)
     form = _checkin_form(request, patient, version, items, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        posted_version = (
-            ProgramVersion.objects.select_related("program").filter(pk=form.cleaned_data["version"]).first()
-        )
+        posted_version = selectors.versions_visible_to(request.user).filter(pk=form.cleaned_data["version"]).first()
         if posted_version is None:
             form.add_error(None, "This is not your current program. Please open the check-in again.")
         else:

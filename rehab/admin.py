@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from .models import Clinic, ClinicSettingsChange, User
+from .models import AuditEvent, Clinic, ClinicSettingsChange, User
 from .tasks import send_set_password_email
 
 
@@ -46,3 +46,21 @@ class UserAdmin(DjangoUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "role", "clinic", "password1", "password2")}),)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the trail is for reading."""
+
+    list_display = ("at", "user", "clinic", "action", "what", "object_id", "patient_id", "ip_address")
+    list_filter = ("clinic", "action")
+    search_fields = ("what", "path", "user__email")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -78,3 +78,15 @@ class ClinicSettingsForm(forms.ModelForm):
             "progression_percent",
             "require_two_factor",
         ]
+
+
+class TokenForm(forms.Form):
+    token = forms.RegexField(
+        label="Six-digit code",
+        regex=r"^\s*\d{6}\s*$",
+        error_messages={"invalid": "Type the six digits your authenticator app shows."},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+    def clean_token(self):
+        return self.cleaned_data["token"].strip()

@@ -159,11 +159,6 @@ class User(AbstractUser):
         return self.role == self.Role.PATIENT
 
     @property
-    def two_factor_on(self) -> bool:
-        """Whether the account has a confirmed authenticator device."""
-        return self.totpdevice_set.filter(confirmed=True).exists() if hasattr(self, "totpdevice_set") else False
-
-    @property
     def is_clinic_staff(self) -> bool:
         return self.role in (self.Role.PHYSIO, self.Role.CLINIC_ADMIN) and self.clinic_id is not None
 
@@ -181,3 +176,30 @@ class ClinicSettingsChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.clinic} settings changed at {self.changed_at}"
+
+
+class AuditEvent(models.Model):
+    """Who looked at or changed a patient's data, what, when and from where. Written once, never edited."""
+
+    class Action(models.TextChoices):
+        VIEWED = "viewed", "Viewed"
+        CHANGED = "changed", "Changed"
+
+    at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey("rehab.User", on_delete=models.PROTECT, related_name="+")
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    what = models.CharField(max_length=60, help_text="The page or action, by its URL name.")
+    object_id = models.BigIntegerField(null=True, blank=True)
+    # Plain ids: the audit belongs to the core app, which cannot point at the apps built on it.
+    patient_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    path = models.CharField(max_length=300)
+    method = models.CharField(max_length=8)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["clinic", "patient_id", "at"], name="audit_patient_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.action} {self.what} at {self.at}"

@@ -27,3 +27,9 @@ staff_required = role_required(User.Role.PHYSIO, User.Role.CLINIC_ADMIN)
 physio_required = role_required(User.Role.PHYSIO)
 clinic_admin_required = role_required(User.Role.CLINIC_ADMIN)
 patient_required = role_required(User.Role.PATIENT)
+
+
+def login_attempt_username(request, credentials) -> str | None:
+    """The email a login attempt was for, in one case, so that 'Ann@x' and 'ann@x' count together."""
+    username = (credentials or {}).get("username") or request.POST.get("username")
+    return username.strip().lower() if username else None

@@ -1,6 +1,7 @@
 """Reads about clinics and accounts, always within the requesting admin's clinic."""
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import ClinicSettingsChange, User
 from .services import STAFF_ROLES
@@ -9,8 +10,11 @@ from .services import STAFF_ROLES
 def staff_of(*, user: User) -> QuerySet[User]:
     if not user.is_authenticated or user.clinic_id is None or user.role != User.Role.CLINIC_ADMIN:
         return User.objects.none()
-    return User.objects.filter(clinic_id=user.clinic_id, role__in=STAFF_ROLES).order_by(
-        "-is_active", "last_name", "first_name", "pk"
+    confirmed = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+    return (
+        User.objects.filter(clinic_id=user.clinic_id, role__in=STAFF_ROLES)
+        .annotate(has_two_factor=Exists(confirmed))
+        .order_by("-is_active", "last_name", "first_name", "pk")
     )
 
 

@@ -139,3 +139,35 @@ def clinic_create(*, name: str, time_zone: str, admin_email: str, admin_first_na
 
     send_set_password_email.delay_on_commit(admin.pk)
     return admin
+
+
+# --- Two-factor devices ---------------------------------------------------------------------------
+
+
+def totp_pending_device(*, user: User):
+    """The user's authenticator device waiting for its first code (made if there is none)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    return device or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+
+
+@transaction.atomic
+def totp_confirm(*, device, token: str):
+    """Switch two-factor login on once the first code from the app checks out."""
+    if not device.verify_token(token):
+        raise ValidationError(
+            {"token": "That code is not right. Check the time on your phone and try the current one."}
+        )
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    return device
+
+
+def totp_verify(*, user: User, token: str):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    for device in TOTPDevice.objects.filter(user=user, confirmed=True):
+        if device.verify_token(token):
+            return device
+    return None

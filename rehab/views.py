@@ -1,3 +1,6 @@
+import base64
+
+import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -6,13 +9,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.module_loading import import_string
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from django_otp import login as otp_login
+from django_otp import user_has_device
 
 from . import selectors, services
-from .forms import ClinicSettingsForm, EmailLoginForm, InviteForm, run_service
+from .forms import ClinicSettingsForm, EmailLoginForm, InviteForm, TokenForm, run_service
 from .models import Clinic, User
 from .permissions import clinic_admin_required
 
@@ -127,3 +134,57 @@ def clinic_settings(request):
         "rehab/clinic_settings.html",
         {"form": form, "history": selectors.settings_history(user=request.user)},
     )
+
+
+# --- Two-factor login (TOTP) ----------------------------------------------------------------------
+
+
+def _staff_only(request):
+    if request.user.role == User.Role.PATIENT:
+        raise PermissionDenied
+
+
+@login_required
+def two_factor_setup(request):
+    """Add an authenticator app: scan the code, type the six digits it shows."""
+    _staff_only(request)
+    if user_has_device(request.user, confirmed=True):
+        return render(request, "registration/two_factor_setup.html", {"already_on": True})
+    device = services.totp_pending_device(user=request.user)
+    form = TokenForm(request.POST or None)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and run_service(form, services.totp_confirm, device=device, token=form.cleaned_data["token"]) is not None
+    ):
+        otp_login(request, device)
+        messages.success(request, "Two-factor login is on. You will be asked for a code each time you log in.")
+        return redirect("home")
+    return render(
+        request,
+        "registration/two_factor_setup.html",
+        {
+            "form": form,
+            "qr_svg": mark_safe(segno.make(device.config_url, error="m").svg_inline(scale=4)),  # noqa: S308
+            "secret": base64.b32encode(device.bin_key).decode(),
+            "required": request.user.clinic.require_two_factor,
+        },
+    )
+
+
+@login_required
+def two_factor_verify(request):
+    """After the password: the code from the authenticator app."""
+    _staff_only(request)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = services.totp_verify(user=request.user, token=form.cleaned_data["token"])
+        if device is None:
+            form.add_error("token", "That code is not right, or it has expired. Try the current one.")
+        else:
+            otp_login(request, device)
+            target = request.GET.get("next", "")
+            if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+                target = reverse("home")
+            return redirect(target)
+    return render(request, "registration/two_factor_verify.html", {"form": form})

@@ -25,6 +25,15 @@ ANY_STAFF = {**NOT_PATIENTS, "physio": 200, "clinic_admin": 200, "other_physio":
 CLINIC_STAFF_OBJECT = {**NOT_PATIENTS, "physio": 200, "clinic_admin": 200, "other_physio": 404, "other_admin": 404}
 PHYSIO_OBJECT = {**NOT_PATIENTS, "physio": 200, "clinic_admin": 403, "other_physio": 404, "other_admin": 403}
 PHYSIO_ACTION = {**PHYSIO_OBJECT, "physio": OK}
+STAFF_PAGE = {
+    "anonymous": LOGIN,
+    "patient": 403,
+    "other_patient": 403,
+    "physio": 200,
+    "clinic_admin": 200,
+    "other_physio": 200,
+    "other_admin": 200,
+}
 ADMIN_ONLY = {**NOT_PATIENTS, "physio": 403, "other_physio": 403, "clinic_admin": 200, "other_admin": 200}
 ADMIN_OBJECT_ACTION = {**NOT_PATIENTS, "physio": 403, "other_physio": 403, "clinic_admin": OK, "other_admin": 404}
 CLINIC_STAFF_ACTION = {**CLINIC_STAFF_OBJECT, "physio": OK, "clinic_admin": OK}
@@ -81,6 +90,14 @@ TABLE = {
         POST_ONLY,
         ADMIN_OBJECT_ACTION,
         lambda w: {"physiotherapist": w["second_physio"].pk},
+    ),
+    "two_factor_verify": (None, STAFF_PAGE, None, None),
+    "two_factor_setup": (None, STAFF_PAGE, None, None),
+    "patients:audit": (
+        pk("target"),
+        {**ADMIN_ONLY, "other_admin": 404},
+        None,
+        None,
     ),
     "patients:list": (None, ANY_STAFF, None, None),
     "patients:create": (

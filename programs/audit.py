@@ -1,0 +1,60 @@
+"""Which programs pages are audited, and how each finds its patient."""
+
+from patients.models import Pause
+from rehab import audit
+
+from .models import ProgramExercise, ProgramVersion, SessionReport
+
+
+def _patient_pk(*, object_id, **_):
+    return object_id
+
+
+def _version_patient(*, object_id, **_):
+    return ProgramVersion.objects.filter(pk=object_id).values_list("program__patient_id", flat=True).first()
+
+
+def _item_patient(*, object_id, **_):
+    return ProgramExercise.objects.filter(pk=object_id).values_list("version__program__patient_id", flat=True).first()
+
+
+def _report_patient(*, object_id, **_):
+    return SessionReport.objects.filter(pk=object_id).values_list("patient_id", flat=True).first()
+
+
+def _program_patient(*, object_id, **_):
+    from .models import Program
+
+    return Program.objects.filter(pk=object_id).values_list("patient_id", flat=True).first()
+
+
+def _pause_patient(*, object_id, **_):
+    return Pause.objects.filter(pk=object_id).values_list("patient_id", flat=True).first()
+
+
+def _own_patient(*, request, **_):
+    patient = getattr(request.user, "patient", None)
+    return patient.pk if patient is not None else None
+
+
+def register() -> None:
+    for name in ("programs:patient", "programs:new", "programs:pause", "programs:patient_reports"):
+        audit.register(name, object_kwarg="patient_pk", patient_of=lambda *, kwargs, **_: kwargs["patient_pk"])
+    for name in (
+        "programs:version",
+        "programs:handout",
+        "programs:builder",
+        "programs:builder_schedule",
+        "programs:builder_add",
+        "programs:builder_activate",
+        "programs:builder_discard",
+        "programs:builder_template",
+    ):
+        audit.register(name, patient_of=_version_patient)
+    for name in ("programs:item_update", "programs:item_move", "programs:item_swap", "programs:item_remove"):
+        audit.register(name, patient_of=_item_patient)
+    for name in ("programs:report_done", "programs:report_correct"):
+        audit.register(name, patient_of=_report_patient)
+    audit.register("programs:revise", patient_of=_program_patient)
+    audit.register("programs:pause_resume", patient_of=_pause_patient)
+    audit.register("programs:checkin", object_kwarg=None, patient_of=_own_patient)
