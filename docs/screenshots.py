@@ -4,7 +4,6 @@ Usage: .venv/bin/python docs/screenshots.py [base-url]
 """
 
 import sys
-from datetime import date, timedelta
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -27,31 +26,45 @@ def log_in(page, email):
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state("networkidle")
+
+
+def shot(page, name):
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=OUT / f"{name}.png", full_page=True)
 
 
 def main():
     OUT.mkdir(exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        desk = browser.new_context(viewport={"width": 1200, "height": 800})
+        desk = browser.new_context(viewport={"width": 1280, "height": 860})
         page = desk.new_page()
         log_in(page, "alex.morgan@riverside.example")
-        page.screenshot(path=OUT / "patient-list.png", full_page=True)
-        page.get_by_role("link", name="Khan, Aisha").click()
-        page.screenshot(path=OUT / "patient-detail.png", full_page=True)
-        page.goto(f"{BASE}/patients/new/")
-        page.get_by_label("First name").fill("Ruth")
-        page.get_by_label("Last name").fill("Adams")
-        page.get_by_label("Contact email").fill("ruth.adams@example.com")
-        page.get_by_label("Date of birth").fill("1970-04-02")
-        page.get_by_label("Injury onset date").fill((date.today() + timedelta(days=5)).isoformat())
-        page.get_by_label("Condition").fill("Low-back pain after moving house.")
-        page.get_by_role("button", name="Register patient").click()
-        page.screenshot(path=OUT / "register-error.png", full_page=True)
+        shot(page, "physio-dashboard")
+        page.get_by_role("link", name="Khan, Aisha").first.click()
+        shot(page, "patient-detail")
+        page.goto(f"{BASE}/programs/patient/{page.url.rstrip('/').split('/')[-1]}/")
+        page.get_by_role("button", name="Revise program").click()
+        shot(page, "program-builder")
+        desk.close()
+
+        desk = browser.new_context(viewport={"width": 1280, "height": 860})
+        page = desk.new_page()
+        log_in(page, "admin@riverside.example")
+        shot(page, "flag-queue")
+        page.locator("tbody tr a").first.click()
+        shot(page, "flag-detail")
+        desk.close()
+
         phone = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
         page = phone.new_page()
         log_in(page, "maria.lopez@example.com")
-        page.screenshot(path=OUT / "patient-phone.png", full_page=True)
+        shot(page, "patient-today-phone")
+        page.goto(f"{BASE}/programs/check-in/")
+        shot(page, "checkin-phone")
+        page.goto(f"{BASE}/programs/history/")
+        shot(page, "history-phone")
         browser.close()
 
 
