@@ -363,22 +363,31 @@ def flag_send_alert(*, flag_id: int) -> bool:
     return True
 
 
+def _claim_batch(flags, *, field: str, now, order: tuple[str, ...]) -> list[Flag]:
+    """Mark a batch of flags as handled (field = now) in one statement and return the ones this run got.
+
+    A run at the same moment claims with its own timestamp, so each flag goes to exactly one run.
+    """
+    ids = list(flags.values_list("pk", flat=True))
+    if not ids:
+        return []
+    Flag.objects.filter(pk__in=ids, **{f"{field}__isnull": True}).update(**{field: now})
+    return list(
+        Flag.objects.filter(pk__in=ids, **{field: now})
+        .select_related("patient__user", "patient__physiotherapist", "patient__clinic")
+        .order_by(*order)
+    )
+
+
 def flag_escalate_overdue(*, now=None) -> int:
     """Email each clinic's admins about flags nobody acknowledged in time (rule 9); each flag once."""
     now = now or timezone.now()
     due = Flag.objects.filter(
         status=FlagStatus.OPEN, acknowledged_at__isnull=True, escalated_at__isnull=True, ack_due_at__lte=now
     )
-    ids = list(due.values_list("pk", flat=True))
-    if not ids:
+    claimed = _claim_batch(due, field="escalated_at", now=now, order=("patient__clinic_id", "-urgent", "opened_at"))
+    if not claimed:
         return 0
-    # Claim them in one statement; a run at the same moment claims with another timestamp.
-    Flag.objects.filter(pk__in=ids, escalated_at__isnull=True).update(escalated_at=now)
-    claimed = list(
-        Flag.objects.filter(pk__in=ids, escalated_at=now)
-        .select_related("patient__user", "patient__physiotherapist", "patient__clinic")
-        .order_by("patient__clinic_id", "-urgent", "opened_at")
-    )
     by_clinic: dict[int, list[Flag]] = {}
     for flag in claimed:
         by_clinic.setdefault(flag.patient.clinic_id, []).append(flag)
@@ -414,15 +423,9 @@ def flag_send_rest_digests(*, now=None) -> int:
     pending = Flag.objects.filter(reason=FlagReason.REST, digest_sent_at__isnull=True).exclude(
         status=FlagStatus.RESOLVED
     )
-    ids = list(pending.values_list("pk", flat=True))
-    if not ids:
+    claimed = _claim_batch(pending, field="digest_sent_at", now=now, order=("patient__physiotherapist_id", "opened_at"))
+    if not claimed:
         return 0
-    Flag.objects.filter(pk__in=ids, digest_sent_at__isnull=True).update(digest_sent_at=now)
-    claimed = list(
-        Flag.objects.filter(pk__in=ids, digest_sent_at=now)
-        .select_related("patient__user", "patient__physiotherapist", "patient__clinic")
-        .order_by("patient__physiotherapist_id", "opened_at")
-    )
     by_physio: dict[int, list[Flag]] = {}
     for flag in claimed:
         by_physio.setdefault(flag.patient.physiotherapist_id, []).append(flag)

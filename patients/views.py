@@ -220,9 +220,7 @@ def flag_queue(request):
     )
 
 
-@staff_required
-def flag_detail(request, pk: int):
-    flag = _get_flag(request, pk)
+def _flag_page(request, flag: Flag, *, resolve_form=None):
     patient = flag.patient
     return render(
         request,
@@ -232,11 +230,16 @@ def flag_detail(request, pk: int):
             "patient": patient,
             "phase": rules.condition_phase(patient.onset_date, patient.clinic.local_today()),
             "now": timezone.now(),
-            "resolve_form": ResolveForm(),
+            "resolve_form": resolve_form or ResolveForm(),
             "reassign_form": ReassignForm(clinic=patient.clinic),
             "panels": [import_string(path)(request=request, flag=flag) for path in settings.FLAG_DETAIL_PANELS],
         },
     )
+
+
+@staff_required
+def flag_detail(request, pk: int):
+    return _flag_page(request, _get_flag(request, pk))
 
 
 @require_POST
@@ -277,19 +280,7 @@ def flag_resolve(request, pk: int):
             return _back(request, reverse("patients:flag_detail", args=[flag.pk]))
     if _wants_row(request):
         return _row_response(request, flag, resolve_form=form)
-    return render(
-        request,
-        "patients/flag_detail.html",
-        {
-            "flag": flag,
-            "patient": flag.patient,
-            "phase": rules.condition_phase(flag.patient.onset_date, flag.patient.clinic.local_today()),
-            "now": timezone.now(),
-            "resolve_form": form,
-            "reassign_form": ReassignForm(clinic=flag.patient.clinic),
-            "panels": [import_string(path)(request=request, flag=flag) for path in settings.FLAG_DETAIL_PANELS],
-        },
-    )
+    return _flag_page(request, flag, resolve_form=form)
 
 
 @require_POST

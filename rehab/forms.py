@@ -69,15 +69,7 @@ class ClinicSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Clinic
-        fields = [
-            "name",
-            "time_zone",
-            "urgent_ack_minutes",
-            "ack_hours",
-            "rest_days_allowed",
-            "progression_percent",
-            "require_two_factor",
-        ]
+        fields = list(Clinic.SETTINGS_FIELDS)
 
 
 class TokenForm(forms.Form):

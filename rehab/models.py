@@ -49,6 +49,17 @@ class Clinic(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # What the clinic's admin may change on the Settings page.
+    SETTINGS_FIELDS = (
+        "name",
+        "time_zone",
+        "urgent_ack_minutes",
+        "ack_hours",
+        "rest_days_allowed",
+        "progression_percent",
+        "require_two_factor",
+    )
+
     class Meta:
         ordering = ["name"]
         constraints = [

@@ -61,15 +61,7 @@ def user_send_set_password_email(*, user: User) -> None:
 # --- Clinic administration -----------------------------------------------------------------------
 
 STAFF_ROLES = (User.Role.PHYSIO, User.Role.CLINIC_ADMIN)
-SETTINGS_FIELDS = (
-    "name",
-    "time_zone",
-    "urgent_ack_minutes",
-    "ack_hours",
-    "rest_days_allowed",
-    "progression_percent",
-    "require_two_factor",
-)
+SETTINGS_FIELDS = Clinic.SETTINGS_FIELDS
 
 
 @transaction.atomic

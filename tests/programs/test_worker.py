@@ -1,6 +1,5 @@
 """The flag engine on a real Celery worker and a real Redis broker, including a broker outage."""
 
-import time
 import uuid
 from datetime import timedelta
 
@@ -13,17 +12,9 @@ from programs import services, tasks
 from programs.models import Exercise, SessionReport
 from rehab.celery import app
 from tests.factories import make_patient
+from tests.helpers import wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-def wait_for(condition, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.fixture

@@ -1,13 +1,12 @@
 """Proves the wiring end to end: a real Celery worker consuming from the real Redis broker."""
 
-import time
-
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
 
 from rehab.celery import app
 from tests.factories import make_patient
+from tests.helpers import wait_for
 
 
 @pytest.fixture
@@ -15,15 +14,6 @@ def celery_worker(transactional_db):
     app.control.purge()
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
         yield worker
-
-
-def wait_for(condition, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.mark.worker
