@@ -1,5 +1,6 @@
 """Writes about patients. Keyword-only, validated, one transaction each; emails are queued on commit."""
 
+import logging
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -27,6 +28,8 @@ from .models import (
     Pause,
     ThresholdChange,
 )
+
+logger = logging.getLogger(__name__)
 
 
 def _check_physiotherapist(*, clinic: Clinic, physiotherapist: User) -> None:
@@ -300,8 +303,13 @@ def flag_resolve(*, flag: Flag, by: User | None, outcome: str, note: str = "") -
 
 def flag_close_rest(*, patient: Patient, report_id: int, session_date: date) -> Flag | None:
     """A new report ends a rest flag: resolve it, recording the report as the resolution (rule 7)."""
-    flag = Flag.objects.filter(patient=patient, reason=FlagReason.REST).exclude(status=FlagStatus.RESOLVED).first()
-    if flag is None:
+    flag = (
+        Flag.objects.select_for_update()
+        .filter(patient=patient, reason=FlagReason.REST)
+        .exclude(status=FlagStatus.RESOLVED)
+        .first()
+    )
+    if flag is None:  # none open, or another report's evaluation closed it a moment ago
         return None
     return flag_resolve(
         flag=flag,
@@ -379,6 +387,31 @@ def _claim_batch(flags, *, field: str, now, order: tuple[str, ...]) -> list[Flag
     )
 
 
+def _active_admin_emails(clinic_ids) -> dict[int, list[str]]:
+    emails: dict[int, list[str]] = {}
+    for clinic_id, email in User.objects.filter(
+        clinic_id__in=clinic_ids, role=User.Role.CLINIC_ADMIN, is_active=True
+    ).values_list("clinic_id", "email"):
+        emails.setdefault(clinic_id, []).append(email)
+    return emails
+
+
+def _send_groups(groups: dict, *, field: str, now, kind: str, send) -> int:
+    """Send one email per group of claimed flags. A group whose email fails is given back (its flags are
+    claimed again by the next run) without holding up the others; each sent group gets its events."""
+    done = 0
+    for key, flags in groups.items():
+        try:
+            recipients = send(key, flags)
+        except Exception:
+            logger.exception("Could not email about flags %s; the next run tries again", [f.pk for f in flags])
+            Flag.objects.filter(pk__in=[f.pk for f in flags]).update(**{field: None})
+            continue
+        FlagEvent.objects.bulk_create(FlagEvent(flag=f, kind=kind, at=now, values={"to": recipients}) for f in flags)
+        done += len(flags)
+    return done
+
+
 def flag_escalate_overdue(*, now=None) -> int:
     """Email each clinic's admins about flags nobody acknowledged in time (rule 9); each flag once."""
     now = now or timezone.now()
@@ -386,35 +419,19 @@ def flag_escalate_overdue(*, now=None) -> int:
         status=FlagStatus.OPEN, acknowledged_at__isnull=True, escalated_at__isnull=True, ack_due_at__lte=now
     )
     claimed = _claim_batch(due, field="escalated_at", now=now, order=("patient__clinic_id", "-urgent", "opened_at"))
-    if not claimed:
-        return 0
     by_clinic: dict[int, list[Flag]] = {}
     for flag in claimed:
         by_clinic.setdefault(flag.patient.clinic_id, []).append(flag)
-    admins = User.objects.filter(clinic_id__in=by_clinic, role=User.Role.CLINIC_ADMIN, is_active=True)
-    emails: dict[int, list[str]] = {}
-    for admin in admins:
-        emails.setdefault(admin.clinic_id, []).append(admin.email)
-    sent = 0
-    for clinic_id, flags in by_clinic.items():
-        if not emails.get(clinic_id):
-            continue
-        context = {"flags": flags, "clinic": flags[0].patient.clinic, "links": [_flag_link(f) for f in flags]}
-        try:
-            _send(
-                "flag_escalation",
-                context | {"rows": list(zip(flags, context["links"], strict=True))},
-                emails[clinic_id],
-            )
-        except Exception:
-            Flag.objects.filter(pk__in=[f.pk for f in flags]).update(escalated_at=None)
-            raise
-        sent += len(flags)
-    FlagEvent.objects.bulk_create(
-        FlagEvent(flag=f, kind=FlagEventKind.ESCALATED, at=now, values={"to": emails.get(f.patient.clinic_id, [])})
-        for f in claimed
-    )
-    return sent
+    admins = _active_admin_emails(by_clinic)
+
+    def send(clinic_id, flags):
+        # A clinic without an active admin: the physiotherapists concerned are told instead.
+        recipients = admins.get(clinic_id) or sorted({f.patient.physiotherapist.email for f in flags})
+        rows = [(f, _flag_link(f)) for f in flags]
+        _send("flag_escalation", {"flags": flags, "clinic": flags[0].patient.clinic, "rows": rows}, recipients)
+        return recipients
+
+    return _send_groups(by_clinic, field="escalated_at", now=now, kind=FlagEventKind.ESCALATED, send=send)
 
 
 def flag_send_rest_digests(*, now=None) -> int:
@@ -424,26 +441,23 @@ def flag_send_rest_digests(*, now=None) -> int:
         status=FlagStatus.RESOLVED
     )
     claimed = _claim_batch(pending, field="digest_sent_at", now=now, order=("patient__physiotherapist_id", "opened_at"))
-    if not claimed:
-        return 0
     by_physio: dict[int, list[Flag]] = {}
     for flag in claimed:
         by_physio.setdefault(flag.patient.physiotherapist_id, []).append(flag)
-    for flags in by_physio.values():
-        physio = flags[0].patient.physiotherapist
-        rows = [(f, _flag_link(f)) for f in flags]
-        try:
-            _send("rest_digest", {"physio": physio, "rows": rows, "clinic": flags[0].patient.clinic}, [physio.email])
-        except Exception:
-            Flag.objects.filter(pk__in=[f.pk for f in flags]).update(digest_sent_at=None)
-            raise
-    FlagEvent.objects.bulk_create(
-        FlagEvent(
-            flag=f, kind=FlagEventKind.NOTIFIED, at=now, values={"to": f.patient.physiotherapist.email, "digest": True}
+    admins = _active_admin_emails({f.patient.clinic_id for f in claimed})
+
+    def send(_physio_id, flags):
+        physio, clinic = flags[0].patient.physiotherapist, flags[0].patient.clinic
+        # A deactivated physiotherapist reads no email: their clinic's admins get the digest.
+        recipients = [physio.email] if physio.is_active else admins.get(clinic.pk, [])
+        if not recipients:
+            raise RuntimeError(f"Nobody active to send the rest digest of {physio} to")
+        _send(
+            "rest_digest", {"physio": physio, "rows": [(f, _flag_link(f)) for f in flags], "clinic": clinic}, recipients
         )
-        for f in claimed
-    )
-    return len(claimed)
+        return recipients
+
+    return _send_groups(by_physio, field="digest_sent_at", now=now, kind=FlagEventKind.NOTIFIED, send=send)
 
 
 @transaction.atomic

@@ -242,6 +242,12 @@ class Program(models.Model):
                 name="one_active_program_per_patient",
                 violation_error_message="This patient already has an active program.",
             ),
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=Q(status="draft"),
+                name="one_new_program_per_patient",
+                violation_error_message="This patient already has a program being built.",
+            ),
             models.CheckConstraint(condition=Q(status__in=["draft", "active", "ended"]), name="program_status"),
         ]
         indexes = [models.Index(fields=["patient", "status"], name="program_patient_status_idx")]

@@ -99,11 +99,22 @@ def progression_for(
     version: ProgramVersion, items: list[ProgramExercise] | None = None
 ) -> rules.ProgressionCheck | None:
     """How a revision compares with the version it replaces (rule 12); None for a first version."""
-    if version.based_on_id is None:
+    previous = version.based_on
+    if previous is None and version.status == ProgramVersion.Status.DRAFT:
+        # A new program that will replace the one in force is a step from it too.
+        previous = (
+            ProgramVersion.objects.filter(
+                program__patient_id=version.program.patient_id,
+                program__status=Program.Status.ACTIVE,
+                status=ProgramVersion.Status.ACTIVE,
+            )
+            .exclude(program_id=version.program_id)
+            .first()
+        )
+    if previous is None:
         return None
     if items is None:
         items = list(version.items.select_related("exercise", "derived_from__exercise"))
-    previous = version.based_on
     old_items = list(previous.items.select_related("exercise"))
     old_max = max((item.exercise.difficulty for item in old_items), default=rules.DIFFICULTY_MIN)
     steps = []

@@ -148,6 +148,7 @@ def program_create(
     """Start a new program for a patient as a draft (version 1), optionally from a clinic template."""
     if template is not None and template.clinic_id != patient.clinic_id:
         raise ValidationError({"template": "Choose a template of this clinic."})
+    Patient.objects.select_for_update().get(pk=patient.pk)  # one new program at a time per patient
     if Program.objects.filter(patient=patient, status=Program.Status.DRAFT).exists():
         raise ValidationError("This patient already has a program being built: finish or discard it first.")
     if template is not None and not weekdays and not sessions_per_week:
@@ -623,6 +624,7 @@ def _rest_candidates(*, time_zone: str, rest_days_allowed: int, today: date):
     # A pause restarts the count: its last day (or the day the program resumed) counts as a session.
     last_pause = (
         Pause.objects.filter(patient=OuterRef("pk"), starts_on__lte=today)
+        .exclude(resumed_on__lte=F("starts_on"))  # cancelled before it began: not a pause at all
         .order_by()
         .values("patient")
         .annotate(last=Max(Least("ends_on", Coalesce("resumed_on", "ends_on"))))
@@ -644,8 +646,9 @@ def _rest_candidates(*, time_zone: str, rest_days_allowed: int, today: date):
         .annotate(start=Subquery(program_start), last_report=Subquery(last_report), last_pause=Subquery(last_pause))
         .filter(start__isnull=False, start__lte=today)
         .annotate(
+            # Never earlier than the program's start: reports and pauses of an older program do not count.
             last_session=Greatest(
-                Coalesce("last_report", "start"), Coalesce("last_pause", "start"), output_field=DateField()
+                Coalesce("last_report", "start"), Coalesce("last_pause", "start"), "start", output_field=DateField()
             )
         )
         .filter(last_session__lte=cutoff)
@@ -719,8 +722,25 @@ def flags_evaluate_missed(*, now=None) -> int:
     return done
 
 
+def flags_send_missed_alerts(*, now=None) -> int:
+    """Send the alerts whose queued task never ran or gave up (broker down, mail server down)."""
+    now = now or timezone.now()
+    pending = Flag.objects.filter(
+        reason__in=rules.IMMEDIATE_REASONS, notified_at__isnull=True, opened_at__lte=now - UNEVALUATED_GRACE
+    ).exclude(status=FlagStatus.RESOLVED)
+    sent = 0
+    for flag_id in pending.values_list("pk", flat=True)[:UNEVALUATED_BATCH]:
+        try:
+            sent += patient_services.flag_send_alert(flag_id=flag_id)
+        except Exception:
+            logger.exception("Could not send the alert for flag %s; the next sweep tries again", flag_id)
+    return sent
+
+
 def flags_sweep(*, now=None) -> dict[str, int]:
-    """The periodic sweep: missed evaluations first (they may close rest flags), then rule 7."""
+    """The periodic sweep: missed evaluations first (they may close rest flags), then rule 7, then any
+    alert that never went out."""
     now = now or timezone.now()
     evaluated = flags_evaluate_missed(now=now)
-    return {"evaluated": evaluated, "rest_flags": flags_sweep_rest(now=now)}
+    rest = flags_sweep_rest(now=now)
+    return {"evaluated": evaluated, "rest_flags": rest, "alerts": flags_send_missed_alerts(now=now)}

@@ -204,7 +204,10 @@ def version_detail(request, pk: int):
 
 @role_required(User.Role.PHYSIO, User.Role.CLINIC_ADMIN, User.Role.PATIENT)
 def handout(request, pk: int):
-    version = _or_404(lambda: selectors.versions_visible_to(request.user).get(pk=pk))
+    versions = selectors.versions_visible_to(request.user)
+    if request.user.is_patient:  # patients see the program in force, not drafts or old versions
+        versions = versions.filter(status=ProgramVersion.Status.ACTIVE)
+    version = _or_404(lambda: versions.get(pk=pk))
     return render(
         request,
         "programs/handout.html",
@@ -300,6 +303,15 @@ def _builder_response(request, version: ProgramVersion, *, ok: bool, **forms):
     return render(request, "programs/builder.html", _builder_context(request, version, **forms), status=200)
 
 
+def _builder_action(request, draft: ProgramVersion, service, /, **kwargs):
+    """Run one builder action; a refusal (say the draft was activated a moment ago) is shown, not a 500."""
+    try:
+        service(**kwargs)
+    except ValidationError as exc:
+        return _builder_response(request, draft, ok=False, action_error=" ".join(exc.messages))
+    return _builder_response(request, draft, ok=True)
+
+
 @physio_required
 def builder(request, pk: int):
     version = _draft(request, pk)
@@ -324,8 +336,7 @@ def builder_add(request, pk: int):
     if not exercise_id.isdigit():
         raise Http404("Choose an exercise from the library.")
     exercise = _or_404(lambda: selectors.exercises_visible_to(request.user).get(pk=int(exercise_id)))
-    services.program_add_exercise(version=version, exercise=exercise)
-    return _builder_response(request, version, ok=True)
+    return _builder_action(request, version, services.program_add_exercise, version=version, exercise=exercise)
 
 
 @require_POST
@@ -343,8 +354,7 @@ def item_move(request, pk: int, direction: str):
     if direction not in ("up", "down"):
         raise Http404
     item = _item(request, pk)
-    services.program_move_item(item=item, direction=direction)
-    return _builder_response(request, item.version, ok=True)
+    return _builder_action(request, item.version, services.program_move_item, item=item, direction=direction)
 
 
 @require_POST
@@ -353,20 +363,14 @@ def item_swap(request, pk: int, direction: str):
     if direction not in ("easier", "harder"):
         raise Http404
     item = _item(request, pk)
-    try:
-        services.program_swap_variant(item=item, direction=direction)
-    except ValidationError as exc:
-        return _builder_response(request, item.version, ok=False, action_error=" ".join(exc.messages))
-    return _builder_response(request, item.version, ok=True)
+    return _builder_action(request, item.version, services.program_swap_variant, item=item, direction=direction)
 
 
 @require_POST
 @physio_required
 def item_remove(request, pk: int):
     item = _item(request, pk)
-    version = item.version
-    services.program_remove_item(item=item)
-    return _builder_response(request, version, ok=True)
+    return _builder_action(request, item.version, services.program_remove_item, item=item)
 
 
 @require_POST
@@ -389,7 +393,11 @@ def builder_activate(request, pk: int):
 def builder_discard(request, pk: int):
     version = _draft(request, pk)
     patient_pk = version.program.patient_id
-    services.program_discard_draft(version=version)
+    try:
+        services.program_discard_draft(version=version)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("programs:patient", patient_pk=patient_pk)
     messages.success(request, "The draft is discarded.")
     return redirect("programs:patient", patient_pk=patient_pk)
 
@@ -455,7 +463,8 @@ def today(request):
         "items": items,
         "pause": pause,
         "planned_today": rules.is_planned_day(day, weekdays=version.weekdays) if version else None,
-        "not_started": version is not None and version.start_date > day,
+        # A revision may start later; the program itself started with its first version.
+        "not_started": version is not None and (selectors.program_start_date(version.program) or day) > day,
         "reported_today": reported_today,
         "threshold_words": PAIN_WORDS[patient.pain_threshold],
     }

@@ -32,42 +32,55 @@ def register(url_name: str, *, object_kwarg: str | None = "pk", patient_of: Call
 
 
 def client_ip(request) -> str | None:
-    if settings.AUDIT_TRUST_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    """The client's address. Behind a trusted proxy, the address that proxy appended to X-Forwarded-For
+    (the last entry: the ones before it come from the client and can say anything)."""
+    if settings.TRUST_X_FORWARDED_FOR:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
         if forwarded:
-            return forwarded.split(",")[0].strip() or None
+            return forwarded[-1]
     return request.META.get("REMOTE_ADDR") or None
 
 
 class AuditMiddleware:
+    """Finds the patient before the view runs (a view may delete the object), records after it answered."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        user = getattr(request, "user", None)
-        match = getattr(request, "resolver_match", None)
-        if user is None or not user.is_authenticated or match is None or user.clinic_id is None:
+        pending = getattr(request, "_audit", None)
+        if pending is None or response.status_code >= 400:
             return response
-        audited = REGISTRY.get(match.view_name)
-        if audited is None or response.status_code >= 400:
-            return response
+        user, audited, match, patient_id = pending
         if request.method == "GET" and user.role != "patient":
             action = AuditEvent.Action.VIEWED
         elif request.method == "POST":
             action = AuditEvent.Action.CHANGED
         else:
             return response
-        object_id = match.kwargs.get(audited.object_kwarg) if audited.object_kwarg else None
         AuditEvent.objects.create(
             user=user,
             clinic_id=user.clinic_id,
             action=action,
             what=match.view_name,
-            object_id=object_id,
-            patient_id=audited.patient_of(request=request, object_id=object_id, kwargs=match.kwargs),
+            object_id=match.kwargs.get(audited.object_kwarg) if audited.object_kwarg else None,
+            patient_id=patient_id,
             path=request.get_full_path()[:300],
             method=request.method,
             ip_address=client_ip(request),
         )
         return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = getattr(request, "user", None)
+        match = request.resolver_match
+        if user is None or not user.is_authenticated or user.clinic_id is None or match is None:
+            return None
+        audited = REGISTRY.get(match.view_name)
+        if audited is None or request.method not in ("GET", "POST"):
+            return None
+        object_id = match.kwargs.get(audited.object_kwarg) if audited.object_kwarg else None
+        patient_id = audited.patient_of(request=request, object_id=object_id, kwargs=match.kwargs)
+        request._audit = (user, audited, match, patient_id)
+        return None

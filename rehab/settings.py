@@ -88,8 +88,10 @@ AXES_VERBOSE = False
 STAFF_IDLE_SECONDS = env.int("STAFF_IDLE_SECONDS", default=30 * 60)
 PATIENT_IDLE_SECONDS = env.int("PATIENT_IDLE_SECONDS", default=14 * 24 * 60 * 60)
 OTP_TOTP_ISSUER = "Back rehab clinic"
-# Behind a proxy that sets X-Forwarded-For, record the first address in it as the client's.
-AUDIT_TRUST_X_FORWARDED_FOR = env.bool("AUDIT_TRUST_X_FORWARDED_FOR", default=False)
+# Behind a proxy that appends the client's address to X-Forwarded-For, set this so that the audit trail
+# and the login lockout see real client addresses rather than the proxy's.
+TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
+AXES_CLIENT_IP_CALLABLE = "rehab.audit.client_ip"
 
 # Content-Security-Policy: scripts, styles and everything else from the app's own origin only.
 # Images may also be data: URIs, which Bootstrap's stylesheet uses for its small icons.

@@ -318,3 +318,83 @@ def test_management_command_twins(active, capsys):
     call_command("send_rest_digests")
     out = capsys.readouterr().out
     assert "rest flags raised" in out and "Flags escalated" in out and "digests" in out
+
+
+class TestSweepEdges:
+    def test_new_program_does_not_inherit_old_reports_or_pauses(self, active, physio, library):
+        """Reports and a pause of an earlier program must not make a new program's first day a rest flag."""
+        from programs.services import program_activate, program_add_exercise, program_create
+
+        patient = active.program.patient
+        today = patient.clinic.local_today()
+        evaluate(report(active, days_ago=9))
+        pause_create(patient=patient, created_by=physio, starts_on=today, ends_on=today, reason="Ill")
+        later = today + timedelta(days=30)
+        new = program_create(
+            patient=patient, created_by=physio, title="Block 2", start_date=later, weekdays=[0, 2, 4]
+        ).versions.get()
+        program_add_exercise(version=new, exercise=library["bird-dog"])
+        program_activate(version=new, activated_by=physio, progression_reason="Second block")
+        Flag.objects.all().delete()
+        assert services.flags_sweep_rest(now=at(patient.clinic, later)) == 0
+        assert services.flags_sweep_rest(now=at(patient.clinic, later + timedelta(days=4))) == 1
+
+    def test_cancelled_pause_is_not_a_session(self, active, physio):
+        patient = active.program.patient
+        today = patient.clinic.local_today()
+        set_start(active, today - timedelta(days=10))
+        pause = pause_create(
+            patient=patient,
+            created_by=physio,
+            starts_on=today - timedelta(days=1),
+            ends_on=today + timedelta(days=5),
+            reason="Holiday",
+        )
+        Flag.objects.all().delete()
+        pause.resumed_on = pause.starts_on  # cancelled before it began
+        pause.save()
+        assert services.flags_sweep_rest(now=at(patient.clinic, today)) == 1
+
+    def test_closing_an_already_closed_rest_flag_is_harmless(self, active):
+        patient = active.program.patient
+        services.flags_sweep_rest(now=timezone.now() + timedelta(days=30))
+        saved = report(active)
+        assert patient_services.flag_close_rest(patient=patient, report_id=saved.pk, session_date=saved.session_date)
+        assert (
+            patient_services.flag_close_rest(patient=patient, report_id=saved.pk, session_date=saved.session_date)
+            is None
+        )
+
+    def test_sweep_sends_alerts_whose_task_was_lost(self, active):
+        evaluate(report(active, max_pain=4))  # its alert task was never delivered
+        flag = Flag.objects.get()
+        assert services.flags_sweep(now=timezone.now())["alerts"] == 0  # within the grace period
+        assert services.flags_sweep(now=timezone.now() + timedelta(minutes=5))["alerts"] == 1
+        assert services.flags_sweep(now=timezone.now() + timedelta(minutes=20))["alerts"] == 0
+        assert len(mail.outbox) == 1 and mail.outbox[0].to == [flag.patient.physiotherapist.email]
+
+
+def test_escalation_failure_for_one_clinic_does_not_lose_the_others(physio, library, monkeypatch):
+    home_admin = ClinicAdminFactory(clinic=physio.clinic, email="home@admin.example")
+    other_physio = PhysioFactory(clinic=ClinicFactory(name="Other"))
+    ClinicAdminFactory(clinic=other_physio.clinic, email="other@admin.example")
+    flags = []
+    for p in (make_patient(physio=physio), make_patient(physio=other_physio)):
+        flag, _ = patient_services.flag_record(patient=p, reason="pain", rule="r", explanation="e", values={})
+        flags.append(flag)
+    real_send = patient_services._send
+
+    def flaky(template, context, recipients):
+        if recipients == [home_admin.email]:
+            raise OSError("mail server down")
+        return real_send(template, context, recipients)
+
+    monkeypatch.setattr(patient_services, "_send", flaky)
+    later = timezone.now() + timedelta(days=2)
+    assert patient_services.flag_escalate_overdue(now=later) == 1
+    assert [m.to for m in mail.outbox] == [["other@admin.example"]]
+    home, other = (Flag.objects.get(pk=f.pk) for f in flags)
+    assert home.escalated_at is None and other.escalated_at is not None  # home is tried again next time
+    monkeypatch.setattr(patient_services, "_send", real_send)
+    assert patient_services.flag_escalate_overdue(now=later) == 1
+    assert mail.outbox[-1].to == ["home@admin.example"]

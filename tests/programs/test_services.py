@@ -124,7 +124,7 @@ def test_new_program_replaces_active_one(draft, physio, patient, library):
         patient=patient, created_by=physio, title="Second", start_date=patient.clinic.local_today(), weekdays=[1, 3, 5]
     )
     add(other.versions.get(), library, "bird-dog")
-    services.program_activate(version=other.versions.get(), activated_by=physio)
+    services.program_activate(version=other.versions.get(), activated_by=physio, progression_reason="New block")
     assert list(Program.objects.filter(patient=patient, status=Program.Status.ACTIVE)) == [other]
     draft.program.refresh_from_db()
     assert draft.program.status == Program.Status.ENDED
@@ -272,3 +272,24 @@ class TestPauses:
             )
         assert field in exc.value.message_dict
         assert not patient.pauses.exists()
+
+
+def test_new_program_is_compared_with_the_one_in_force(draft, physio, patient, library):
+    from programs.selectors import progression_for
+
+    add(draft, library, "glute-bridge")
+    services.program_activate(version=draft, activated_by=physio)
+    replacement = services.program_create(
+        patient=patient, created_by=physio, title="Harder", start_date=patient.clinic.local_today(), weekdays=[0, 2, 4]
+    ).versions.get()
+    add(replacement, library, "single-leg-bridge", "glute-bridge", "dead-bug")
+    check = progression_for(replacement)
+    assert check is not None and check.needs_confirmation
+    with pytest.raises(ValidationError) as exc:
+        services.program_activate(version=replacement, activated_by=physio)
+    assert "progression_reason" in exc.value.message_dict
+
+
+def test_one_new_program_at_a_time_in_the_database(draft, physio, patient):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Program.objects.create(patient=patient, created_by=physio, status=Program.Status.DRAFT)

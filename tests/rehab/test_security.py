@@ -183,3 +183,34 @@ def test_views_reach_patient_data_only_through_scoped_selectors(module):
         ):
             offenders.append(f"{module}:{node.lineno} {node.value.id}.objects")
     assert offenders == []
+
+
+class TestAuditEdges:
+    def test_removing_an_item_is_recorded_against_its_patient(self, client, physio, patient):
+        from programs.models import Exercise
+        from programs.services import program_add_exercise, program_create
+
+        version = program_create(
+            patient=patient, created_by=physio, title="P", start_date=patient.clinic.local_today(), weekdays=[0, 2, 4]
+        ).versions.get()
+        item = program_add_exercise(version=version, exercise=Exercise.objects.get(clinic=None, key="dead-bug"))
+        client.force_login(physio)
+        client.post(reverse("programs:item_remove", args=[item.pk]))
+        event = AuditEvent.objects.get(what="programs:item_remove")
+        assert event.patient_id == patient.pk
+
+    def test_forwarded_address_is_the_proxys_last_entry(self, client, physio, patient, settings):
+        settings.TRUST_X_FORWARDED_FOR = True
+        client.force_login(physio)
+        client.get(reverse("patients:detail", args=[patient.pk]), HTTP_X_FORWARDED_FOR="6.6.6.6, 10.9.8.7")
+        assert AuditEvent.objects.get().ip_address == "10.9.8.7"
+
+
+def test_patient_cannot_open_a_draft_handout(client, physio, patient):
+    from programs.services import program_create
+
+    draft = program_create(
+        patient=patient, created_by=physio, title="P", start_date=patient.clinic.local_today(), weekdays=[0, 2, 4]
+    ).versions.get()
+    client.force_login(patient.user)
+    assert client.get(reverse("programs:handout", args=[draft.pk])).status_code == 404
