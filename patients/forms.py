@@ -104,6 +104,7 @@ class BulkResolveForm(ResolveForm):
         self.fields["flags"].choices = [(pk, pk) for pk in flag_ids]
         self.fields["flags"].error_messages["required"] = "Select at least one rest flag."
         self.fields["flags"].error_messages["invalid_choice"] = "That flag is not one you can resolve here."
+        self.fields["outcome"].error_messages["required"] = "Choose the outcome for the selected flags."
 
 
 class ReassignForm(forms.Form):

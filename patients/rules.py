@@ -31,6 +31,13 @@ PAIN_WORDS = {
     5: "Worst",
 }
 
+# The warning symptoms every check-in asks about (rule 5), in the words staff read.
+SYMPTOM_WORDS = {
+    "bladder_bowel": "new bladder or bowel control problems",
+    "saddle_numbness": "numbness between the legs",
+    "leg_weakness": "new weakness in both legs",
+}
+
 # Sanity limits on a patient's dates.
 MAX_AGE_YEARS = 120
 MAX_PAUSE_AHEAD = timedelta(days=365)

@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_POST
 
+from rehab.audit import mark_refused
 from rehab.forms import run_service
 from rehab.models import User
 from rehab.permissions import clinic_admin_required, physio_required, staff_required
@@ -172,11 +173,12 @@ def _row_response(request, flag: Flag, *, error: str = "", resolve_form=None):
         "resolve_form": resolve_form or ResolveForm(),
         "counts": selectors.flag_counts(user=request.user),
         "overdue": selectors.overdue_count(user=request.user, now=timezone.now()),
-        "oob": True,
+        "oob": request.POST.get("view") == "row",  # only the queue shows the counts
         "next": request.POST.get("next", ""),
         "show_checkbox": request.POST.get("view") == "row",
     }
-    return render(request, "patients/_flag_row_response.html", context)
+    response = render(request, "patients/_flag_row_response.html", context)
+    return mark_refused(response) if error or (resolve_form is not None and resolve_form.errors) else response
 
 
 @clinic_admin_required

@@ -193,6 +193,12 @@ class CheckInForm(forms.Form):
     def item_fields(self):
         return [self[self.item_field(item)] for item in self.items]
 
+    def clean(self):
+        data = super().clean()
+        if any(not data.get(self.item_field(item)) for item in self.items):
+            self.add_error("exercises", "Say how each exercise went (done, partly or skipped).")
+        return data
+
     def clean_symptoms(self):
         symptoms = self.cleaned_data["symptoms"]
         if NONE_OF_THESE in symptoms and len(symptoms) > 1:

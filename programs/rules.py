@@ -8,6 +8,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from patients.rules import SYMPTOM_WORDS
+
 # Dosage limits (also enforced by database constraints).
 SETS_MIN, SETS_MAX = 1, 10
 REPS_MIN, REPS_MAX = 1, 100
@@ -262,11 +264,6 @@ REASON_URGENT = "warning_symptoms"
 REASON_WORSENING = "worsening"
 REASON_REST = "rest"
 IMMEDIATE_REASONS = (REASON_URGENT, REASON_PAIN, REASON_SHARP, REASON_WORSENING)  # emailed at once
-SYMPTOM_WORDS = {
-    "bladder_bowel": "new bladder or bowel control problems",
-    "saddle_numbness": "numbness between the legs",
-    "leg_weakness": "new weakness in both legs",
-}
 
 
 @dataclass(frozen=True)

@@ -196,7 +196,14 @@ def pain_series(*, patient, since: date | None = None) -> list[dict]:
             if changed_on <= day:
                 threshold = value
         series.append(
-            {"id": pk, "date": day.isoformat(), "pain": max_pain, "pain_now": pain_now, "threshold": threshold}
+            {
+                "id": pk,
+                "date": day.isoformat(),
+                "label": f"{day.day} {day:%b}",
+                "pain": max_pain,
+                "pain_now": pain_now,
+                "threshold": threshold,
+            }
         )
     return series
 

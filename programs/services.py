@@ -120,6 +120,8 @@ def _check_schedule(*, weekdays: list[int], sessions_per_week: int | None, start
         errors["weekdays"] = "Choose days of the week from the list."
     if not weekdays and not sessions_per_week:
         errors["weekdays"] = "Choose the session days, or a number of sessions a week."
+    if weekdays and sessions_per_week:
+        errors["sessions_per_week"] = "Give session days or a number of sessions a week, not both."
     if sessions_per_week is not None and not 1 <= sessions_per_week <= 7:
         errors["sessions_per_week"] = "Sessions a week must be between 1 and 7."
     start_error = rules.start_date_error(start_date, today)
@@ -156,7 +158,7 @@ def program_create(
     weekdays = sorted(set(weekdays))
     _check_schedule(
         weekdays=weekdays,
-        sessions_per_week=None if weekdays else sessions_per_week,
+        sessions_per_week=sessions_per_week,
         start_date=start_date,
         today=patient.clinic.local_today(),
     )
@@ -185,9 +187,7 @@ def program_set_schedule(
     weekdays = sorted(set(weekdays))
     program = version.program
     today = program.patient.clinic.local_today()
-    _check_schedule(
-        weekdays=weekdays, sessions_per_week=None if weekdays else sessions_per_week, start_date=start_date, today=today
-    )
+    _check_schedule(weekdays=weekdays, sessions_per_week=sessions_per_week, start_date=start_date, today=today)
     version.start_date = start_date
     version.weekdays = weekdays
     version.sessions_per_week = None if weekdays else sessions_per_week

@@ -22,6 +22,7 @@ from patients.forms import ResolveForm
 from patients.models import Patient
 from patients.rules import PAIN_WORDS
 from patients.selectors import patient_detail, patients_visible_to, pauses_visible_to
+from rehab.audit import mark_refused
 from rehab.forms import run_service
 from rehab.models import User
 from rehab.permissions import patient_required, physio_required, role_required, staff_required
@@ -297,7 +298,8 @@ def _builder_context(request, version: ProgramVersion, *, item_errors=None, **fo
 def _builder_response(request, version: ProgramVersion, *, ok: bool, **forms):
     """After a builder action: htmx gets the builder fragment, a plain form post a redirect (or the errors)."""
     if request.htmx:
-        return render(request, "programs/_builder.html", _builder_context(request, version, **forms))
+        response = render(request, "programs/_builder.html", _builder_context(request, version, **forms))
+        return response if ok else mark_refused(response)
     if ok:
         return redirect("programs:builder", pk=version.pk)
     return render(request, "programs/builder.html", _builder_context(request, version, **forms), status=200)

@@ -41,6 +41,19 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+def mark_refused(response):
+    """Tell the audit that this answer to a POST changed nothing (an htmx fragment showing an error)."""
+    response.audit_refused = True
+    return response
+
+
+def _refused(request, response) -> bool:
+    # A plain form post that changed something redirects; one shown again with its errors answers 200.
+    if getattr(response, "audit_refused", False):
+        return True
+    return response.status_code == 200 and not request.headers.get("HX-Request")
+
+
 class AuditMiddleware:
     """Finds the patient before the view runs (a view may delete the object), records after it answered."""
 
@@ -55,7 +68,7 @@ class AuditMiddleware:
         user, audited, match, patient_id = pending
         if request.method == "GET" and user.role != "patient":
             action = AuditEvent.Action.VIEWED
-        elif request.method == "POST":
+        elif request.method == "POST" and not _refused(request, response):
             action = AuditEvent.Action.CHANGED
         else:
             return response

@@ -8,7 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
-from .models import Clinic, User
+from .models import MAX_WINDOW_MINUTES, Clinic, User
 
 
 class DateInput(forms.DateInput):
@@ -66,6 +66,34 @@ class InviteForm(forms.Form):
 
 class ClinicSettingsForm(forms.ModelForm):
     time_zone = forms.ChoiceField(choices=TIME_ZONE_CHOICES)
+    urgent_ack_minutes = forms.IntegerField(
+        label=Clinic._meta.get_field("urgent_ack_minutes").verbose_name.capitalize(),
+        min_value=1,
+        max_value=MAX_WINDOW_MINUTES,
+        help_text="Up to 30 days (43,200 minutes).",
+    )
+    ack_hours = forms.IntegerField(
+        label=Clinic._meta.get_field("ack_hours").verbose_name.capitalize(),
+        min_value=1,
+        max_value=MAX_WINDOW_MINUTES // 60,
+        help_text="Up to 30 days (720 hours).",
+    )
+    rest_days_allowed = forms.IntegerField(
+        label=Clinic._meta.get_field("rest_days_allowed").verbose_name.capitalize(),
+        min_value=1,
+        max_value=14,
+        help_text=Clinic._meta.get_field("rest_days_allowed").help_text,
+    )
+    progression_percent = forms.IntegerField(
+        label=Clinic._meta.get_field("progression_percent").verbose_name.capitalize(), min_value=1, max_value=100
+    )
+
+    def clean(self):
+        data = super().clean()
+        urgent, other = data.get("urgent_ack_minutes"), data.get("ack_hours")
+        if urgent and other and urgent > other * 60:
+            self.add_error("urgent_ack_minutes", "Urgent flags cannot wait longer than the other flags.")
+        return data
 
     class Meta:
         model = Clinic

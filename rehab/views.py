@@ -84,9 +84,10 @@ def _staff_page(request, invite_form):
     )
 
 
-@require_POST
 @clinic_admin_required
 def staff_invite(request):
+    if request.method != "POST":  # e.g. reloading the page after a refused invitation
+        return redirect("staff_list")
     form = InviteForm(request.POST)
     if form.is_valid():
         user = run_service(
@@ -132,7 +133,11 @@ def clinic_settings(request):
     return render(
         request,
         "rehab/clinic_settings.html",
-        {"form": form, "history": selectors.settings_history(user=request.user)},
+        {
+            "form": form,
+            "history": selectors.settings_history(user=request.user),
+            "labels": {f: str(Clinic._meta.get_field(f).verbose_name) for f in Clinic.SETTINGS_FIELDS},
+        },
     )
 
 

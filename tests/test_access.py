@@ -81,7 +81,12 @@ TABLE = {
     "password_reset_complete": (None, ALL, None, None),
     "set_password": (lambda w: {"uidb64": "MQ", "token": "bad-token"}, ALL, None, None),
     "staff_list": (None, ADMIN_ONLY, None, None),
-    "staff_invite": (None, POST_ONLY, {**ADMIN_ONLY, "clinic_admin": OK, "other_admin": OK}, invite_data),
+    "staff_invite": (
+        None,
+        {**ADMIN_ONLY, "clinic_admin": 302, "other_admin": 302},  # GET goes back to the staff page
+        {**ADMIN_ONLY, "clinic_admin": OK, "other_admin": OK},
+        invite_data,
+    ),
     "staff_deactivate": (pk("second_physio"), POST_ONLY, ADMIN_OBJECT_ACTION, None),
     "staff_reactivate": (pk("inactive_physio"), POST_ONLY, ADMIN_OBJECT_ACTION, None),
     "clinic_settings": (None, ADMIN_ONLY, None, None),

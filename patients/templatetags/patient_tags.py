@@ -1,6 +1,7 @@
 from django import template
 
 from patients import rules
+from patients.rules import SYMPTOM_WORDS
 
 register = template.Library()
 
@@ -9,3 +10,38 @@ register = template.Library()
 def phase_of(patient, today):
     """The condition phase of a patient on a given day (rule 1)."""
     return rules.condition_phase(patient.onset_date, today)
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key, "")
+
+
+VALUE_LABELS = {
+    "session_date": "Session",
+    "max_pain": "Highest pain",
+    "threshold": "Threshold then",
+    "sharp_pain": "Sharp or intense pain",
+    "symptoms": "Warning symptoms",
+    "pains": "Highest pain, report by report",
+    "last_session": "Last session",
+    "rest_days": "Whole days without a session",
+    "allowed": "Rest days allowed",
+}
+
+
+@register.filter
+def flag_values(values):
+    """A flag's triggering values as (label, readable value) pairs."""
+    rows = []
+    for key, value in (values or {}).items():
+        if key in ("max_pain", "threshold"):
+            value = f"{value}/5"
+        elif key == "symptoms":
+            value = "; ".join(SYMPTOM_WORDS.get(v, v) for v in value)
+        elif key == "pains":
+            value = " → ".join(str(v) for v in value)
+        elif key == "sharp_pain":
+            value = "yes" if value else "no"
+        rows.append((VALUE_LABELS.get(key, key.replace("_", " ").capitalize()), value))
+    return rows

@@ -10,3 +10,12 @@ document.addEventListener("htmx:afterSwap", function (event) {
     again.focus();
   }
 });
+
+// Forms that do something hard to undo ask first: <form data-confirm="Question?">.
+document.addEventListener("submit", function (event) {
+  const question = event.target.dataset ? event.target.dataset.confirm : null;
+  if (question && !window.confirm(question)) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+}, true);

@@ -10,7 +10,7 @@
     canvas.chart = new Chart(canvas, {
       type: "line",
       data: {
-        labels: points.map((p) => p.date),
+        labels: points.map((p) => p.label || p.date),
         datasets: [
           {
             label: "Highest pain in the session",

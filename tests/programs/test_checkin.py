@@ -78,6 +78,12 @@ class TestCheckInPage:
         assert message in response.content.decode()
         assert not SessionReport.objects.exists()
 
+    def test_every_problem_is_reported_in_one_round(self, client, active):
+        client.force_login(active.program.patient.user)
+        data = {k: v for k, v in form_data(active, max_pain=None).items() if not k.startswith("exercise_")}
+        html = client.post(reverse("programs:checkin"), data).content.decode()
+        assert "Say how each exercise went" in html and "Choose how strong your pain was" in html
+
     def test_date_before_program_start(self, client, active):
         active.start_date = active.program.patient.clinic.local_today() - timedelta(days=2)
         active.save()
@@ -91,7 +97,7 @@ class TestCheckInPage:
         client.force_login(active.program.patient.user)
         data = {k: v for k, v in form_data(active).items() if not k.startswith("exercise_")}
         html = client.post(reverse("programs:checkin"), data).content.decode()
-        assert 'id="exercises-error"' in html and "Say how the exercises went" in html
+        assert 'id="exercises-error"' in html and "Say how each exercise went" in html
         assert not SessionReport.objects.exists()
 
     def test_another_patients_program_refused(self, client, active, physio):
@@ -107,7 +113,8 @@ class TestCheckInPage:
         ).versions.get()
         add(own, {i.exercise.key: i.exercise for i in active.items.all()}, "dead-bug")
         services.program_activate(version=own, activated_by=physio)
-        response = client.post(reverse("programs:checkin"), form_data(active))
+        data = form_data(active) | {f"exercise_{own.items.get().pk}": "done"}  # own answers, someone else's program
+        response = client.post(reverse("programs:checkin"), data)
         assert response.status_code == 200
         assert "not your current program" in response.content.decode()
         assert not SessionReport.objects.exists()

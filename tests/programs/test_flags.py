@@ -327,7 +327,7 @@ class TestSweepEdges:
 
         patient = active.program.patient
         today = patient.clinic.local_today()
-        evaluate(report(active, days_ago=9))
+        evaluate(report(active, days_ago=5))
         pause_create(patient=patient, created_by=physio, starts_on=today, ends_on=today, reason="Ill")
         later = today + timedelta(days=30)
         new = program_create(

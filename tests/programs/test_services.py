@@ -175,6 +175,7 @@ def test_template_of_another_clinic_refused(draft, physio, library):
         ({"weekdays": []}, "weekdays"),
         ({"weekdays": [], "sessions_per_week": 9}, "sessions_per_week"),
         ({"weekdays": [7]}, "weekdays"),
+        ({"weekdays": [0, 2], "sessions_per_week": 3}, "sessions_per_week"),
     ],
 )
 def test_bad_schedule(patient, physio, kwargs, field):

@@ -51,6 +51,10 @@ class TestInvitations:
         assert message in " ".join(response.context["form"].errors[field])
         assert User.objects.count() == 1
 
+    def test_reloading_a_refused_invitation_goes_back_to_the_staff_page(self, client, admin):
+        client.force_login(admin)
+        assert client.get(reverse("staff_invite")).url == reverse("staff_list")
+
     def test_link_expires(self, client, admin):
         sam = User.objects.create_user(email="sam@northside.example", role="physio", clinic=admin.clinic)
         sam.set_unusable_password()
@@ -143,7 +147,7 @@ class TestSettings:
         change = ClinicSettingsChange.objects.get()
         assert change.changed_by == admin
         assert change.changes == {"time_zone": ["Europe/London", "Europe/Dublin"], "rest_days_allowed": [2, 3]}
-        assert "rest_days_allowed: 2 → 3" in client.get(reverse("clinic_settings")).content.decode()
+        assert "Rest days allowed in a row: 2 → 3" in client.get(reverse("clinic_settings")).content.decode()
 
     @pytest.mark.parametrize(
         ("field", "value", "ok"),
@@ -151,7 +155,7 @@ class TestSettings:
             ("urgent_ack_minutes", 0, False),
             ("urgent_ack_minutes", -5, False),
             ("urgent_ack_minutes", 1, True),
-            ("urgent_ack_minutes", 43200, True),
+            ("urgent_ack_minutes", 1440, True),
             ("urgent_ack_minutes", 43201, False),
             ("ack_hours", 0, False),
             ("ack_hours", 720, True),
@@ -173,6 +177,11 @@ class TestSettings:
             assert field in response.context["form"].errors
             assert not ClinicSettingsChange.objects.exists()
             assert getattr(Clinic.objects.get(pk=admin.clinic_id), field) == getattr(admin.clinic, field)
+
+    def test_urgent_window_not_longer_than_the_others(self, client, admin):
+        client.force_login(admin)
+        response = self.post(client, admin.clinic, urgent_ack_minutes=3000, ack_hours=1)
+        assert "cannot wait longer" in " ".join(response.context["form"].errors["urgent_ack_minutes"])
 
     def test_physio_cannot_change_settings(self, client, physio):
         client.force_login(physio)

@@ -31,6 +31,16 @@ class TestAuditTrail:
         page = client.get(reverse("patients:audit", args=[patient.pk])).content.decode()
         assert "patients:threshold" in page and "10.1.2.3" in page
 
+    def test_refused_changes_are_not_recorded(self, client, physio, patient):
+        client.force_login(physio)
+        client.post(reverse("patients:threshold", args=[patient.pk]), {"value": "3", "reason": ""})
+        assert not AuditEvent.objects.filter(action="changed").exists()
+
+    def test_forbidden_page_is_a_real_page(self, client, patient):
+        client.force_login(patient.user)
+        response = client.get(reverse("patients:list"))
+        assert response.status_code == 403 and "Go to my home page" in response.content.decode()
+
     def test_refused_requests_are_not_recorded_as_views(self, client, patient):
         from tests.factories import PhysioFactory
 

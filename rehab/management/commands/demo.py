@@ -26,7 +26,8 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("seed_demo")
         python = sys.executable
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        # Links in emails (set-password, flags) point at this server.
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "SITE_URL": f"http://127.0.0.1:{port}"}
         manager = Manager()
         manager.add_process("web", f"{python} manage.py runserver 127.0.0.1:{port} --noreload", env=env)
         manager.add_process(
