@@ -47,6 +47,10 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+## Benchmarks at clinic-network scale (not part of the tests; see bench/README.md). E.g. make bench ARGS="--reuse"
+bench: $(STAMP)
+	bench/run.sh $(ARGS)
+
 ## Forget the demo's data (the SQLite file and queued messages).
 clean-demo:
 	rm -rf var/

@@ -1,0 +1,280 @@
+"""Write the benchmark results as Markdown: bench/results.md, and the same tables into bench/README.md.
+
+    python -m bench.report
+
+Reads the raw results of the last run (bench/results/raw/*.json, written by the other steps) and checks the
+goals of issue 8: the sweep within 2x of its floor at the largest size and growing linearly or better with
+patients; each page's p95 within 3x of the floor's, with no error; the same queries per page at every size.
+"""
+
+import argparse
+import json
+import math
+import os
+import platform
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.common import BENCH_DIR, RAW_DIR
+
+README = BENCH_DIR / "README.md"
+RESULTS = BENCH_DIR / "results.md"
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+SWEEP_GOAL, PAGE_GOAL, LINEAR_SLACK = 2.0, 3.0, 1.15
+
+
+def _load(prefix: str) -> list[dict]:
+    items = []
+    for path in RAW_DIR.glob(f"{prefix}_*.json"):
+        data = json.loads(path.read_text())
+        if isinstance(data, dict) and "patients" in data:
+            items.append(data)
+    return sorted(items, key=lambda d: d["patients"])
+
+
+def _n(value: float, digits: int = 0) -> str:
+    return f"{value:,.{digits}f}"
+
+
+def _exponent(n1: int, t1: float, n2: int, t2: float) -> str:
+    return f"patients^{math.log(t2 / t1) / math.log(n2 / n1):.2f}" if n2 > n1 and t1 > 0 and t2 > 0 else ""
+
+
+def _bytes(size: float) -> str:
+    return f"{size / 1024:.0f} KiB" if size >= 10 * 1024 else f"{size / 1024:.1f} KiB"
+
+
+def _yes(ok: bool) -> str:
+    return "met" if ok else "**not met**"
+
+
+def machine() -> str:
+    cores = os.cpu_count()
+    cpu, memory = "unknown CPU", ""
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+        names = [line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")]
+        cpu = names[0] if names else cpu
+        meminfo = Path("/proc/meminfo").read_text().splitlines()
+        kib = next(int(line.split()[1]) for line in meminfo if line.startswith("MemTotal"))
+        memory = f", {kib / 2**20:.0f} GiB RAM"
+    except (OSError, StopIteration):
+        pass
+    system = f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
+    return f"`nproc` = {cores} ({cpu}{memory}), {system}"
+
+
+def data_table(runs: list[dict]) -> list[str]:
+    lines = [
+        "| Patients | Clinics | Session reports | Exercise results | Flags | Flag events | Database | Load time |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for run in runs:
+        g = run["generation"]
+        c = g["counts"]
+        s = g["seconds"]
+        lines.append(
+            f"| {_n(g['patients'])} | {_n(c['rehab_clinic'])} | {_n(c['programs_sessionreport'])} "
+            f"| {_n(c['programs_exerciseresult'])} | {_n(c['patients_flag'])} | {_n(c['patients_flagevent'])} "
+            f"| {g['database_size']} | {s['total']:.0f} s ({s['simulate']:.0f} s simulate, {s['copy']:.0f} s COPY, "
+            f"{s['constraints']:.0f} s constraints) |"
+        )
+    return lines
+
+
+def sweep_section(runs: list[dict]) -> tuple[list[str], dict]:
+    lines = [
+        "| Patients | Floor (ms) | Sweep (ms) | Ratio | of which: missed evaluations (ms) | rest rule (ms) "
+        "| Queries | Patients flagged | Reports evaluated | Sweep per 1,000 patients (ms) | Same patients |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|",
+    ]
+    for run in runs:
+        per_k = run["sweep_ms"] / (run["patients"] / 1000)
+        lines.append(
+            f"| {_n(run['patients'])} | {_n(run['floor_ms'])} | {_n(run['sweep_ms'])} | {run['ratio']:.2f} "
+            f"| {_n(run['evaluate_ms'])} | {_n(run['rest_ms'])} | {run['queries']} | {_n(run['candidates'])} "
+            f"| {run['evaluated']} | {per_k:.1f} | {'yes' if not run['mismatches'] else 'NO'} |"
+        )
+    goals = {}
+    if runs:
+        big, small = runs[-1], runs[0]
+        goals["ratio"] = big["ratio"] <= SWEEP_GOAL
+        exponent = None
+        if big["patients"] > small["patients"]:
+            exponent = math.log(big["sweep_ms"] / small["sweep_ms"]) / math.log(big["patients"] / small["patients"])
+            floor_exponent = math.log(big["floor_ms"] / small["floor_ms"]) / math.log(
+                big["patients"] / small["patients"]
+            )
+            goals["linear"] = exponent <= LINEAR_SLACK
+        lines += [
+            "",
+            f"- Goal: sweep within {SWEEP_GOAL:g}x of the floor at {_n(big['patients'])} patients: "
+            f"{big['ratio']:.2f}x, {_yes(goals['ratio'])}.",
+        ]
+        if exponent is not None:
+            lines.append(
+                f"- Goal: work growing linearly or better: from {_n(small['patients'])} to {_n(big['patients'])} "
+                f"patients the sweep's time grows as patients^{exponent:.2f} (floor: patients^{floor_exponent:.2f}; "
+                f"1.00 is linear), {_yes(goals['linear'])}."
+            )
+    names = {
+        "jit_off": "JIT off for the sweep's connection",
+        "lean_query": "reshaped candidate query (`proposals.rest_candidates_lean`)",
+        "lean_query_jit_off": "reshaped candidate query, JIT off",
+        "one_query": "rule 7 in one statement for every clinic (`proposals.flags_sweep_rest_one_query`)",
+        "one_query_jit_off": "rule 7 in one statement, JIT off",
+    }
+    diagnosed = [run for run in runs if run.get("diagnostics")]
+    if diagnosed:
+        lines += [
+            "",
+            "Diagnostics: the app's sweep with each change recommended in the README swapped in (inside the "
+            "benchmark process only), same data, same repetitions' reset; ratios are to the floor above "
+            "(PostgreSQL's defaults, JIT on) and, in brackets, to the floor with JIT off.",
+            "",
+            "| Variant | "
+            + " | ".join(f"{_n(r['patients'])} patients: ms (ratio)" for r in diagnosed)
+            + " | Growth | Same patients |",
+            "|---|" + "---:|" * len(diagnosed) + "---:|:---:|",
+        ]
+        floor_off = [r["diagnostics"].get("floor_jit_off", {}).get("floor_ms") for r in diagnosed]
+        if all(floor_off):
+            growth = _exponent(diagnosed[0]["patients"], floor_off[0], diagnosed[-1]["patients"], floor_off[-1])
+            lines.append(
+                "| Floor with JIT off | "
+                + " | ".join(
+                    f"{_n(f)} ({f / r['floor_ms']:.2f} of the floor)" for r, f in zip(diagnosed, floor_off, strict=True)
+                )
+                + f" | {growth} | |"
+            )
+        for name, label in names.items():
+            cells, same = [], True
+            for run, off in zip(diagnosed, floor_off, strict=True):
+                d = run["diagnostics"].get(name)
+                if d is None:
+                    cells.append("")
+                    continue
+                same = same and d["same_patients"]
+                ratio_off = f" [{d['sweep_ms'] / off:.2f}]" if off else ""
+                cells.append(f"{_n(d['sweep_ms'])} ({d['sweep_ms'] / run['floor_ms']:.2f}){ratio_off}")
+            first, last = diagnosed[0]["diagnostics"].get(name), diagnosed[-1]["diagnostics"].get(name)
+            growth = (
+                _exponent(diagnosed[0]["patients"], first["sweep_ms"], diagnosed[-1]["patients"], last["sweep_ms"])
+                if first and last
+                else ""
+            )
+            lines.append(f"| {label} | " + " | ".join(cells) + f" | {growth} | {'yes' if same else 'NO'} |")
+    return lines, goals
+
+
+def pages_section(runs: list[dict]) -> tuple[list[str], dict]:
+    lines, goals = [], {}
+    for run in reversed(runs):
+        cfg = run["config"]
+        lines += [
+            f"**{_n(run['patients'])} patients** - gunicorn {cfg['gunicorn_workers']} sync workers, wrk "
+            f"{cfg['wrk_threads']} thread / {cfg['connections']} connections, {cfg['seconds']} s per page after "
+            f"{cfg['warmup_seconds']} s warm-up, users from {cfg['clinics']} clinics; load average before "
+            f"{cfg['load_before'][0]:.2f}.",
+            "",
+            "| Page | p50 (ms) | p95 (ms) | p99 (ms) | Requests/s | p95 / floor p95 | Errors | Requests | Page size "
+            "| Load average before |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for page, s in run["pages"].items():
+            ok = page == "floor" or (s["p95_ratio"] <= PAGE_GOAL and s["errors"] == 0)
+            goals[(run["patients"], page)] = ok and s["errors"] == 0
+            lines.append(
+                f"| {s['label']} | {s['p50_us'] / 1000:.1f} | {s['p95_us'] / 1000:.1f} | {s['p99_us'] / 1000:.1f} "
+                f"| {s['rps']:.0f} | {s['p95_ratio']:.2f} | {s['errors']} | {_n(s['requests'])} "
+                f"| {_bytes(s['bytes'])} | {s.get('load_before', '')} |"
+            )
+        if run.get("server_problems"):
+            lines += [
+                "",
+                f"gunicorn's error log: {len(run['server_problems'])} problem lines, e.g. "
+                f"`{run['server_problems'][0][:160]}`.",
+            ]
+        lines.append("")
+    if runs:
+        failed = [f"{page} at {_n(n)}" for (n, page), ok in goals.items() if not ok]
+        lines.append(
+            f"- Goal: each page's p95 within {PAGE_GOAL:g}x of the floor's and no error under load: "
+            + ("met." if not failed else f"**not met** ({', '.join(failed)}).")
+        )
+    return lines, goals
+
+
+def queries_section(runs: list[dict]) -> tuple[list[str], bool]:
+    if not runs:
+        return [], True
+    header = "| Page | " + " | ".join(f"{_n(r['patients'])} patients" for r in runs) + " | Equal |"
+    lines = [header, "|---|" + "---:|" * len(runs) + ":---:|"]
+    labels = {
+        "floor": "Floor",
+        "flag_queue": "Admin's flag queue",
+        "dashboard": "Physiotherapist's dashboard",
+        "patient_detail": "Patient detail",
+        "checkin": "Check-in POST",
+    }
+    equal_all = True
+    for page in runs[0]["pages"]:
+        cells = []
+        seen = set()
+        for run in runs:
+            distinct = run["pages"][page]["distinct"]
+            seen.update(distinct)
+            cells.append("/".join(map(str, distinct)) + f" ({run['pages'][page]['users']} users)")
+        equal = len(seen) == 1
+        equal_all = equal_all and equal
+        lines.append(f"| {labels.get(page, page)} | " + " | ".join(cells) + f" | {'yes' if equal else '**no**'} |")
+    lines += ["", f"- Goal: the same queries per page at every size (and for every user): {_yes(equal_all)}."]
+    return lines, equal_all
+
+
+def build() -> str:
+    sweeps = _load("sweep")
+    pages = _load("pages")
+    queries = _load("queries")
+    when = max(
+        (datetime.fromtimestamp(p.stat().st_mtime, UTC) for p in RAW_DIR.glob("*.json")),
+        default=datetime.now(UTC),
+    )
+    out = [
+        f"Measured on {when:%Y-%m-%d %H:%M} UTC; machine: {machine()}.",
+        "",
+    ]
+    if sweeps:
+        out += ["### Data", "", *data_table(sweeps), ""]
+        section, _ = sweep_section(sweeps)
+        out += ["### Sweep against its floor (median of the timed repetitions)", "", *section, ""]
+    if pages:
+        section, _ = pages_section(pages)
+        out += ["### Pages under load, against the floor", "", *section, ""]
+    if queries:
+        section, _ = queries_section(queries)
+        out += ["### Queries per page", "", *section, ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.parse_args(argv)
+    body = build()
+    RESULTS.write_text(
+        "# Benchmark results\n\nWritten by `python -m bench.report` from `bench/results/raw/`; "
+        "see README.md for what is measured and how.\n\n" + body
+    )
+    if README.exists():
+        text = README.read_text()
+        if START in text and END in text:
+            text = re.sub(
+                re.escape(START) + ".*?" + re.escape(END), lambda _: f"{START}\n{body}{END}", text, flags=re.S
+            )
+            README.write_text(text)
+    print(f"[report] wrote {RESULTS.relative_to(BENCH_DIR.parent)}" + (" and README.md" if README.exists() else ""))
+
+
+if __name__ == "__main__":
+    main()
