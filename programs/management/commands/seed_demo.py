@@ -28,7 +28,7 @@ PATIENTS = [
         "maria.lopez@example.com",
         "Maria",
         "Lopez",
-        9,
+        24,
         41,
         "Acute low-back strain after lifting a suitcase; stiff in the mornings.",
         "alex.morgan@riverside.example",
