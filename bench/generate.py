@@ -784,6 +784,10 @@ class Worker:
             s = today - rng.randint(0, 7)
             if not pauses or pauses[-1][1] < s - 1:
                 pauses.append((s, today + rng.randint(0, 14), None))
+        if rnd() < 0.01 and today - new_start > 30 and not pauses:
+            # A planned pause cancelled before it began (pause_resume sets resumed_on = starts_on).
+            s = rng.randint(new_start + 7, today - 3)
+            pauses.append((s, s + rng.randint(3, 10), s))
         for s, e, resumed in pauses:
             self.files["pause"].row(
                 self.next_id("pause"),
@@ -815,16 +819,18 @@ class Worker:
             return any(s <= day <= e and (r is None or r > day) for s, e, r in pauses)
 
         def last_session(day: int, program_start: int) -> int:
-            """The sweep's: Greatest(Coalesce(last report, start), Coalesce(last pause end, start))."""
+            """The sweep's: Greatest(Coalesce(last report, start), Coalesce(last pause end, start), start), where
+            a pause cancelled before it began (resumed_on <= starts_on) is no pause."""
             last_pause = None
             for s, e, r in pauses:
-                if s <= day:
+                if s <= day and (r is None or r > s):
                     end = min(e, r) if r is not None else e
                     last_pause = end if last_pause is None else max(last_pause, end)
             last_report = state["last_report"]
             return max(
                 last_report if last_report is not None else program_start,
                 last_pause if last_pause is not None else program_start,
+                program_start,
             )
 
         def open_rest(at: int, day: int, program_start: int) -> None:

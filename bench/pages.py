@@ -138,6 +138,56 @@ class Gunicorn:
         return [line for line in text.splitlines() if any(m in line for m in markers)]
 
 
+class CpuMeter:
+    """CPU time used by other processes while a page is measured: the machine's busy time minus gunicorn's
+    (master and workers), wrk's and the benchmark database's PostgreSQL backends'. Linux /proc only."""
+
+    def __init__(self, db: str, gunicorn_pid: int):
+        self.db, self.gunicorn_pid = db, gunicorn_pid
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    @staticmethod
+    def _stat(pid: int) -> list[str]:
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return []
+
+    def _ours(self) -> float:
+        import psycopg
+
+        from bench.common import dsn
+
+        with psycopg.connect(dsn(self.db), autocommit=True) as conn:
+            backends = [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.db])]
+        children = [
+            int(p.name)
+            for p in Path("/proc").iterdir()
+            if p.name.isdigit() and (s := self._stat(int(p.name))) and int(s[1]) == self.gunicorn_pid
+        ]
+        jiffies = 0
+        for pid in [self.gunicorn_pid, *children, *backends]:
+            s = self._stat(pid)
+            if s:
+                jiffies += int(s[11]) + int(s[12])
+        times = os.times()
+        return jiffies / self.tick + times.children_user + times.children_system  # + wrk, once waited for
+
+    @staticmethod
+    def _busy() -> float:
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+        return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+
+    def start(self) -> None:
+        self.started, self.busy, self.ours = time.monotonic(), self._busy(), self._ours()
+
+    def other_share(self) -> float:
+        """Other processes' CPU as a share of the whole machine since start()."""
+        elapsed = time.monotonic() - self.started
+        other = (self._busy() - self.busy) - (self._ours() - self.ours)
+        return max(0.0, other) / (elapsed * (os.cpu_count() or 1))
+
+
 def wrk(port: int, plan_path: Path, *, seconds: int, connections: int, threads: int) -> dict:
     nonce = random.randrange(1, 2**31)  # noqa: S311 - a run marker for the idempotency keys, not a secret
     command = [
@@ -203,9 +253,10 @@ def run(db: str, *, clinics: int, seconds: int, warmup: int, connections: int, t
             plan_path = work_dir / f"{page}.lua"
             if warmup:
                 wrk(server.port, plan_path, seconds=warmup, connections=connections, threads=threads)
-            load = os.getloadavg()[0]
+            meter = CpuMeter(db, server.process.pid)
+            meter.start()
             stats = wrk(server.port, plan_path, seconds=seconds, connections=connections, threads=threads)
-            stats["load_before"] = round(load, 2)
+            stats["other_cpu_pct"] = round(100 * meter.other_share(), 1)
             stats["rps"] = stats["requests"] / (stats["duration_us"] / 1e6)
             stats["errors"] = stats["unexpected"] + sum(
                 stats[k] for k in ("connect_errors", "read_errors", "write_errors", "timeouts")
@@ -216,7 +267,7 @@ def run(db: str, *, clinics: int, seconds: int, warmup: int, connections: int, t
             results[page] = stats
             print(
                 f"[pages {db}] {page}: p50 {stats['p50_us'] / 1000:.1f} ms, p95 {stats['p95_us'] / 1000:.1f} ms, "
-                f"{stats['rps']:.0f} req/s, {stats['errors']} errors"
+                f"{stats['rps']:.0f} req/s, {stats['errors']} errors, other processes {stats['other_cpu_pct']:.0f}% CPU"
                 + (f" (e.g. {stats['example']})" if stats["errors"] else ""),
                 flush=True,
             )

@@ -5,17 +5,20 @@ the app's function, in the benchmark process only, and checks that the same pati
 
 - rest_candidates_lean: programs.services._rest_candidates with the query reshaped (see its docstring);
 - flags_sweep_rest_one_query: rule 7 for every clinic in one statement, the floor's, instead of one query per
-  (time zone, rest days allowed) group; flags and events are written as flags_sweep_rest writes them.
+  (time zone, rest days allowed) group; flags and events are written as flags_sweep_rest writes them;
+- evaluate_missed_in_one_transaction: the lost evaluations in one transaction, where each report's own
+  atomic block becomes a savepoint (a failing report still rolls back alone): one commit instead of one per
+  report.
 """
 
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import DateField, Exists, Max, OuterRef, Q, Subquery
+from django.db.models import DateField, Exists, F, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest, Least
 
 ONE_QUERY_SQL = """
-SELECT p.id, GREATEST(COALESCE(r.last, s.start), COALESCE(pz.last, s.start)) AS last_session,
+SELECT p.id, GREATEST(COALESCE(r.last, s.start), COALESCE(pz.last, s.start), s.start) AS last_session,
        c.time_zone, c.rest_days_allowed, c.ack_hours
 FROM patients_patient p
 JOIN rehab_clinic c ON c.id = p.clinic_id
@@ -34,8 +37,9 @@ LEFT JOIN LATERAL (
     SELECT max(LEAST(pa.ends_on, COALESCE(pa.resumed_on, pa.ends_on))) AS last
     FROM patients_pause pa
     WHERE pa.patient_id = p.id AND pa.starts_on <= d.today
+      AND (pa.resumed_on IS NULL OR pa.resumed_on > pa.starts_on)  -- a pause cancelled before it began is none
 ) pz ON true
-WHERE GREATEST(COALESCE(r.last, s.start), COALESCE(pz.last, s.start)) <= d.today - (c.rest_days_allowed + 2)
+WHERE GREATEST(COALESCE(r.last, s.start), COALESCE(pz.last, s.start), s.start) <= d.today - (c.rest_days_allowed + 2)
   AND NOT EXISTS (
       SELECT 1 FROM patients_pause pa
       WHERE pa.patient_id = p.id AND pa.starts_on <= d.today AND pa.ends_on >= d.today
@@ -73,6 +77,7 @@ def rest_candidates_lean(*, time_zone: str, rest_days_allowed: int, today):
     last_report = SessionReport.objects.filter(patient=OuterRef("pk")).order_by("-session_date").values("session_date")
     last_pause = (
         Pause.objects.filter(patient=OuterRef("pk"), starts_on__lte=today)
+        .exclude(resumed_on__lte=F("starts_on"))  # cancelled before it began: not a pause at all
         .order_by()
         .values("patient")
         .annotate(last=Max(Least("ends_on", Coalesce("resumed_on", "ends_on"))))
@@ -95,7 +100,7 @@ def rest_candidates_lean(*, time_zone: str, rest_days_allowed: int, today):
         .filter(start__lte=today)
         .annotate(
             last_session=Greatest(
-                Coalesce("last_report", "start"), Coalesce("last_pause", "start"), output_field=DateField()
+                Coalesce("last_report", "start"), Coalesce("last_pause", "start"), "start", output_field=DateField()
             )
         )
         .filter(last_session__lte=cutoff)
@@ -155,3 +160,14 @@ def flags_sweep_rest_one_query(*, now=None) -> int:
     ]
     FlagEvent.objects.bulk_create(events)
     return len(events)
+
+
+def evaluate_missed_in_one_transaction(original):
+    """flags_evaluate_missed, run inside one transaction (alerts are queued when it commits)."""
+    from django.db import transaction
+
+    def wrapper(**kwargs):
+        with transaction.atomic():
+            return original(**kwargs)
+
+    return wrapper

@@ -119,45 +119,33 @@ def sweep_section(runs: list[dict]) -> tuple[list[str], dict]:
                 f"1.00 is linear), {_yes(goals['linear'])}."
             )
     names = {
-        "jit_off": "JIT off for the sweep's connection",
         "lean_query": "reshaped candidate query (`proposals.rest_candidates_lean`)",
-        "lean_query_jit_off": "reshaped candidate query, JIT off",
         "one_query": "rule 7 in one statement for every clinic (`proposals.flags_sweep_rest_one_query`)",
-        "one_query_jit_off": "rule 7 in one statement, JIT off",
+        "one_transaction": "lost evaluations in one transaction (`proposals.evaluate_missed_in_one_transaction`)",
+        "one_query_one_transaction": "both of the last two",
     }
     diagnosed = [run for run in runs if run.get("diagnostics")]
     if diagnosed:
         lines += [
             "",
             "Diagnostics: the app's sweep with each change recommended in the README swapped in (inside the "
-            "benchmark process only), same data, same repetitions' reset; ratios are to the floor above "
-            "(PostgreSQL's defaults, JIT on) and, in brackets, to the floor with JIT off.",
+            "benchmark process only), same data, same reset between repetitions; median of the timed runs, and "
+            "in brackets the ratio to the floor above.",
             "",
             "| Variant | "
-            + " | ".join(f"{_n(r['patients'])} patients: ms (ratio)" for r in diagnosed)
+            + " | ".join(f"{_n(r['patients'])} patients, ms" for r in diagnosed)
             + " | Growth | Same patients |",
             "|---|" + "---:|" * len(diagnosed) + "---:|:---:|",
         ]
-        floor_off = [r["diagnostics"].get("floor_jit_off", {}).get("floor_ms") for r in diagnosed]
-        if all(floor_off):
-            growth = _exponent(diagnosed[0]["patients"], floor_off[0], diagnosed[-1]["patients"], floor_off[-1])
-            lines.append(
-                "| Floor with JIT off | "
-                + " | ".join(
-                    f"{_n(f)} ({f / r['floor_ms']:.2f} of the floor)" for r, f in zip(diagnosed, floor_off, strict=True)
-                )
-                + f" | {growth} | |"
-            )
         for name, label in names.items():
             cells, same = [], True
-            for run, off in zip(diagnosed, floor_off, strict=True):
+            for run in diagnosed:
                 d = run["diagnostics"].get(name)
                 if d is None:
                     cells.append("")
                     continue
                 same = same and d["same_patients"]
-                ratio_off = f" [{d['sweep_ms'] / off:.2f}]" if off else ""
-                cells.append(f"{_n(d['sweep_ms'])} ({d['sweep_ms'] / run['floor_ms']:.2f}){ratio_off}")
+                cells.append(f"{_n(d['sweep_ms'])} ({d['sweep_ms'] / run['floor_ms']:.2f})")
             first, last = diagnosed[0]["diagnostics"].get(name), diagnosed[-1]["diagnostics"].get(name)
             growth = (
                 _exponent(diagnosed[0]["patients"], first["sweep_ms"], diagnosed[-1]["patients"], last["sweep_ms"])
@@ -175,11 +163,12 @@ def pages_section(runs: list[dict]) -> tuple[list[str], dict]:
         lines += [
             f"**{_n(run['patients'])} patients** - gunicorn {cfg['gunicorn_workers']} sync workers, wrk "
             f"{cfg['wrk_threads']} thread / {cfg['connections']} connections, {cfg['seconds']} s per page after "
-            f"{cfg['warmup_seconds']} s warm-up, users from {cfg['clinics']} clinics; load average before "
-            f"{cfg['load_before'][0]:.2f}.",
+            f'{cfg["warmup_seconds"]} s warm-up, users from {cfg["clinics"]} clinics. "Other processes\' CPU" is '
+            "the share of the machine's CPU used during the measurement by anything but gunicorn, wrk and the "
+            "benchmark database's PostgreSQL backends (other work on the machine skews the timings).",
             "",
             "| Page | p50 (ms) | p95 (ms) | p99 (ms) | Requests/s | p95 / floor p95 | Errors | Requests | Page size "
-            "| Load average before |",
+            "| Other processes' CPU |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for page, s in run["pages"].items():
@@ -188,7 +177,7 @@ def pages_section(runs: list[dict]) -> tuple[list[str], dict]:
             lines.append(
                 f"| {s['label']} | {s['p50_us'] / 1000:.1f} | {s['p95_us'] / 1000:.1f} | {s['p99_us'] / 1000:.1f} "
                 f"| {s['rps']:.0f} | {s['p95_ratio']:.2f} | {s['errors']} | {_n(s['requests'])} "
-                f"| {_bytes(s['bytes'])} | {s.get('load_before', '')} |"
+                f"| {_bytes(s['bytes'])} | {s['other_cpu_pct']:.0f}% |"
             )
         if run.get("server_problems"):
             lines += [

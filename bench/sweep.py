@@ -11,8 +11,8 @@ it changed restored, the reports it evaluated marked unevaluated again), so that
 same work. The report is the median of --repeat repetitions after one warm-up.
 
 With --diagnose N, the sweep is also timed N times with each change recommended in bench/README.md swapped
-in (bench/proposals.py, inside this process only): JIT off for the connection, the reshaped candidate query,
-rule 7 in one statement, and combinations. Each must flag the same patients.
+in (bench/proposals.py, inside this process only): the reshaped candidate query, rule 7 in one statement,
+the lost evaluations in one transaction, and the last two together. Each must flag the same patients.
 """
 
 import argparse
@@ -23,7 +23,7 @@ import time
 from bench.common import RAW_DIR, configure, median, size_label, write_raw
 
 FLOOR_SQL = """
-SELECT p.id, GREATEST(COALESCE(r.last, s.start), COALESCE(pz.last, s.start)) AS last_session
+SELECT p.id, GREATEST(COALESCE(r.last, s.start), COALESCE(pz.last, s.start), s.start) AS last_session
 FROM patients_patient p
 JOIN rehab_clinic c ON c.id = p.clinic_id
 CROSS JOIN LATERAL (SELECT (%(now)s::timestamptz AT TIME ZONE c.time_zone)::date AS today) d
@@ -40,8 +40,9 @@ LEFT JOIN LATERAL (
     SELECT max(LEAST(pa.ends_on, COALESCE(pa.resumed_on, pa.ends_on))) AS last
     FROM patients_pause pa
     WHERE pa.patient_id = p.id AND pa.starts_on <= d.today
+      AND (pa.resumed_on IS NULL OR pa.resumed_on > pa.starts_on)  -- a pause cancelled before it began is none
 ) pz ON true
-WHERE GREATEST(COALESCE(r.last, s.start), COALESCE(pz.last, s.start)) <= d.today - (c.rest_days_allowed + 2)
+WHERE GREATEST(COALESCE(r.last, s.start), COALESCE(pz.last, s.start), s.start) <= d.today - (c.rest_days_allowed + 2)
   AND NOT EXISTS (
       SELECT 1 FROM patients_pause pa
       WHERE pa.patient_id = p.id AND pa.starts_on <= d.today AND pa.ends_on >= d.today
@@ -162,30 +163,20 @@ def diagnose(bench: "SweepBench", expected: set[int], repeat: int) -> dict:
     from bench import proposals
 
     services = bench.services
+    lean = ("_rest_candidates", proposals.rest_candidates_lean)
+    one_query = ("flags_sweep_rest", proposals.flags_sweep_rest_one_query)
+    batched = ("flags_evaluate_missed", proposals.evaluate_missed_in_one_transaction(services.flags_evaluate_missed))
     variants = {
-        "jit_off": ("SET jit = off", None),
-        "lean_query": (None, ("_rest_candidates", proposals.rest_candidates_lean)),
-        "lean_query_jit_off": ("SET jit = off", ("_rest_candidates", proposals.rest_candidates_lean)),
-        "one_query": (None, ("flags_sweep_rest", proposals.flags_sweep_rest_one_query)),
-        "one_query_jit_off": ("SET jit = off", ("flags_sweep_rest", proposals.flags_sweep_rest_one_query)),
+        "lean_query": [lean],
+        "one_query": [one_query],
+        "one_transaction": [batched],
+        "one_query_one_transaction": [one_query, batched],
     }
     out = {}
-    with bench.connection.cursor() as cursor:
-        cursor.execute("SET jit = off")
-    try:
-        floors = [bench.floor()[0] for _ in range(repeat)]
-    finally:
-        with bench.connection.cursor() as cursor:
-            cursor.execute("RESET jit")
-    out["floor_jit_off"] = {"floor_ms": median(floors) * 1000}
-    print(f"[sweep diagnose] floor with JIT off: {out['floor_jit_off']['floor_ms']:.0f} ms", flush=True)
-    for name, (setting, patch) in variants.items():
-        original = getattr(services, patch[0]) if patch else None
-        if patch:
-            setattr(services, patch[0], patch[1])
-        if setting:
-            with bench.connection.cursor() as cursor:
-                cursor.execute(setting)
+    for name, patches in variants.items():
+        originals = [(attribute, getattr(services, attribute)) for attribute, _ in patches]
+        for attribute, replacement in patches:
+            setattr(services, attribute, replacement)
         runs, same = [], True
         try:
             for _ in range(repeat):  # the main rounds warmed the caches
@@ -194,11 +185,8 @@ def diagnose(bench: "SweepBench", expected: set[int], repeat: int) -> dict:
                 bench.reset()
                 runs.append(sweep)
         finally:
-            if patch:
-                setattr(services, patch[0], original)
-            if setting:
-                with bench.connection.cursor() as cursor:
-                    cursor.execute("RESET jit")
+            for attribute, original in originals:
+                setattr(services, attribute, original)
         out[name] = {
             "sweep_ms": median([r["seconds"] for r in runs]) * 1000,
             "rest_ms": median([r["rest_seconds"] for r in runs]) * 1000,

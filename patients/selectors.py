@@ -1,11 +1,13 @@
 """Reads about patients. Every query starts from what the requesting user may see."""
 
+from datetime import timedelta
+
 from django.db.models import Case, Count, Prefetch, Q, QuerySet, When
 
 from rehab.models import AuditEvent, User
 
 from . import rules
-from .models import Flag, FlagEvent, FlagReason, FlagStatus, Patient, Pause
+from .models import UNRESOLVED, Flag, FlagEvent, FlagReason, FlagStatus, Patient, Pause
 
 
 def patients_visible_to(user: User) -> QuerySet[Patient]:
@@ -115,23 +117,34 @@ def flag_queue(
     return qs.order_by("-urgent", "opened_at", "pk")
 
 
-def flag_counts(*, user: User) -> dict:
-    """Unresolved flags per reason and flags per status for the clinic: one query."""
-    rows = flags_visible_to(user).order_by().values("reason", "status").annotate(n=Count("pk"))
+RECENTLY_RESOLVED = timedelta(days=7)
+
+
+def flag_counts(*, user: User, now) -> dict:
+    """The queue's tiles in one query: overdue flags, unresolved flags per status and per reason, and the
+    flags resolved in the last seven days. Older resolved flags are not counted, so the query reads the
+    open work and one week of history, not every flag the clinic ever had."""
+    rows = (
+        flags_visible_to(user)
+        .filter(UNRESOLVED | Q(status=FlagStatus.RESOLVED, resolved_at__gte=now - RECENTLY_RESOLVED))
+        .order_by()
+        .values("reason", "status")
+        .annotate(n=Count("pk"), overdue=Count("pk", filter=Q(status=FlagStatus.OPEN, ack_due_at__lt=now)))
+    )
     by_reason = dict.fromkeys(FlagReason.values, 0)
     by_status = dict.fromkeys(FlagStatus.values, 0)
+    overdue = 0
     for row in rows:
         by_status[row["status"]] += row["n"]
+        overdue += row["overdue"]
         if row["status"] != FlagStatus.RESOLVED:
             by_reason[row["reason"]] += row["n"]
+    labels = dict(FlagStatus.choices) | {FlagStatus.RESOLVED: "Resolved in the last 7 days"}
     return {
+        "overdue": overdue,
         "reasons": [(value, label, by_reason[value]) for value, label in FlagReason.choices],
-        "statuses": [(value, label, by_status[value]) for value, label in FlagStatus.choices],
+        "statuses": [(value, labels[value], by_status[value]) for value in FlagStatus.values],
     }
-
-
-def overdue_count(*, user: User, now) -> int:
-    return flags_visible_to(user).filter(status=FlagStatus.OPEN, ack_due_at__lt=now).count()
 
 
 def flag_detail(*, user: User, pk: int) -> Flag:

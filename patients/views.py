@@ -166,14 +166,15 @@ def _wants_row(request) -> bool:
 def _row_response(request, flag: Flag, *, error: str = "", resolve_form=None):
     """The queue row of one flag after an htmx action, with the counts at the top refreshed too."""
     flag = selectors.flag_detail(user=request.user, pk=flag.pk)
+    now = timezone.now()
+    in_queue = request.POST.get("view") == "row"  # only the queue shows the counts
     context = {
         "flag": flag,
-        "now": timezone.now(),
+        "now": now,
         "row_error": error,
         "resolve_form": resolve_form or ResolveForm(),
-        "counts": selectors.flag_counts(user=request.user),
-        "overdue": selectors.overdue_count(user=request.user, now=timezone.now()),
-        "oob": request.POST.get("view") == "row",  # only the queue shows the counts
+        "counts": selectors.flag_counts(user=request.user, now=now) if in_queue else None,
+        "oob": in_queue,
         "next": request.POST.get("next", ""),
         "show_checkbox": request.POST.get("view") == "row",
     }
@@ -210,8 +211,7 @@ def flag_queue(request):
             "form": form,
             "page": page,
             "now": now,
-            "counts": selectors.flag_counts(user=request.user),
-            "overdue": selectors.overdue_count(user=request.user, now=now),
+            "counts": selectors.flag_counts(user=request.user, now=now),
             "query": query.urlencode(),
             "filtered": any(v not in ("", None) for v in filters.values()),
             "resolve_form": ResolveForm(),

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import DateField, Exists, F, Max, Min, OuterRef, Q, Subquery
+from django.db.models import Case, DateField, Exists, F, Max, Min, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 from django.utils.text import slugify
@@ -474,7 +474,9 @@ def report_submit(
     }
     _check_report(patient=patient, version=version, outcomes=outcomes, values=values)
     report = SessionReport(patient=patient, version=version, idempotency_key=idempotency_key, **values)
-    report.full_clean(validate_unique=False)
+    # _check_report has checked the ranges with the patient's own words and the database's CHECK constraints
+    # enforce them again, so Django's constraint checks (a query each) and foreign-key lookups are skipped.
+    report.full_clean(exclude=["patient", "version"], validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
             report.save()
@@ -602,8 +604,32 @@ def report_evaluate(*, report_id: int, now=None) -> list:
     return flags
 
 
-def _rest_candidates(*, time_zone: str, rest_days_allowed: int, today: date):
-    """Patients of clinics in one time zone and rest setting who have rested too long: one SQL query."""
+def _rest_candidates(*, now):
+    """Patients of every clinic who have rested too long, in one SQL query.
+
+    Each clinic's "today" depends on its time zone and its cutoff on its rest setting too; both are
+    computed here per (time zone, rest setting) pair and handed to the database as CASE expressions, so
+    the query's cost does not grow with the number of clinics or time zones.
+    """
+    groups = list(Clinic.objects.values_list("time_zone", "rest_days_allowed").distinct().order_by())
+    if not groups:
+        return Patient.objects.none().values_list("pk", "last_session", "today", "allowed", "clinic__ack_hours")
+    todays = {time_zone: now.astimezone(ZoneInfo(time_zone)).date() for time_zone, _ in groups}
+    today = Case(
+        *[When(clinic__time_zone=time_zone, then=Value(day)) for time_zone, day in todays.items()],
+        output_field=DateField(),
+    )
+    cutoff = Case(
+        *[
+            When(
+                clinic__time_zone=time_zone,
+                clinic__rest_days_allowed=allowed,
+                then=Value(rules.rest_cutoff(today=todays[time_zone], rest_days_allowed=allowed)),
+            )
+            for time_zone, allowed in groups
+        ],
+        output_field=DateField(),
+    )
     active_program = Program.objects.filter(patient=OuterRef("pk"), status=Program.Status.ACTIVE)
     program_start = (
         ProgramVersion.objects.filter(
@@ -623,7 +649,7 @@ def _rest_candidates(*, time_zone: str, rest_days_allowed: int, today: date):
     )
     # A pause restarts the count: its last day (or the day the program resumed) counts as a session.
     last_pause = (
-        Pause.objects.filter(patient=OuterRef("pk"), starts_on__lte=today)
+        Pause.objects.filter(patient=OuterRef("pk"), starts_on__lte=OuterRef("today"))
         .exclude(resumed_on__lte=F("starts_on"))  # cancelled before it began: not a pause at all
         .order_by()
         .values("patient")
@@ -631,77 +657,71 @@ def _rest_candidates(*, time_zone: str, rest_days_allowed: int, today: date):
         .values("last")
     )
     paused_today = Pause.objects.filter(
-        Q(resumed_on__isnull=True) | Q(resumed_on__gt=today),
+        Q(resumed_on__isnull=True) | Q(resumed_on__gt=OuterRef("today")),
         patient=OuterRef("pk"),
-        starts_on__lte=today,
-        ends_on__gte=today,
+        starts_on__lte=OuterRef("today"),
+        ends_on__gte=OuterRef("today"),
     )
     open_rest_flag = Flag.objects.filter(patient=OuterRef("pk"), reason=FlagReason.REST).exclude(
         status=FlagStatus.RESOLVED
     )
-    cutoff = rules.rest_cutoff(today=today, rest_days_allowed=rest_days_allowed)
     return (
-        Patient.objects.filter(clinic__time_zone=time_zone, clinic__rest_days_allowed=rest_days_allowed)
-        .filter(Exists(active_program), ~Exists(paused_today), ~Exists(open_rest_flag))
-        .annotate(start=Subquery(program_start), last_report=Subquery(last_report), last_pause=Subquery(last_pause))
-        .filter(start__isnull=False, start__lte=today)
+        Patient.objects.annotate(today=today, cutoff=cutoff)
+        .filter(Exists(active_program), ~Exists(open_rest_flag))
+        .annotate(start=Subquery(program_start))
+        .filter(start__isnull=False, start__lte=F("today"))
+        .filter(~Exists(paused_today))
+        .annotate(last_report=Subquery(last_report), last_pause=Subquery(last_pause))
         .annotate(
             # Never earlier than the program's start: reports and pauses of an older program do not count.
             last_session=Greatest(
                 Coalesce("last_report", "start"), Coalesce("last_pause", "start"), "start", output_field=DateField()
             )
         )
-        .filter(last_session__lte=cutoff)
-        .values_list("pk", "last_session", "clinic__ack_hours")
+        .filter(last_session__lte=F("cutoff"))
+        .values_list("pk", "last_session", "today", "clinic__rest_days_allowed", "clinic__ack_hours")
     )
 
 
 def flags_sweep_rest(*, now=None) -> int:
-    """Rule 7 for every clinic, set-based: a fixed number of queries per time zone, whatever the patients."""
+    """Rule 7 for every clinic, set-based: a fixed number of queries, whatever the clinics and patients."""
     now = now or timezone.now()
-    raised = 0
-    for time_zone, allowed in Clinic.objects.values_list("time_zone", "rest_days_allowed").distinct().order_by():
-        today = now.astimezone(ZoneInfo(time_zone)).date()
-        rows = list(_rest_candidates(time_zone=time_zone, rest_days_allowed=allowed, today=today))
-        if not rows:
-            continue
-        findings = {}
-        for patient_id, last_session, ack_hours in rows:
-            finding = rules.rest_finding(
-                last_session=last_session, today=today, paused=False, rest_days_allowed=allowed
+    findings = {}
+    for patient_id, last_session, today, allowed, ack_hours in _rest_candidates(now=now):
+        finding = rules.rest_finding(last_session=last_session, today=today, paused=False, rest_days_allowed=allowed)
+        findings[patient_id] = (finding, ack_hours)
+    if not findings:
+        return 0
+    # A flag that another sweep raised at the same moment is skipped by the partial unique index.
+    Flag.objects.bulk_create(
+        [
+            Flag(
+                patient_id=patient_id,
+                reason=FlagReason.REST,
+                details={"rule": finding.rule, "explanation": finding.explanation, "values": finding.values},
+                opened_at=now,
+                last_evidence_at=now,
+                ack_due_at=now + timedelta(hours=ack_hours),
             )
-            details = {"rule": finding.rule, "explanation": finding.explanation, "values": finding.values}
-            findings[patient_id] = (finding, details, ack_hours)
-        # A flag that another sweep raised at the same moment is skipped by the partial unique index.
-        Flag.objects.bulk_create(
-            [
-                Flag(
-                    patient_id=patient_id,
-                    reason=FlagReason.REST,
-                    details=details,
-                    opened_at=now,
-                    last_evidence_at=now,
-                    ack_due_at=now + timedelta(hours=ack_hours),
-                )
-                for patient_id, (_finding, details, ack_hours) in findings.items()
-            ],
-            ignore_conflicts=True,
+            for patient_id, (finding, ack_hours) in findings.items()
+        ],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+    mine = Flag.objects.filter(
+        reason=FlagReason.REST, opened_at=now, patient_id__in=list(findings), status=FlagStatus.OPEN
+    ).values_list("pk", "patient_id")
+    events = [
+        FlagEvent(
+            flag_id=flag_id,
+            kind=FlagEventKind.RAISED,
+            at=now,
+            values={"explanation": findings[patient_id][0].explanation, **findings[patient_id][0].values},
         )
-        mine = Flag.objects.filter(
-            reason=FlagReason.REST, opened_at=now, patient_id__in=list(findings), status=FlagStatus.OPEN
-        ).values_list("pk", "patient_id")
-        events = [
-            FlagEvent(
-                flag_id=flag_id,
-                kind=FlagEventKind.RAISED,
-                at=now,
-                values={"explanation": findings[patient_id][0].explanation, **findings[patient_id][0].values},
-            )
-            for flag_id, patient_id in mine
-        ]
-        FlagEvent.objects.bulk_create(events)
-        raised += len(events)
-    return raised
+        for flag_id, patient_id in mine
+    ]
+    FlagEvent.objects.bulk_create(events, batch_size=1000)
+    return len(events)
 
 
 def flags_evaluate_missed(*, now=None) -> int:

@@ -489,10 +489,15 @@ def checkin(request):
     if version is None:
         messages.info(request, "You have no program to report on yet.")
         return redirect("programs:today")
-    items = selectors.version_items(version)
+    items = selectors.checkin_items(version)
     form = _checkin_form(request, patient, version, items, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        posted_version = selectors.versions_visible_to(request.user).filter(pk=form.cleaned_data["version"]).first()
+        posted = form.cleaned_data["version"]
+        posted_version = (
+            version  # the usual case: the form was opened on the version still in force
+            if posted == version.pk
+            else selectors.versions_visible_to(request.user).filter(pk=posted).first()
+        )
         if posted_version is None:
             form.add_error(None, "This is not your current program. Please open the check-in again.")
         else:

@@ -135,11 +135,22 @@ class TestQueuePage:
     def test_counts_and_overdue(self, client, admin, physio):
         raise_flag(make_patient(physio=physio), opened_days_ago=2)  # due after 24 h: overdue
         raise_flag(make_patient(physio=physio), FlagReason.REST)
+        seen = raise_flag(make_patient(physio=physio), opened_days_ago=3)  # overdue once, but acknowledged
+        services.flag_acknowledge(flag=seen, by=physio)
+        recent = raise_flag(make_patient(physio=physio), FlagReason.SHARP_PAIN)
+        services.flag_resolve(flag=recent, by=physio, outcome="no_action")
+        old = raise_flag(make_patient(physio=physio), FlagReason.SHARP_PAIN, opened_days_ago=20)
+        services.flag_resolve(flag=old, by=physio, outcome="no_action")
+        Flag.objects.filter(pk=old.pk).update(resolved_at=timezone.now() - timedelta(days=8))
         client.force_login(admin)
         response = client.get(reverse("patients:flag_queue"))
-        assert response.context["overdue"] == 1
-        reasons = {value: n for value, _label, n in response.context["counts"]["reasons"]}
-        assert reasons["pain"] == 1 and reasons["rest"] == 1
+        counts = response.context["counts"]
+        assert counts["overdue"] == 1
+        reasons = {value: n for value, _label, n in counts["reasons"]}
+        assert reasons == {**dict.fromkeys(reasons, 0), "pain": 2, "rest": 1}
+        statuses = {value: (label, n) for value, label, n in counts["statuses"]}
+        assert statuses["open"][1] == 2 and statuses["acknowledged"][1] == 1
+        assert statuses["resolved"] == ("Resolved in the last 7 days", 1)  # not the one resolved 8 days ago
         assert "overdue-row" in response.content.decode()
 
     @pytest.mark.parametrize(

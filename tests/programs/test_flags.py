@@ -226,6 +226,33 @@ def test_sweep_query_count_does_not_grow_with_patients(physio, library):
     assert len(large.captured_queries) == len(small.captured_queries)
 
 
+def test_one_sweep_applies_each_clinics_day_and_setting(library):
+    """Clinics in three time zones and two rest settings, swept at one moment: each patient is judged by
+    their own clinic's local day and rest setting, and adding clinics adds no queries."""
+    from programs.models import ProgramVersion
+
+    now = datetime(2026, 11, 20, 11, 30, tzinfo=ZoneInfo("UTC"))  # 00:30 on the 21st in Auckland
+    start = datetime(2026, 11, 17).date()  # whole rest days: 18, 19, 20 (and 21 has not ended anywhere)
+    settings = [("Pacific/Auckland", 2), ("America/Los_Angeles", 2), ("Europe/London", 3)]
+    expected, queries = set(), []
+    for time_zone, allowed in settings:
+        physio = PhysioFactory(clinic=ClinicFactory(time_zone=time_zone, rest_days_allowed=allowed))
+        patients = bulk_active_patients(physio=physio, exercise=library["dead-bug"], count=2)
+        ProgramVersion.objects.filter(program__patient__in=patients).update(start_date=start)
+        today = now.astimezone(ZoneInfo(time_zone)).date()
+        if (today - start).days - 1 > allowed:
+            expected.update(p.pk for p in patients)
+        Flag.objects.all().delete()
+        with CaptureQueriesContext(connection) as captured:
+            services.flags_sweep_rest(now=now)
+        queries.append(len(captured))
+    Flag.objects.all().delete()
+    services.flags_sweep_rest(now=now)
+    flagged = set(Flag.objects.filter(reason=FlagReason.REST).values_list("patient_id", flat=True))
+    assert flagged == expected and len(expected) == 2  # Auckland's only: 3 whole days there, 2 in LA
+    assert queries[0] == queries[1] == queries[2]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_sweeps_at_once_raise_each_flag_once(physio, shipped_library):
     from programs.models import Exercise
