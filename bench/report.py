@@ -119,10 +119,7 @@ def sweep_section(runs: list[dict]) -> tuple[list[str], dict]:
                 f"1.00 is linear), {_yes(goals['linear'])}."
             )
     names = {
-        "lean_query": "reshaped candidate query (`proposals.rest_candidates_lean`)",
-        "one_query": "rule 7 in one statement for every clinic (`proposals.flags_sweep_rest_one_query`)",
         "one_transaction": "lost evaluations in one transaction (`proposals.evaluate_missed_in_one_transaction`)",
-        "one_query_one_transaction": "both of the last two",
     }
     diagnosed = [run for run in runs if run.get("diagnostics")]
     if diagnosed:

@@ -11,8 +11,7 @@ it changed restored, the reports it evaluated marked unevaluated again), so that
 same work. The report is the median of --repeat repetitions after one warm-up.
 
 With --diagnose N, the sweep is also timed N times with each change recommended in bench/README.md swapped
-in (bench/proposals.py, inside this process only): the reshaped candidate query, rule 7 in one statement,
-the lost evaluations in one transaction, and the last two together. Each must flag the same patients.
+in (bench/proposals.py, inside this process only). Each must flag the same patients.
 """
 
 import argparse
@@ -163,15 +162,8 @@ def diagnose(bench: "SweepBench", expected: set[int], repeat: int) -> dict:
     from bench import proposals
 
     services = bench.services
-    lean = ("_rest_candidates", proposals.rest_candidates_lean)
-    one_query = ("flags_sweep_rest", proposals.flags_sweep_rest_one_query)
     batched = ("flags_evaluate_missed", proposals.evaluate_missed_in_one_transaction(services.flags_evaluate_missed))
-    variants = {
-        "lean_query": [lean],
-        "one_query": [one_query],
-        "one_transaction": [batched],
-        "one_query_one_transaction": [one_query, batched],
-    }
+    variants = {"one_transaction": [batched]}
     out = {}
     for name, patches in variants.items():
         originals = [(attribute, getattr(services, attribute)) for attribute, _ in patches]
@@ -180,9 +172,11 @@ def diagnose(bench: "SweepBench", expected: set[int], repeat: int) -> dict:
         runs, same = [], True
         try:
             for _ in range(repeat):  # the main rounds warmed the caches
-                sweep = bench.sweep()
-                same = same and bench.raised() == expected
-                bench.reset()
+                try:
+                    sweep = bench.sweep()
+                    same = same and bench.raised() == expected
+                finally:
+                    bench.reset()  # also after a failing variant: the next run starts from the same data
                 runs.append(sweep)
         finally:
             for attribute, original in originals:
@@ -223,9 +217,11 @@ def run(db: str, repeat: int, warmup: int, diagnose_repeat: int = 0) -> dict:
     floors, sweeps, mismatches = [], [], []
     for round_ in range(warmup + repeat):
         floor_seconds, expected = bench.floor()
-        sweep = bench.sweep()
-        raised = bench.raised()
-        bench.reset()
+        try:
+            sweep = bench.sweep()
+            raised = bench.raised()
+        finally:
+            bench.reset()  # even when the sweep fails: the database must keep its lost evaluations
         if raised != expected:
             mismatches.append(
                 {"round": round_, "only_sweep": len(raised - expected), "only_floor": len(expected - raised)}

@@ -1,6 +1,7 @@
 """Writes about the exercise library, programs and templates. Keyword-only, validated, transactional."""
 
 import logging
+from collections import defaultdict
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -546,6 +547,7 @@ def report_correct(
 
 UNEVALUATED_GRACE = timedelta(minutes=2)  # reports younger than this are left to their queued task
 UNEVALUATED_BATCH = 500
+EVALUATE_CHUNK = 100  # reports evaluated in one transaction by the sweep
 
 
 def _queue_alert(flag_id: int) -> None:
@@ -554,33 +556,15 @@ def _queue_alert(flag_id: int) -> None:
     transaction.on_commit(lambda: send_flag_alert.delay(flag_id), robust=True)
 
 
-@transaction.atomic
-def report_evaluate(*, report_id: int, now=None) -> list:
-    """Apply rules 3-6 to one report, raise or update flags, close an open rest flag. Idempotent."""
-    now = now or timezone.now()
-    report = (
-        SessionReport.objects.select_for_update(of=("self",))
-        .select_related("patient__clinic")
-        .filter(pk=report_id)
-        .first()
-    )
-    if report is None:
-        return []
+def _record_findings(report: SessionReport, *, recent_pains: list[int], now) -> list:
+    """Rules 3-6 on one report: raise flags or add the report as evidence to the open ones."""
     patient = report.patient
-    earlier_or_same = Q(session_date__lt=report.session_date) | Q(
-        session_date=report.session_date, submitted_at__lte=report.submitted_at
-    )
-    recent = list(
-        SessionReport.objects.filter(earlier_or_same, patient=patient)
-        .order_by("-session_date", "-submitted_at")
-        .values_list("max_pain", flat=True)[: rules.WORSENING_RUN]
-    )[::-1]
     findings = rules.report_findings(
         max_pain=report.max_pain,
         sharp_pain=report.sharp_pain,
         symptoms={name: getattr(report, name) for name in rules.WARNING_SYMPTOM_FIELDS},
         threshold=patient.pain_threshold,
-        recent_pains=recent,
+        recent_pains=recent_pains,
         session_date=report.session_date,
     )
     flags = []
@@ -598,10 +582,75 @@ def report_evaluate(*, report_id: int, now=None) -> list:
         if finding.reason in rules.IMMEDIATE_REASONS and flag.notified_at is None:
             _queue_alert(flag.pk)
         flags.append(flag)
-    patient_services.flag_close_rest(patient=patient, report_id=report.pk, session_date=report.session_date)
+    return flags
+
+
+@transaction.atomic
+def report_evaluate(*, report_id: int, now=None) -> list:
+    """Apply rules 3-6 to one report, raise or update flags, close an open rest flag. Idempotent."""
+    now = now or timezone.now()
+    report = (
+        SessionReport.objects.select_for_update(of=("self",))
+        .select_related("patient__clinic")
+        .filter(pk=report_id)
+        .first()
+    )
+    if report is None:
+        return []
+    earlier_or_same = Q(session_date__lt=report.session_date) | Q(
+        session_date=report.session_date, submitted_at__lte=report.submitted_at
+    )
+    recent = list(
+        SessionReport.objects.filter(earlier_or_same, patient_id=report.patient_id)
+        .order_by("-session_date", "-submitted_at")
+        .values_list("max_pain", flat=True)[: rules.WORSENING_RUN]
+    )[::-1]
+    flags = _record_findings(report, recent_pains=recent, now=now)
+    patient_services.flag_close_rest(patient=report.patient, report_id=report.pk, session_date=report.session_date)
     report.evaluated_at = now
     report.save(update_fields=["evaluated_at"])
     return flags
+
+
+@transaction.atomic
+def reports_evaluate(*, report_ids: list[int], now=None) -> int:
+    """report_evaluate for many reports at once, in a fixed number of queries plus one per flag it touches.
+
+    Reports another worker is evaluating right now (locked) or has evaluated already are skipped.
+    """
+    now = now or timezone.now()
+    reports = list(
+        SessionReport.objects.select_for_update(of=("self",), skip_locked=True)
+        .select_related("patient__clinic")
+        .filter(pk__in=report_ids, evaluated_at__isnull=True)
+        .order_by("session_date", "submitted_at", "pk")
+    )
+    if not reports:
+        return 0
+    patient_ids = {report.patient_id for report in reports}
+    history = defaultdict(list)  # patient -> [((session date, submitted at), max pain)], oldest first
+    for patient_id, session_date, submitted_at, max_pain in (
+        SessionReport.objects.filter(patient_id__in=patient_ids)
+        .order_by("patient_id", "session_date", "submitted_at")
+        .values_list("patient_id", "session_date", "submitted_at", "max_pain")
+    ):
+        history[patient_id].append(((session_date, submitted_at), max_pain))
+    open_rest = set(
+        Flag.objects.filter(patient_id__in=patient_ids, reason=FlagReason.REST)
+        .exclude(status=FlagStatus.RESOLVED)
+        .values_list("patient_id", flat=True)
+    )
+    for report in reports:
+        upto = (report.session_date, report.submitted_at)
+        recent = [pain for key, pain in history[report.patient_id] if key <= upto][-rules.WORSENING_RUN :]
+        _record_findings(report, recent_pains=recent, now=now)
+        if report.patient_id in open_rest:
+            patient_services.flag_close_rest(
+                patient=report.patient, report_id=report.pk, session_date=report.session_date
+            )
+            open_rest.discard(report.patient_id)
+    SessionReport.objects.filter(pk__in=[report.pk for report in reports]).update(evaluated_at=now)
+    return len(reports)
 
 
 def _rest_candidates(*, now):
@@ -640,12 +689,9 @@ def _rest_candidates(*, now):
         .annotate(start=Min("start_date"))
         .values("start")
     )
+    # The newest report through the (patient, session date) index: one index entry, not every report.
     last_report = (
-        SessionReport.objects.filter(patient=OuterRef("pk"))
-        .order_by()
-        .values("patient")
-        .annotate(last=Max("session_date"))
-        .values("last")
+        SessionReport.objects.filter(patient=OuterRef("pk")).order_by("-session_date").values("session_date")[:1]
     )
     # A pause restarts the count: its last day (or the day the program resumed) counts as a session.
     last_pause = (
@@ -665,17 +711,20 @@ def _rest_candidates(*, now):
     open_rest_flag = Flag.objects.filter(patient=OuterRef("pk"), reason=FlagReason.REST).exclude(
         status=FlagStatus.RESOLVED
     )
+    never = Value(date.min)  # stands in for "no report" or "no pause": GREATEST ignores it on every database
     return (
-        Patient.objects.annotate(today=today, cutoff=cutoff)
-        .filter(Exists(active_program), ~Exists(open_rest_flag))
-        .annotate(start=Subquery(program_start))
-        .filter(start__isnull=False, start__lte=F("today"))
-        .filter(~Exists(paused_today))
-        .annotate(last_report=Subquery(last_report), last_pause=Subquery(last_pause))
+        Patient.objects.order_by()
+        .annotate(today=today, cutoff=cutoff)
+        .filter(Exists(active_program), ~Exists(open_rest_flag), ~Exists(paused_today))
         .annotate(
             # Never earlier than the program's start: reports and pauses of an older program do not count.
+            # The start is named once, so the database computes it once per patient. A program that has
+            # not started (start after today) or has no start never passes the cutoff, which is before today.
             last_session=Greatest(
-                Coalesce("last_report", "start"), Coalesce("last_pause", "start"), "start", output_field=DateField()
+                Coalesce(Subquery(last_report), never),
+                Coalesce(Subquery(last_pause), never),
+                Subquery(program_start),
+                output_field=DateField(),
             )
         )
         .filter(last_session__lte=F("cutoff"))
@@ -733,12 +782,18 @@ def flags_evaluate_missed(*, now=None) -> int:
         .values_list("pk", flat=True)[:UNEVALUATED_BATCH]
     )
     done = 0
-    for report_id in ids:
+    for chunk in (ids[i : i + EVALUATE_CHUNK] for i in range(0, len(ids), EVALUATE_CHUNK)):
         try:
-            report_evaluate(report_id=report_id, now=now)
-            done += 1
+            done += reports_evaluate(report_ids=chunk, now=now)
+            continue
         except Exception:
-            logger.exception("Could not evaluate report %s; the next sweep tries again", report_id)
+            logger.exception("Could not evaluate reports %s together; trying them one at a time", chunk)
+        for report_id in chunk:  # one bad report must not hold back the others
+            try:
+                report_evaluate(report_id=report_id, now=now)
+                done += 1
+            except Exception:
+                logger.exception("Could not evaluate report %s; the next sweep tries again", report_id)
     return done
 
 

@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -117,6 +117,63 @@ class TestReportEvaluation:
         saved.refresh_from_db()
         assert saved.evaluated_at is not None
         assert reasons(active.program.patient) == ["pain"]
+
+
+class TestMissedEvaluationsTogether:
+    """The sweep evaluates lost reports in batches: the same flags as one at a time, in fewer queries."""
+
+    def scenario(self, active):
+        patient = active.program.patient
+        patient.pain_threshold = 2
+        patient.save()
+        services.flags_sweep_rest(now=timezone.now())  # an open rest flag, closed by the first report
+        saved = [report(active, days_ago=days_ago, max_pain=pain) for days_ago, pain in ((3, 1), (2, 2), (1, 3))]
+        saved.append(report(active, max_pain=0, leg_weakness=True))
+        return patient, saved
+
+    @staticmethod
+    def outcome(patient):
+        flags = Flag.objects.filter(patient=patient).order_by("reason")
+        return [
+            (f.reason, f.status, f.outcome, f.details["values"], f.events.filter(kind="evidence").count())
+            for f in flags
+        ]
+
+    def test_batch_matches_one_at_a_time(self, active):
+        patient, saved = self.scenario(active)
+        ids = [r.pk for r in saved]
+        with transaction.atomic():
+            for report_id in ids:
+                services.report_evaluate(report_id=report_id)
+            one_at_a_time = self.outcome(patient)
+            transaction.set_rollback(True)
+        assert services.reports_evaluate(report_ids=ids) == 4
+        assert self.outcome(patient) == one_at_a_time
+        assert [reason for reason, *_ in one_at_a_time] == ["pain", "rest", "warning_symptoms", "worsening"]
+        assert not SessionReport.objects.filter(pk__in=ids, evaluated_at__isnull=True).exists()
+        assert services.reports_evaluate(report_ids=ids) == 0  # evaluated already: skipped
+
+    def test_query_count_does_not_grow_with_reports(self, physio, library):
+        patients = bulk_active_patients(physio=physio, exercise=library["dead-bug"], count=30)
+        versions = [p.programs.get().versions.get() for p in patients]
+        few = [report(v, max_pain=0).pk for v in versions[:3]]
+        many = [report(v, max_pain=0).pk for v in versions[3:]]
+        with CaptureQueriesContext(connection) as small:
+            assert services.reports_evaluate(report_ids=few) == 3
+        with CaptureQueriesContext(connection) as large:
+            assert services.reports_evaluate(report_ids=many) == 27
+        assert len(large) == len(small)
+
+    def test_a_failing_batch_falls_back_to_one_at_a_time(self, active, monkeypatch):
+        patient, saved = self.scenario(active)
+
+        def broken(**kwargs):
+            raise RuntimeError("lost connection")
+
+        monkeypatch.setattr(services, "reports_evaluate", broken)
+        result = services.flags_sweep(now=timezone.now() + timedelta(minutes=5))
+        assert result["evaluated"] == 4
+        assert [reason for reason, *_ in self.outcome(patient)] == ["pain", "rest", "warning_symptoms", "worsening"]
 
 
 def set_start(version, start):
