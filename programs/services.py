@@ -716,18 +716,18 @@ def _rest_candidates(*, now):
         Patient.objects.order_by()
         .annotate(today=today, cutoff=cutoff)
         .filter(Exists(active_program), ~Exists(open_rest_flag), ~Exists(paused_today))
-        .annotate(
-            # Never earlier than the program's start: reports and pauses of an older program do not count.
-            # The start is named once, so the database computes it once per patient. A program that has
-            # not started (start after today) or has no start never passes the cutoff, which is before today.
-            last_session=Greatest(
-                Coalesce(Subquery(last_report), never),
-                Coalesce(Subquery(last_pause), never),
-                Subquery(program_start),
-                output_field=DateField(),
-            )
+        # The last session is the latest of the last report, the end of the last pause and the program's start
+        # (reports and pauses of an older program do not count). It is on or before the cutoff when each of
+        # the three is: tested one by one, the cheapest first, most patients (who reported recently) are ruled
+        # out by the report alone. A program with no start, or one not started yet, never passes: the cutoff
+        # is before today.
+        .alias(
+            last_report=Coalesce(Subquery(last_report), never),
+            last_pause=Coalesce(Subquery(last_pause), never),
+            start=Subquery(program_start),
         )
-        .filter(last_session__lte=F("cutoff"))
+        .filter(last_report__lte=F("cutoff"), last_pause__lte=F("cutoff"), start__lte=F("cutoff"))
+        .annotate(last_session=Greatest("last_report", "last_pause", "start", output_field=DateField()))
         .values_list("pk", "last_session", "today", "clinic__rest_days_allowed", "clinic__ack_hours")
     )
 
