@@ -153,6 +153,17 @@ class TestQueuePage:
         assert statuses["resolved"] == ("Resolved in the last 7 days", 1)  # not the one resolved 8 days ago
         assert "overdue-row" in response.content.decode()
 
+    def test_bad_date_range_is_explained_beside_the_field(self, client, admin, physio):
+        raise_flag(make_patient(physio=physio))
+        client.force_login(admin)
+        response = client.get(reverse("patients:flag_queue"), {"opened_from": "2026-03-05", "opened_to": "2026-03-01"})
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert 'class="form-control is-invalid" aria-invalid="true" aria-describedby="id_opened_to_error"' in html
+        assert '<div id="id_opened_to_error" class="invalid-feedback d-block">' in html
+        assert "The end of the range is before its start." in html
+        assert len(response.context["page"].object_list) == 1  # the bad filter is ignored, not half-applied
+
     @pytest.mark.parametrize(
         ("params", "expected"),
         [
