@@ -17,9 +17,7 @@ def patient_progress(*, request, patient) -> str:
         "patient": patient,
         "version": version,
         "series": selectors.pain_series(patient=patient),
-        "adherence": [
-            selectors.adherence(patient=patient, version=version, today=today, days=days) for days in (14, 28)
-        ],
+        "adherence": selectors.adherence(patient=patient, version=version, today=today, windows=(14, 28)),
         "page": {"object_list": list(selectors.report_list(patient=patient)[:RECENT_REPORTS])},
         "show_corrections": True,
     }

@@ -223,31 +223,40 @@ def paused_days(*, patient, start: date, end: date) -> frozenset[date]:
     return frozenset(days)
 
 
-def adherence(*, patient, version: ProgramVersion | None, today: date, days: int) -> dict:
-    """Sessions reported against sessions planned over the last `days` days up to today."""
-    window_start = today - timedelta(days=days - 1)
+def adherence(*, patient, version: ProgramVersion | None, today: date, windows: tuple[int, ...] = (14, 28)) -> list:
+    """Sessions reported against sessions planned over each of the last `windows` days up to today.
+
+    One read of the report dates, the pauses and the program start serves every window."""
     if version is None:
-        return {"days": days, "reported": 0, "planned": 0, "percent": None}
-    start = max(window_start, program_start_date(version.program) or version.start_date)
-    reported = (
-        SessionReport.objects.filter(patient=patient, session_date__gte=start, session_date__lte=today)
-        .values("session_date")
-        .distinct()
-        .count()
+        return [{"days": days, "reported": 0, "planned": 0, "percent": None} for days in windows]
+    program_start = program_start_date(version.program) or version.start_date
+    earliest = max(today - timedelta(days=max(windows) - 1), program_start)
+    reported_days = set(
+        SessionReport.objects.filter(patient=patient, session_date__gte=earliest, session_date__lte=today)
+        .order_by()
+        .values_list("session_date", flat=True)
     )
-    planned = rules.planned_sessions(
-        start=start,
-        end=today,
-        weekdays=version.weekdays,
-        sessions_per_week=version.sessions_per_week,
-        paused_days=paused_days(patient=patient, start=start, end=today),
-    )
-    return {
-        "days": days,
-        "reported": reported,
-        "planned": round(planned),
-        "percent": rules.adherence_percent(reported=reported, planned=planned),
-    }
+    paused = paused_days(patient=patient, start=earliest, end=today)
+    results = []
+    for days in windows:
+        start = max(today - timedelta(days=days - 1), program_start)
+        reported = sum(1 for day in reported_days if day >= start)
+        planned = rules.planned_sessions(
+            start=start,
+            end=today,
+            weekdays=version.weekdays,
+            sessions_per_week=version.sessions_per_week,
+            paused_days=frozenset(day for day in paused if day >= start),
+        )
+        results.append(
+            {
+                "days": days,
+                "reported": reported,
+                "planned": round(planned),
+                "percent": rules.adherence_percent(reported=reported, planned=planned),
+            }
+        )
+    return results
 
 
 # --- The physiotherapist's dashboard ----------------------------------------------------------

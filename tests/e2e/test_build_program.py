@@ -9,7 +9,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def add_exercise(page, search, name):
-    page.get_by_label("Search the library").fill(search)
+    box = page.get_by_label("Search the library")
+    box.fill(search)
+    # Enter submits the search too: if the fill landed in the moment after the last swap, before htmx had
+    # wired the new search box, the typing alone would send nothing (the form also works without htmx).
+    box.press("Enter")
     page.get_by_role("button", name=f"Add {name}", exact=True).click()
     expect(page.locator(".builder-item", has_text=name)).to_be_visible()
 

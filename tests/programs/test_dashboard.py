@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -69,3 +71,36 @@ def test_other_physios_patients_not_on_my_dashboard(client, physio):
     make_patient(physio=other, last_name="Theirs")
     client.force_login(physio)
     assert client.get(reverse("programs:dashboard")).context["rows"] == []
+
+
+def test_adherence_windows_share_one_read_and_leave_out_paused_days(active, physio, django_assert_max_num_queries):
+    from patients.models import Pause
+    from programs import selectors
+    from programs.models import ProgramVersion, SessionReport
+
+    patient = active.program.patient
+    today = patient.clinic.local_today()
+    ProgramVersion.objects.filter(pk=active.pk).update(start_date=today - timedelta(days=40))
+    active.refresh_from_db()
+    for days_ago in (1, 1, 2, 3):  # two sessions on one day count as one day
+        report(active, days_ago=days_ago)
+    older = report(active, days_ago=7)
+    SessionReport.objects.filter(pk=older.pk).update(session_date=today - timedelta(days=20))
+    Pause.objects.create(
+        patient=patient,
+        starts_on=today - timedelta(days=12),
+        ends_on=today - timedelta(days=10),
+        created_by=physio,
+        reason="Flare-up",
+    )
+    paused = {today - timedelta(days=n) for n in (10, 11, 12)}
+
+    def planned(days):
+        window = [today - timedelta(days=n) for n in range(days)]
+        return sum(1 for day in window if day.weekday() in (0, 2, 4) and day not in paused)
+
+    with django_assert_max_num_queries(3):  # program start, report dates, pauses
+        short, long = selectors.adherence(patient=patient, version=active, today=today, windows=(14, 28))
+    assert (short["days"], short["reported"], short["planned"]) == (14, 3, planned(14))
+    assert (long["days"], long["reported"], long["planned"]) == (28, 4, planned(28))
+    assert long["percent"] == round(4 * 100 / planned(28))
