@@ -290,6 +290,19 @@ def caseload(*, physio: User) -> QuerySet[Patient]:
     )
 
 
+def caseload_without_program(*, physio: User, limit: int = 20) -> list[Patient]:
+    """A physiotherapist's patients with no program in force, by name: only what the list shows."""
+    active = Program.objects.filter(patient=OuterRef("pk"), status=Program.Status.ACTIVE)
+    return list(
+        patients_visible_to(physio)
+        .filter(physiotherapist=physio)
+        .filter(~Exists(active))
+        .select_related("user")
+        .only("pk", "user__first_name", "user__last_name")
+        .order_by("user__last_name", "user__first_name", "pk")[:limit]
+    )
+
+
 def caseload_rows(*, patients: list[Patient], today: date) -> list[dict]:
     """Sparkline and 14-day adherence for a page of patients: a fixed number of queries for the page."""
     ids = [p.pk for p in patients]

@@ -607,7 +607,7 @@ def dashboard(request):
             "page": page,
             "rows": selectors.caseload_rows(patients=patients, today=today_),
             "flags": list(selectors.own_open_flags(physio=physio)),
-            "without_program": list(selectors.caseload(physio=physio).filter(has_program=False)[:20]),
+            "without_program": selectors.caseload_without_program(physio=physio),
             "resolve_form": ResolveForm(),
             "now": timezone.now(),
             "next": request.get_full_path(),
