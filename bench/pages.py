@@ -139,53 +139,56 @@ class Gunicorn:
 
 
 class CpuMeter:
-    """CPU time used by other processes while a page is measured: the machine's busy time minus gunicorn's
-    (master and workers), wrk's and the benchmark database's PostgreSQL backends'. Linux /proc only."""
+    """CPU time used by other processes while a page is measured: the CPU time of every process that ran
+    through the whole measurement, except gunicorn (master and workers), wrk, this process and the benchmark
+    database's PostgreSQL backends. Processes that start or end meanwhile are left out (gunicorn's database
+    connections are replaced every CONN_MAX_AGE seconds: their backends must not count as other work).
+    Linux /proc only."""
 
     def __init__(self, db: str, gunicorn_pid: int):
         self.db, self.gunicorn_pid = db, gunicorn_pid
         self.tick = os.sysconf("SC_CLK_TCK")
 
     @staticmethod
-    def _stat(pid: int) -> list[str]:
-        try:
-            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return []
+    def _snapshot() -> dict[int, tuple[int, int, int]]:
+        """pid -> (parent pid, start time, CPU jiffies) of every process."""
+        out = {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            out[int(entry.name)] = (int(fields[1]), int(fields[19]), int(fields[11]) + int(fields[12]))
+        return out
 
-    def _ours(self) -> float:
+    def _ours(self, snapshot: dict) -> set[int]:
         import psycopg
 
         from bench.common import dsn
 
         with psycopg.connect(dsn(self.db), autocommit=True) as conn:
-            backends = [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.db])]
-        children = [
-            int(p.name)
-            for p in Path("/proc").iterdir()
-            if p.name.isdigit() and (s := self._stat(int(p.name))) and int(s[1]) == self.gunicorn_pid
-        ]
-        jiffies = 0
-        for pid in [self.gunicorn_pid, *children, *backends]:
-            s = self._stat(pid)
-            if s:
-                jiffies += int(s[11]) + int(s[12])
-        times = os.times()
-        return jiffies / self.tick + times.children_user + times.children_system  # + wrk, once waited for
-
-    @staticmethod
-    def _busy() -> float:
-        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-        return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+            backends = {r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.db])}
+        parents = {self.gunicorn_pid, os.getpid()}
+        children = {pid for pid, (ppid, _start, _cpu) in snapshot.items() if ppid in parents}
+        return parents | children | backends
 
     def start(self) -> None:
-        self.started, self.busy, self.ours = time.monotonic(), self._busy(), self._ours()
+        self.started, self.before = time.monotonic(), self._snapshot()
+        self.ours_before = self._ours(self.before)
 
     def other_share(self) -> float:
         """Other processes' CPU as a share of the whole machine since start()."""
         elapsed = time.monotonic() - self.started
-        other = (self._busy() - self.busy) - (self._ours() - self.ours)
-        return max(0.0, other) / (elapsed * (os.cpu_count() or 1))
+        after = self._snapshot()
+        ours = self.ours_before | self._ours(after)
+        jiffies = sum(
+            cpu - self.before[pid][2]
+            for pid, (_ppid, started, cpu) in after.items()
+            if pid not in ours and pid in self.before and self.before[pid][1] == started
+        )
+        return jiffies / self.tick / (elapsed * (os.cpu_count() or 1))
 
 
 def wrk(port: int, plan_path: Path, *, seconds: int, connections: int, threads: int) -> dict:
