@@ -2,7 +2,7 @@
 
 from rehab import audit
 
-from .models import Flag
+from .models import Flag, Patient
 
 
 def _patient_pk(*, object_id, **_):
@@ -11,6 +11,14 @@ def _patient_pk(*, object_id, **_):
 
 def _flag_patient(*, object_id, **_):
     return Flag.objects.filter(pk=object_id).values_list("patient_id", flat=True).first()
+
+
+def _admin_patient(*, object_id, **_):
+    return int(object_id) if str(object_id).isdigit() else None
+
+
+def _clinic_of(patient_id: int) -> int | None:
+    return Patient.objects.filter(pk=patient_id).values_list("clinic_id", flat=True).first()
 
 
 def register() -> None:
@@ -26,3 +34,6 @@ def register() -> None:
     audit.register("patients:create", object_kwarg=None, patient_of=lambda **_: None)
     audit.register("patients:flag_bulk_resolve", object_kwarg=None, patient_of=lambda **_: None)
     audit.register("patients:reassign_all", object_kwarg="physio_pk", patient_of=lambda **_: None)
+    # The Django admin's pages of one patient (superusers): recorded in that patient's clinic's trail.
+    for name in ("admin:patients_patient_change", "admin:patients_patient_history", "admin:patients_patient_delete"):
+        audit.register(name, object_kwarg="object_id", patient_of=_admin_patient, clinic_of=_clinic_of)

@@ -1,8 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django_otp.admin import OTPAdminSite
 
 from .models import AuditEvent, Clinic, ClinicSettingsChange, User
 from .tasks import send_set_password_email
+
+# The admin opens every clinic's data: it admits only users who confirmed a two-factor code this session
+# (SessionPolicyMiddleware sends them to set it up or to confirm it first).
+admin.site.__class__ = OTPAdminSite
 
 
 class SettingsChangeInline(admin.TabularInline):

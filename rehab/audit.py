@@ -22,13 +22,21 @@ class Audited:
 
     object_kwarg: str | None
     patient_of: Callable[..., int | None]
+    # For superusers, who belong to no clinic (the Django admin): the clinic of the patient, whose trail it joins.
+    clinic_of: Callable[[int], int | None] | None = None
 
 
 REGISTRY: dict[str, Audited] = {}
 
 
-def register(url_name: str, *, object_kwarg: str | None = "pk", patient_of: Callable[..., int | None]) -> None:
-    REGISTRY[url_name] = Audited(object_kwarg, patient_of)
+def register(
+    url_name: str,
+    *,
+    object_kwarg: str | None = "pk",
+    patient_of: Callable[..., int | None],
+    clinic_of: Callable[[int], int | None] | None = None,
+) -> None:
+    REGISTRY[url_name] = Audited(object_kwarg, patient_of, clinic_of)
 
 
 def client_ip(request) -> str | None:
@@ -54,6 +62,11 @@ def _refused(request, response) -> bool:
     return response.status_code == 200 and not request.headers.get("HX-Request")
 
 
+def _object_id(match, audited: Audited) -> int | None:
+    value = match.kwargs.get(audited.object_kwarg) if audited.object_kwarg else None
+    return int(value) if isinstance(value, int) or (isinstance(value, str) and value.isdigit()) else None
+
+
 class AuditMiddleware:
     """Finds the patient before the view runs (a view may delete the object), records after it answered."""
 
@@ -66,6 +79,11 @@ class AuditMiddleware:
         if pending is None or response.status_code >= 400:
             return response
         user, audited, match, patient_id = pending
+        clinic_id = user.clinic_id
+        if clinic_id is None and patient_id is not None and audited.clinic_of is not None:
+            clinic_id = audited.clinic_of(patient_id)
+        if clinic_id is None:  # a superuser's page that concerns no patient
+            return response
         if request.method == "GET" and user.role != "patient":
             action = AuditEvent.Action.VIEWED
         elif request.method == "POST" and not _refused(request, response):
@@ -74,10 +92,10 @@ class AuditMiddleware:
             return response
         AuditEvent.objects.create(
             user=user,
-            clinic_id=user.clinic_id,
+            clinic_id=clinic_id,
             action=action,
             what=match.view_name,
-            object_id=match.kwargs.get(audited.object_kwarg) if audited.object_kwarg else None,
+            object_id=_object_id(match, audited),
             patient_id=patient_id,
             path=request.get_full_path()[:300],
             method=request.method,
@@ -88,7 +106,9 @@ class AuditMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         user = getattr(request, "user", None)
         match = request.resolver_match
-        if user is None or not user.is_authenticated or user.clinic_id is None or match is None:
+        if user is None or not user.is_authenticated or match is None:
+            return None
+        if user.clinic_id is None and not user.is_superuser:
             return None
         audited = REGISTRY.get(match.view_name)
         if audited is None or request.method not in ("GET", "POST"):

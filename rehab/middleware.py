@@ -7,6 +7,8 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django_otp import user_has_device
 
+from .permissions import two_factor_required
+
 
 class ClinicTimezoneMiddleware:
     """Show every date and time in the time zone of the signed-in user's clinic."""
@@ -32,7 +34,8 @@ TWO_FACTOR_OPEN = ("two_factor_verify", "two_factor_setup", "logout", "healthz")
 
 
 class SessionPolicyMiddleware:
-    """Idle expiry for every session, and two-factor login for staff who have it or whose clinic requires it."""
+    """Idle expiry for every session, and two-factor login for staff who have it or whose clinic requires it,
+    and for everyone who can open the Django admin."""
 
     REFRESH_EVERY = 60  # seconds; the session's expiry moves on at most this often
 
@@ -56,7 +59,7 @@ class SessionPolicyMiddleware:
 
     def _two_factor_redirect(self, request):
         user = request.user
-        if user.role == "patient" or user.clinic_id is None or user.is_verified():
+        if user.is_verified() or (user.role == "patient" and not user.is_staff):
             return None
         if request.path_info.startswith("/" + settings.STATIC_URL.lstrip("/")):
             return None
@@ -65,7 +68,7 @@ class SessionPolicyMiddleware:
             return None
         if user_has_device(user, confirmed=True):
             return redirect(f"{reverse('two_factor_verify')}?{urlencode({'next': request.get_full_path()})}")
-        if user.clinic.require_two_factor:
+        if two_factor_required(user):
             return redirect("two_factor_setup")
         return None
 

@@ -33,3 +33,8 @@ def login_attempt_username(request, credentials) -> str | None:
     """The email a login attempt was for, in one case, so that 'Ann@x' and 'ann@x' count together."""
     username = (credentials or {}).get("username") or request.POST.get("username")
     return username.strip().lower() if username else None
+
+
+def two_factor_required(user) -> bool:
+    """Whoever can open the Django admin (every clinic's data) always; clinic staff when their clinic says so."""
+    return user.is_staff or user.is_superuser or (user.clinic_id is not None and user.clinic.require_two_factor)

@@ -21,7 +21,7 @@ from django_otp import user_has_device
 from . import selectors, services
 from .forms import ClinicSettingsForm, EmailLoginForm, InviteForm, TokenForm, run_service
 from .models import Clinic, User
-from .permissions import clinic_admin_required
+from .permissions import clinic_admin_required, two_factor_required
 
 LANDING_PAGES = {
     User.Role.PHYSIO: "programs:dashboard",
@@ -172,7 +172,7 @@ def two_factor_setup(request):
             "form": form,
             "qr_svg": mark_safe(segno.make(device.config_url, error="m").svg_inline(scale=4)),  # noqa: S308
             "secret": base64.b32encode(device.bin_key).decode(),
-            "required": request.user.clinic.require_two_factor,
+            "required": two_factor_required(request.user),
         },
     )
 

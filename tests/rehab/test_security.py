@@ -160,6 +160,63 @@ class TestTwoFactor:
         assert client.get(reverse("programs:today")).status_code == 200  # patients are not asked
 
 
+class TestDjangoAdmin:
+    """The Django admin opens every clinic's data: two-factor always, and its patient pages audited."""
+
+    @pytest.fixture
+    def superuser(self, db):
+        from rehab.models import User
+
+        return User.objects.create_superuser("root@operator.example", password=PASSWORD)
+
+    def log_in(self, client, user):
+        client.post(reverse("login"), {"username": user.email, "password": PASSWORD})
+
+    def test_without_a_device_the_admin_sends_to_setup(self, client, superuser):
+        self.log_in(client, superuser)
+        response = client.get("/admin/")
+        assert response.status_code == 302 and response.url == reverse("two_factor_setup")
+        page = client.get(reverse("two_factor_setup"))
+        assert page.status_code == 200 and "<svg" in page.content.decode()
+
+    def test_staff_given_admin_access_need_it_too(self, client, physio):
+        physio.is_staff = True
+        physio.save()
+        self.log_in(client, physio)
+        response = client.get(reverse("patients:list"))
+        assert response.status_code == 302 and response.url == reverse("two_factor_setup")
+
+    def test_admin_refuses_a_session_without_a_confirmed_code(self, client, superuser):
+        TOTPDevice.objects.create(user=superuser, name="phone", confirmed=True)
+        client.force_login(superuser)  # even past the login page, the admin site itself asks for the code
+        response = client.get("/admin/")
+        assert response.status_code == 302 and response.url.startswith(reverse("two_factor_verify"))
+        from django.contrib import admin
+        from django.test import RequestFactory
+
+        request = RequestFactory().get("/admin/")
+        request.user = superuser
+        superuser.is_verified = lambda: False  # as OTPMiddleware marks a session that confirmed no code
+        assert admin.site.has_permission(request) is False
+        superuser.is_verified = lambda: True
+        assert admin.site.has_permission(request) is True
+
+    def test_verified_superuser_works_and_patient_pages_join_the_clinic_trail(self, client, superuser, patient):
+        device = TOTPDevice.objects.create(user=superuser, name="phone", confirmed=True)
+        self.log_in(client, superuser)
+        response = client.post(f"{reverse('two_factor_verify')}?next=/admin/", {"token": totp_now(device)})
+        assert response.url == "/admin/"
+        assert client.get("/admin/").status_code == 200
+        assert client.get("/admin/patients/patient/").status_code == 200  # no patient of its own: not recorded
+        assert client.get(f"/admin/patients/patient/{patient.pk}/change/").status_code == 200
+        events = list(
+            AuditEvent.objects.values_list("user_id", "clinic_id", "action", "what", "patient_id", "object_id")
+        )
+        assert events == [
+            (superuser.pk, patient.clinic_id, "viewed", "admin:patients_patient_change", patient.pk, patient.pk)
+        ]
+
+
 VIEW_MODULES = ["patients/views.py", "programs/views.py", "rehab/views.py"]
 SCOPED_MODELS = {
     "Patient",
