@@ -58,11 +58,27 @@ def existing(db: str, patients: int, seed: int) -> bool:
     try:
         with psycopg.connect(f"{PG_URL}/{db}", connect_timeout=5) as conn:
             row = conn.execute("SELECT value FROM bench_meta WHERE key = 'generation'").fetchone()
+            applied = set(
+                conn.execute("SELECT app, name FROM django_migrations WHERE app = ANY(%s)", [list(APPS)]).fetchall()
+            )
     except psycopg.Error:
         return False
     meta = row[0] if row else {}
     meta = json.loads(meta) if isinstance(meta, str) else meta
+    if applied != project_migrations():
+        print(f"\n== {db} was made with other migrations than the code's: generating it again", flush=True)
+        return False
     return meta.get("patients") == patients and meta.get("seed") == seed
+
+
+APPS = ("rehab", "patients", "programs")
+
+
+def project_migrations() -> set[tuple[str, str]]:
+    """The app's own migrations, as django_migrations names them: a database made before a schema change
+    must not be reused."""
+    pattern = "[0-9][0-9][0-9][0-9]_*.py"
+    return {(app, path.stem) for app in APPS for path in (PROJECT_DIR / app / "migrations").glob(pattern)}
 
 
 def main(argv: list[str] | None = None) -> None:

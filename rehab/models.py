@@ -3,12 +3,16 @@ from datetime import date
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 MAX_WINDOW_MINUTES = 30 * 24 * 60  # acknowledgement windows are at most 30 days
+
+
+# A phone number as people write it: an optional +, then 7 to 30 digits, spaces, brackets or dashes.
+PHONE_PATTERN = r"^\+?[0-9(][0-9 ()-]{5,28}[0-9]$"
 
 
 def validate_time_zone(value: str) -> None:
@@ -44,6 +48,16 @@ class Clinic(models.Model):
     progression_percent = models.PositiveSmallIntegerField(
         "weekly volume may grow by (%)", default=10, validators=[MinValueValidator(1), MaxValueValidator(100)]
     )
+    phone = models.CharField(
+        "clinic phone number",
+        max_length=30,
+        blank=True,
+        default="",
+        validators=[
+            RegexValidator(PHONE_PATTERN, "Use digits, spaces, brackets and dashes, with + in front if you like.")
+        ],
+        help_text="Patients see it beside the advice after a painful session, to call the clinic if they are worried.",
+    )
     require_two_factor = models.BooleanField(
         "staff must use two-factor login", default=False, help_text="Staff then confirm each login with a code."
     )
@@ -57,6 +71,7 @@ class Clinic(models.Model):
         "ack_hours",
         "rest_days_allowed",
         "progression_percent",
+        "phone",
         "require_two_factor",
     )
 
@@ -76,6 +91,9 @@ class Clinic(models.Model):
             models.CheckConstraint(
                 condition=models.Q(progression_percent__gte=1, progression_percent__lte=100),
                 name="clinic_progression_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(phone="") | models.Q(phone__regex=PHONE_PATTERN), name="clinic_phone_format"
             ),
         ]
 

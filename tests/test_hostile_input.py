@@ -164,6 +164,20 @@ CASES = {
         },
         lambda w: reverse("clinic_settings"),
     ),
+    "clinic.phone": (
+        "clinic_admin",
+        lambda w: reverse("clinic_settings"),
+        lambda w, v: {
+            "name": "Hostile input clinic",
+            "time_zone": "Europe/London",
+            "urgent_ack_minutes": "60",
+            "ack_hours": "24",
+            "rest_days_allowed": "2",
+            "progression_percent": "10",
+            "phone": v,
+        },
+        lambda w: reverse("clinic_settings"),
+    ),
     "threshold.value": (
         "physio",
         lambda w: reverse("patients:threshold", args=[w["target"].pk]),

@@ -144,6 +144,21 @@ class TestCheckInPage:
         assert main.index("Get urgent medical help now") < main.index("numbness between the legs")
         assert "emergency" in main
 
+    @pytest.mark.parametrize("phone", ["020 7946 0321", ""])
+    def test_clinic_phone_beside_the_advice_when_the_clinic_gave_one(self, client, active, phone):
+        clinic = active.program.patient.clinic
+        clinic.phone = phone
+        clinic.save()
+        client.force_login(active.program.patient.user)
+        over = client.post(reverse("programs:checkin"), form_data(active, max_pain="5"), follow=True)
+        urgent = client.post(reverse("programs:checkin"), form_data(active, symptoms=["leg_weakness"]), follow=True)
+        today = client.get(reverse("programs:today"))
+        link = '<a href="tel:02079460321" class="text-nowrap">020 7946 0321</a>'
+        assert ("if you are worried, call the clinic on " + link in over.content.decode()) is bool(phone)
+        assert ("you can reach them on " + link in urgent.content.decode()) is bool(phone)
+        assert (f"Call {clinic.name} on {link}" in today.content.decode()) is bool(phone)
+        assert "tel:" not in over.content.decode() + urgent.content.decode() + today.content.decode() or phone
+
     def test_broker_down_report_saved_page_succeeds(
         self, client, active, private_broker, django_capture_on_commit_callbacks, caplog
     ):

@@ -167,6 +167,13 @@ class TestSettings:
             ("time_zone", "Mars/Olympus", False),
             ("rest_days_allowed", 0, False),
             ("ack_hours", "two", False),
+            ("phone", "+44 20 7946 0321", True),
+            ("phone", "(02) 9876-5432", True),
+            ("phone", "", True),
+            ("phone", "12345", False),
+            ("phone", "call reception", False),
+            ("phone", "+44 <b>20</b>", False),
+            ("phone", "1" * 31, False),
         ],
     )
     def test_boundaries(self, client, admin, field, value, ok):
@@ -182,6 +189,24 @@ class TestSettings:
         client.force_login(admin)
         response = self.post(client, admin.clinic, urgent_ack_minutes=3000, ack_hours=1)
         assert "cannot wait longer" in " ".join(response.context["form"].errors["urgent_ack_minutes"])
+
+    def test_history_says_none_rather_than_a_blank(self, client, admin):
+        client.force_login(admin)
+        self.post(client, admin.clinic, phone="020 7946 0321")
+        html = client.get(reverse("clinic_settings")).content.decode()
+        assert "Clinic phone number: none → 020 7946 0321" in html
+
+    @pytest.mark.parametrize(("value", "shown"), [(True, "on"), (False, "off"), ("", "none"), (None, "none"), (3, "3")])
+    def test_history_values_in_words(self, value, shown):
+        from django.template.loader import render_to_string
+
+        assert render_to_string("rehab/_setting_value.html", {"value": value}) == shown
+
+    def test_database_refuses_a_malformed_phone(self, admin):
+        from django.db import IntegrityError, transaction
+
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Clinic.objects.filter(pk=admin.clinic_id).update(phone="not a number")
 
     def test_physio_cannot_change_settings(self, client, physio):
         client.force_login(physio)
