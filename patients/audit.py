@@ -14,7 +14,7 @@ def _flag_patient(*, object_id, **_):
 
 
 def _admin_patient(*, object_id, **_):
-    return int(object_id) if str(object_id).isdigit() else None
+    return audit.as_id(object_id)
 
 
 def _clinic_of(patient_id: int) -> int | None:

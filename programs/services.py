@@ -616,14 +616,16 @@ def report_evaluate(*, report_id: int, now=None) -> list:
 def reports_evaluate(*, report_ids: list[int], now=None) -> int:
     """report_evaluate for many reports at once, in a fixed number of queries plus one per flag it touches.
 
-    Reports another worker is evaluating right now (locked) or has evaluated already are skipped.
+    Reports another worker is evaluating right now (locked) or has evaluated already are skipped. Should a
+    live evaluation lock the same patient's flags in the other order, PostgreSQL aborts one of the two;
+    flags_evaluate_missed then evaluates the batch one report at a time.
     """
     now = now or timezone.now()
     reports = list(
         SessionReport.objects.select_for_update(of=("self",), skip_locked=True)
         .select_related("patient__clinic")
         .filter(pk__in=report_ids, evaluated_at__isnull=True)
-        .order_by("session_date", "submitted_at", "pk")
+        .order_by("submitted_at", "pk")  # the order their own tasks would have run in
     )
     if not reports:
         return 0
@@ -661,8 +663,8 @@ def _rest_candidates(*, now):
     the query's cost does not grow with the number of clinics or time zones.
     """
     groups = list(Clinic.objects.values_list("time_zone", "rest_days_allowed").distinct().order_by())
-    if not groups:
-        return Patient.objects.none().values_list("pk", "last_session", "today", "allowed", "clinic__ack_hours")
+    if not groups:  # no clinic yet
+        return []
     todays = {time_zone: now.astimezone(ZoneInfo(time_zone)).date() for time_zone, _ in groups}
     today = Case(
         *[When(clinic__time_zone=time_zone, then=Value(day)) for time_zone, day in todays.items()],

@@ -62,9 +62,17 @@ def _refused(request, response) -> bool:
     return response.status_code == 200 and not request.headers.get("HX-Request")
 
 
+def as_id(value) -> int | None:
+    """A database id from a URL part, or None: ASCII digits only, within a bigint."""
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdecimal() and len(value) <= 18:
+        return int(value)
+    return None
+
+
 def _object_id(match, audited: Audited) -> int | None:
-    value = match.kwargs.get(audited.object_kwarg) if audited.object_kwarg else None
-    return int(value) if isinstance(value, int) or (isinstance(value, str) and value.isdigit()) else None
+    return as_id(match.kwargs.get(audited.object_kwarg)) if audited.object_kwarg else None
 
 
 class AuditMiddleware:
@@ -78,10 +86,7 @@ class AuditMiddleware:
         pending = getattr(request, "_audit", None)
         if pending is None or response.status_code >= 400:
             return response
-        user, audited, match, patient_id = pending
-        clinic_id = user.clinic_id
-        if clinic_id is None and patient_id is not None and audited.clinic_of is not None:
-            clinic_id = audited.clinic_of(patient_id)
+        user, audited, match, patient_id, clinic_id = pending
         if clinic_id is None:  # a superuser's page that concerns no patient
             return response
         if request.method == "GET" and user.role != "patient":
@@ -115,5 +120,8 @@ class AuditMiddleware:
             return None
         object_id = match.kwargs.get(audited.object_kwarg) if audited.object_kwarg else None
         patient_id = audited.patient_of(request=request, object_id=object_id, kwargs=match.kwargs)
-        request._audit = (user, audited, match, patient_id)
+        clinic_id = user.clinic_id
+        if audited.clinic_of is not None:  # the Django admin: the trail of the patient's own clinic
+            clinic_id = audited.clinic_of(patient_id) if patient_id is not None else None
+        request._audit = (user, audited, match, patient_id, clinic_id)
         return None

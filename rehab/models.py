@@ -12,7 +12,7 @@ MAX_WINDOW_MINUTES = 30 * 24 * 60  # acknowledgement windows are at most 30 days
 
 
 # A phone number as people write it: an optional +, then 7 to 30 digits, spaces, brackets or dashes.
-PHONE_PATTERN = r"^\+?[0-9(][0-9 ()-]{5,28}[0-9]$"
+PHONE_PATTERN = r"^\+?[0-9(][0-9 ()-]{5,28}[0-9]\Z"  # \Z: the very end, in Python and PostgreSQL
 
 
 def validate_time_zone(value: str) -> None:
@@ -99,6 +99,15 @@ class Clinic(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def phone_uri(self) -> str:
+        """The number as a tel: link: its digits, with + in front of an international number, whose "(0)"
+        (the trunk prefix, dialled only from inside the country) is left out."""
+        international = self.phone.startswith("+")
+        number = self.phone.replace("(0)", "") if international else self.phone
+        digits = "".join(ch for ch in number if ch.isascii() and ch.isdigit())
+        return f"tel:{'+' if international else ''}{digits}" if digits else ""
 
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:

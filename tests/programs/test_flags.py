@@ -310,6 +310,10 @@ def test_one_sweep_applies_each_clinics_day_and_setting(library):
     assert queries[0] == queries[1] == queries[2]
 
 
+def test_sweep_with_no_clinic_yet_does_nothing(db):
+    assert services.flags_sweep(now=timezone.now()) == {"evaluated": 0, "rest_flags": 0, "alerts": 0}
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_sweeps_at_once_raise_each_flag_once(physio, shipped_library):
     from programs.models import Exercise

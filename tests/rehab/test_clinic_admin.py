@@ -174,6 +174,7 @@ class TestSettings:
             ("phone", "call reception", False),
             ("phone", "+44 <b>20</b>", False),
             ("phone", "1" * 31, False),
+            ("phone", "020 7946 0321\n0800", False),
         ],
     )
     def test_boundaries(self, client, admin, field, value, ok):
@@ -201,6 +202,18 @@ class TestSettings:
         from django.template.loader import render_to_string
 
         assert render_to_string("rehab/_setting_value.html", {"value": value}) == shown
+
+    @pytest.mark.parametrize(
+        ("phone", "uri"),
+        [
+            ("020 7946 0321", "tel:02079460321"),
+            ("+44 (0)20 7946 0321", "tel:+442079460321"),
+            ("(02) 9876-5432", "tel:0298765432"),
+            ("", ""),
+        ],
+    )
+    def test_phone_link_dials_the_number(self, phone, uri):
+        assert Clinic(phone=phone).phone_uri == uri
 
     def test_database_refuses_a_malformed_phone(self, admin):
         from django.db import IntegrityError, transaction

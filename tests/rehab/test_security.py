@@ -186,6 +186,13 @@ class TestDjangoAdmin:
         response = client.get(reverse("patients:list"))
         assert response.status_code == 302 and response.url == reverse("two_factor_setup")
 
+    def test_a_patient_marked_staff_by_mistake_is_not_locked_out(self, client, patient):
+        patient.user.is_staff = True
+        patient.user.save()
+        self.log_in(client, patient.user)
+        assert client.get(reverse("programs:today")).status_code == 200
+        assert client.get("/admin/").status_code == 302  # the admin still wants a confirmed code
+
     def test_admin_refuses_a_session_without_a_confirmed_code(self, client, superuser):
         TOTPDevice.objects.create(user=superuser, name="phone", confirmed=True)
         client.force_login(superuser)  # even past the login page, the admin site itself asks for the code
@@ -209,12 +216,41 @@ class TestDjangoAdmin:
         assert client.get("/admin/").status_code == 200
         assert client.get("/admin/patients/patient/").status_code == 200  # no patient of its own: not recorded
         assert client.get(f"/admin/patients/patient/{patient.pk}/change/").status_code == 200
+        assert client.get("/admin/patients/patient/\u00b2/change/").status_code in (200, 302, 404)  # not a 500
         events = list(
             AuditEvent.objects.values_list("user_id", "clinic_id", "action", "what", "patient_id", "object_id")
         )
         assert events == [
             (superuser.pk, patient.clinic_id, "viewed", "admin:patients_patient_change", patient.pk, patient.pk)
         ]
+
+    def test_deleting_a_patient_in_the_admin_is_recorded(self, client, superuser, physio):
+        from patients.models import Patient
+        from tests.factories import make_patient
+
+        doomed = make_patient(physio=physio)  # no flags, reports or programs: the admin may delete it
+        device = TOTPDevice.objects.create(user=superuser, name="phone", confirmed=True)
+        self.log_in(client, superuser)
+        client.post(reverse("two_factor_verify"), {"token": totp_now(device)})
+        response = client.post(f"/admin/patients/patient/{doomed.pk}/delete/", {"post": "yes"})
+        assert response.status_code == 302 and not Patient.objects.filter(pk=doomed.pk).exists()
+        changed = AuditEvent.objects.get(action="changed")
+        assert (changed.what, changed.clinic_id, changed.patient_id) == (
+            "admin:patients_patient_delete",
+            physio.clinic_id,
+            doomed.pk,
+        )
+
+    def test_admin_pages_go_to_the_patients_clinic_even_for_a_superuser_with_one(self, client, superuser, patient):
+        from rehab.models import Clinic
+
+        superuser.clinic = Clinic.objects.create(name="Operator's own clinic")
+        superuser.save()
+        device = TOTPDevice.objects.create(user=superuser, name="phone", confirmed=True)
+        self.log_in(client, superuser)
+        client.post(reverse("two_factor_verify"), {"token": totp_now(device)})
+        client.get(f"/admin/patients/patient/{patient.pk}/change/")
+        assert list(AuditEvent.objects.values_list("clinic_id", "patient_id")) == [(patient.clinic_id, patient.pk)]
 
 
 VIEW_MODULES = ["patients/views.py", "programs/views.py", "rehab/views.py"]
