@@ -142,6 +142,9 @@ if env("DATABASE_URL", default=""):
         DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
             "options", env("PG_OPTIONS", default="-c jit=off -c random_page_cost=1.1")
         )
+        # Choice lists (ModelChoiceField) iterate their querysets; a server-side cursor costs two more round
+        # trips for a few dozen rows, and does not survive a transaction-pooling PgBouncer.
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 else:
     DATABASES = {
         "default": {
