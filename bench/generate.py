@@ -836,8 +836,9 @@ class Worker:
         def open_rest(at: int, day: int, program_start: int) -> None:
             """Rule 7 as the sweep applies it on local day `day`."""
             last = last_session(day, program_start)
-            if paused(day) or program_start > day or last > day - (allowed + 2):
-                return
+            if paused(day) or program_start > day or last > day - (allowed + 2) or last == state.get("rest_stretch"):
+                return  # (one flag per stretch of rest: a stretch staff resolved is not flagged again)
+            state["rest_stretch"] = last
             finding = rules_prog.rest_finding(
                 last_session=date.fromordinal(last),
                 today=date.fromordinal(day),
@@ -855,17 +856,12 @@ class Worker:
             opened["rest"] = flag
 
         def advance(until: int, program_start: int) -> None:
-            """Staff resolutions due by `until`; a rest flag the staff resolved comes back at the next sweep."""
+            """Staff resolutions due by `until` (a stretch of rest whose flag staff resolved is not flagged again)."""
             for reason in list(opened):
                 flag = opened[reason]
-                while flag is not None and flag.resolve_at is not None and flag.resolve_at <= until:
+                if flag.resolve_at is not None and flag.resolve_at <= until:
                     finished.append(flag)
                     del opened[reason]
-                    again = flag.resolve_at + 15 * 60
-                    flag = None
-                    if reason == "rest" and again <= until and (again < ctx.today_start or not ctx.pending):
-                        open_rest(again, clock.day_of(again), program_start)
-                        flag = opened.get("rest")
 
         def next_check(day: int, program_start: int) -> int:
             """The next day the sweep may act: the rest limit, or the day staff resolve the open rest flag."""

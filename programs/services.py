@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Case, DateField, Exists, F, Max, Min, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce, Greatest, Least
+from django.db.models import Case, CharField, DateField, Exists, F, Max, Min, OuterRef, Q, Subquery, Value, When
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce, Greatest, Least
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -713,6 +714,11 @@ def _rest_candidates(*, now):
     open_rest_flag = Flag.objects.filter(patient=OuterRef("pk"), reason=FlagReason.REST).exclude(
         status=FlagStatus.RESOLVED
     )
+    same_rest_flagged = (
+        Flag.objects.filter(patient=OuterRef("pk"), reason=FlagReason.REST)
+        .alias(stretch=KT("details__values__last_session"))  # the last session of the stretch it was raised for
+        .filter(stretch=Cast(OuterRef("last_session"), CharField()))
+    )
     never = Value(date.min)  # stands in for "no report" or "no pause": GREATEST ignores it on every database
     return (
         Patient.objects.order_by()
@@ -730,6 +736,9 @@ def _rest_candidates(*, now):
         )
         .filter(last_report__lte=F("cutoff"), last_pause__lte=F("cutoff"), start__lte=F("cutoff"))
         .annotate(last_session=Greatest("last_report", "last_pause", "start", output_field=DateField()))
+        # One flag per stretch of rest: once staff resolve it (the patient is on holiday, they phoned), the
+        # same stretch is not flagged again. A session or the end of a pause starts a new stretch.
+        .filter(~Exists(same_rest_flagged))
         .values_list("pk", "last_session", "today", "clinic__rest_days_allowed", "clinic__ack_hours")
     )
 

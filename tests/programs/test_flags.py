@@ -259,6 +259,20 @@ class TestRestRule:
         assert just_after.astimezone(ZoneInfo("UTC")).date() == datetime(2026, 11, 19).date()
         assert services.flags_sweep_rest(now=just_after) == 1
 
+    def test_resolved_rest_flag_is_not_raised_again_for_the_same_stretch(self, active, physio):
+        patient = active.program.patient
+        clinic = patient.clinic
+        today = clinic.local_today()
+        set_start(active, today - timedelta(days=10))
+        assert services.flags_sweep_rest(now=at(clinic, today)) == 1
+        flag = Flag.objects.get(reason=FlagReason.REST)
+        patient_services.flag_resolve(flag=flag, by=physio, outcome="no_action", note="On holiday, phoned us")
+        for days in (0, 1, 5):  # the same stretch of rest, later sweeps
+            assert services.flags_sweep_rest(now=at(clinic, today + timedelta(days=days), hour=18)) == 0
+        report(active, days_ago=0)  # a session starts a new stretch...
+        assert services.flags_sweep_rest(now=at(clinic, today + timedelta(days=4))) == 1  # ...which can be flagged
+        assert Flag.objects.filter(reason=FlagReason.REST).count() == 2
+
     def test_sweep_twice_raises_one_flag(self, active):
         today = active.program.patient.clinic.local_today()
         now = at(active.program.patient.clinic, today + timedelta(days=10))
