@@ -836,9 +836,11 @@ class Worker:
         def open_rest(at: int, day: int, program_start: int) -> None:
             """Rule 7 as the sweep applies it on local day `day`."""
             last = last_session(day, program_start)
-            if paused(day) or program_start > day or last > day - (allowed + 2) or last == state.get("rest_stretch"):
-                return  # (one flag per stretch of rest: a stretch staff resolved is not flagged again)
-            state["rest_stretch"] = last
+            if paused(day) or program_start > day or last > day - (allowed + 2):
+                return
+            # A rest flag staff resolved after the cutoff day counts like a session (compared in UTC, as the app).
+            if state.get("rest_resolved_at", -1) >= (day - (allowed + 1) - UNIX_EPOCH_ORDINAL) * DAY:
+                return
             finding = rules_prog.rest_finding(
                 last_session=date.fromordinal(last),
                 today=date.fromordinal(day),
@@ -856,12 +858,14 @@ class Worker:
             opened["rest"] = flag
 
         def advance(until: int, program_start: int) -> None:
-            """Staff resolutions due by `until` (a stretch of rest whose flag staff resolved is not flagged again)."""
+            """Staff resolutions due by `until`; a resolved rest flag holds off the next one (see open_rest)."""
             for reason in list(opened):
                 flag = opened[reason]
                 if flag.resolve_at is not None and flag.resolve_at <= until:
                     finished.append(flag)
                     del opened[reason]
+                    if reason == "rest":
+                        state["rest_resolved_at"] = flag.resolve_at
 
         def next_check(day: int, program_start: int) -> int:
             """The next day the sweep may act: the rest limit, or the day staff resolve the open rest flag."""

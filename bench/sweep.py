@@ -50,11 +50,9 @@ WHERE GREATEST(COALESCE(r.last, s.start), COALESCE(pz.last, s.start), s.start) <
   AND NOT EXISTS (
       SELECT 1 FROM patients_flag f WHERE f.patient_id = p.id AND f.reason = 'rest' AND f.status <> 'resolved'
   )
-  AND NOT EXISTS (  -- this stretch of rest was flagged already (and resolved by staff)
+  AND NOT EXISTS (  -- a rest flag staff resolved after the cutoff day counts like a session (UTC days)
       SELECT 1 FROM patients_flag f
-      WHERE f.patient_id = p.id AND f.reason = 'rest'
-        AND f.details -> 'values' ->> 'last_session'
-            = GREATEST(COALESCE(r.last, s.start), COALESCE(pz.last, s.start), s.start)::text
+      WHERE f.patient_id = p.id AND f.reason = 'rest' AND f.resolved_at >= d.today - (c.rest_days_allowed + 1)
   )
 """
 

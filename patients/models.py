@@ -4,7 +4,6 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from rehab.models import Clinic
@@ -207,13 +206,8 @@ class Flag(models.Model):
             models.Index(fields=["status", "urgent", "opened_at"], name="flag_queue_idx"),
             models.Index(fields=["patient", "status"], name="flag_patient_status_idx"),
             models.Index(fields=["ack_due_at"], condition=Q(acknowledged_at__isnull=True), name="flag_ack_due_idx"),
-            # Rest flags by the stretch of rest they were raised for: the sweep never flags one stretch twice.
-            models.Index(
-                F("patient"),
-                KT("details__values__last_session"),
-                condition=Q(reason="rest"),
-                name="flag_rest_stretch_idx",
-            ),
+            # The sweep's "resolved lately" test: a patient's rest flags by when staff resolved them.
+            models.Index(fields=["patient", "resolved_at"], condition=Q(reason="rest"), name="flag_rest_resolved_idx"),
         ]
 
     def __str__(self) -> str:

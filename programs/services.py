@@ -7,9 +7,8 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Case, CharField, DateField, Exists, F, Max, Min, OuterRef, Q, Subquery, Value, When
-from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, Coalesce, Greatest, Least
+from django.db.models import Case, DateField, Exists, F, Max, Min, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -671,17 +670,25 @@ def _rest_candidates(*, now):
         *[When(clinic__time_zone=time_zone, then=Value(day)) for time_zone, day in todays.items()],
         output_field=DateField(),
     )
-    cutoff = Case(
-        *[
-            When(
-                clinic__time_zone=time_zone,
-                clinic__rest_days_allowed=allowed,
-                then=Value(rules.rest_cutoff(today=todays[time_zone], rest_days_allowed=allowed)),
-            )
-            for time_zone, allowed in groups
-        ],
-        output_field=DateField(),
-    )
+    cutoffs = {
+        (time_zone, allowed): rules.rest_cutoff(today=todays[time_zone], rest_days_allowed=allowed)
+        for time_zone, allowed in groups
+    }
+
+    def per_group(days_after_cutoff: int) -> Case:
+        return Case(
+            *[
+                When(
+                    clinic__time_zone=time_zone,
+                    clinic__rest_days_allowed=allowed,
+                    then=Value(day + timedelta(days=days_after_cutoff)),
+                )
+                for (time_zone, allowed), day in cutoffs.items()
+            ],
+            output_field=DateField(),
+        )
+
+    cutoff, after_cutoff = per_group(0), per_group(1)
     active_program = Program.objects.filter(patient=OuterRef("pk"), status=Program.Status.ACTIVE)
     program_start = (
         ProgramVersion.objects.filter(
@@ -714,15 +721,15 @@ def _rest_candidates(*, now):
     open_rest_flag = Flag.objects.filter(patient=OuterRef("pk"), reason=FlagReason.REST).exclude(
         status=FlagStatus.RESOLVED
     )
-    same_rest_flagged = (
-        Flag.objects.filter(patient=OuterRef("pk"), reason=FlagReason.REST)
-        .alias(stretch=KT("details__values__last_session"))  # the last session of the stretch it was raised for
-        .filter(stretch=Cast(OuterRef("last_session"), CharField()))
+    # A rest flag staff resolved after the cutoff day counts like a session: they have been in touch, so the
+    # patient is flagged again only if the rest goes on for the allowed days after that (days in UTC here).
+    resolved_lately = Flag.objects.filter(
+        patient=OuterRef("pk"), reason=FlagReason.REST, resolved_at__gte=OuterRef("after_cutoff")
     )
     never = Value(date.min)  # stands in for "no report" or "no pause": GREATEST ignores it on every database
     return (
         Patient.objects.order_by()
-        .annotate(today=today, cutoff=cutoff)
+        .annotate(today=today, cutoff=cutoff, after_cutoff=after_cutoff)
         .filter(Exists(active_program), ~Exists(open_rest_flag), ~Exists(paused_today))
         # The last session is the latest of the last report, the end of the last pause and the program's start
         # (reports and pauses of an older program do not count). It is on or before the cutoff when each of
@@ -736,9 +743,7 @@ def _rest_candidates(*, now):
         )
         .filter(last_report__lte=F("cutoff"), last_pause__lte=F("cutoff"), start__lte=F("cutoff"))
         .annotate(last_session=Greatest("last_report", "last_pause", "start", output_field=DateField()))
-        # One flag per stretch of rest: once staff resolve it (the patient is on holiday, they phoned), the
-        # same stretch is not flagged again. A session or the end of a pause starts a new stretch.
-        .filter(~Exists(same_rest_flagged))
+        .filter(~Exists(resolved_lately))
         .values_list("pk", "last_session", "today", "clinic__rest_days_allowed", "clinic__ack_hours")
     )
 

@@ -259,19 +259,22 @@ class TestRestRule:
         assert just_after.astimezone(ZoneInfo("UTC")).date() == datetime(2026, 11, 19).date()
         assert services.flags_sweep_rest(now=just_after) == 1
 
-    def test_resolved_rest_flag_is_not_raised_again_for_the_same_stretch(self, active, physio):
+    def test_resolving_a_rest_flag_counts_like_a_session(self, active, physio):
+        """Staff resolved it (they phoned the patient): the rest flag comes back only if the rest goes on for
+        more than the allowed days after that, not at the next sweep."""
         patient = active.program.patient
         clinic = patient.clinic
         today = clinic.local_today()
         set_start(active, today - timedelta(days=10))
         assert services.flags_sweep_rest(now=at(clinic, today)) == 1
         flag = Flag.objects.get(reason=FlagReason.REST)
-        patient_services.flag_resolve(flag=flag, by=physio, outcome="no_action", note="On holiday, phoned us")
-        for days in (0, 1, 5):  # the same stretch of rest, later sweeps
-            assert services.flags_sweep_rest(now=at(clinic, today + timedelta(days=days), hour=18)) == 0
-        report(active, days_ago=0)  # a session starts a new stretch...
-        assert services.flags_sweep_rest(now=at(clinic, today + timedelta(days=4))) == 1  # ...which can be flagged
-        assert Flag.objects.filter(reason=FlagReason.REST).count() == 2
+        patient_services.flag_resolve(flag=flag, by=physio, outcome="contacted_patient", note="Back on it tomorrow")
+        Flag.objects.filter(pk=flag.pk).update(resolved_at=at(clinic, today, hour=13))
+        for days, hour in ((0, 18), (1, 12), (3, 23)):  # 0, 1 and 2 whole days since
+            assert services.flags_sweep_rest(now=at(clinic, today + timedelta(days=days), hour=hour)) == 0
+        assert services.flags_sweep_rest(now=at(clinic, today + timedelta(days=4), hour=1)) == 1  # 3 whole days
+        again = Flag.objects.exclude(pk=flag.pk).get(reason=FlagReason.REST)
+        assert again.details["values"]["rest_days"] == 13  # still counted from the last session
 
     def test_sweep_twice_raises_one_flag(self, active):
         today = active.program.patient.clinic.local_today()
