@@ -47,6 +47,7 @@ class ThresholdForm(forms.Form):
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Why the threshold changes now, e.g. 'Tolerating 1/5 well for two weeks; building up'.",
+        error_messages={"required": "Say why the threshold changes: the next clinician will read it."},
     )
 
 
@@ -102,7 +103,11 @@ class FlagFilterForm(forms.Form):
 
 
 class ResolveForm(forms.Form):
-    outcome = forms.ChoiceField(label="Outcome", choices=[("", "Choose…"), *STAFF_OUTCOMES])
+    outcome = forms.ChoiceField(
+        label="Outcome",
+        choices=[("", "Choose…"), *STAFF_OUTCOMES],
+        error_messages={"required": "Choose what was done about this flag."},
+    )
     note = forms.CharField(label="Note", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 

@@ -110,6 +110,7 @@ def patient_detail(request, pk: int):
     today = patient.clinic.local_today()
     context = {
         "patient": patient,
+        "today": today,
         "phase": rules.condition_phase(patient.onset_date, today),
         "threshold_words": rules.PAIN_WORDS[patient.pain_threshold],
         "history": selectors.threshold_history(patient=patient),

@@ -1,3 +1,5 @@
+from datetime import date
+
 from django import template
 
 from patients import rules
@@ -30,6 +32,15 @@ VALUE_LABELS = {
 }
 
 
+def _readable_date(iso: str) -> str:
+    """'2026-11-23' -> 'Mon 23 Nov 2026', as dates read elsewhere in the app."""
+    try:
+        day = date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
 @register.filter
 def flag_values(values):
     """A flag's triggering values as (label, readable value) pairs."""
@@ -43,5 +54,19 @@ def flag_values(values):
             value = " → ".join(str(v) for v in value)
         elif key == "sharp_pain":
             value = "yes" if value else "no"
+        elif key in ("session_date", "last_session") and isinstance(value, str):
+            value = _readable_date(value)
         rows.append((VALUE_LABELS.get(key, key.replace("_", " ").capitalize()), value))
     return rows
+
+
+@register.filter
+def ago(moment, now=None):
+    """'3 hours, 5 minutes ago', or 'just now' within the first minute."""
+    from django.utils import timezone
+    from django.utils.timesince import timesince
+
+    now = now or timezone.now()
+    if (now - moment).total_seconds() < 60:
+        return "just now"
+    return f"{timesince(moment, now)} ago"

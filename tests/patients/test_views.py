@@ -102,6 +102,8 @@ class TestThresholdView:
         assert response.status_code == 200
         assert field in response.context["form"].errors
         assert ThresholdChange.objects.filter(patient=patient).count() == 1
+        if not data["reason"]:
+            assert "Say why the threshold changes" in response.content.decode()
 
     def test_other_clinic_gets_404_and_nothing_changes(self, client, patient):
         outsider = PhysioFactory()

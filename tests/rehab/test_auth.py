@@ -25,7 +25,15 @@ def test_each_role_lands_on_its_page(client, request, who, landing):
 def test_wrong_password_explained(client, physio):
     response = client.post(reverse("login"), {"username": physio.email, "password": "wrong"})
     assert response.status_code == 200
-    assert "correct email address and password" in response.content.decode()
+    assert response.content.decode().count("correct email address and password") == 1  # once, not twice
+
+
+@pytest.mark.django_db
+def test_field_errors_get_a_summary_once(client, physio):
+    response = client.post(reverse("login"), {"username": "", "password": ""})
+    html = response.content.decode()
+    assert html.count("Please correct the highlighted fields below.") == 1
+    assert "Enter your email address." in html and "Enter your password." in html
 
 
 @pytest.mark.django_db

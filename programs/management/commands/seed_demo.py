@@ -1,10 +1,11 @@
 """Load the demo clinic: an admin, two physiotherapists and eight patients. Safe to run again."""
 
 import uuid
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from patients import services as patient_services
 from patients.models import Patient
@@ -130,16 +131,17 @@ class Command(BaseCommand):
         today = clinic.local_today()
         created = 0
         patients = {}
-        for email, first, last, days, age, condition, physio_email in PATIENTS:
+        for index, (email, first, last, days, age, condition, physio_email) in enumerate(PATIENTS):
             if User.objects.filter(email=email).exists():
                 continue
+            born = date(today.year - age, 1 + (index * 5) % 12, 1 + (index * 11) % 28)  # birthdays spread out
             patient = patient_services.patient_register(
                 clinic=clinic,
                 registered_by=staff[physio_email],
                 first_name=first,
                 last_name=last,
                 email=email,
-                date_of_birth=today.replace(year=today.year - age, day=min(today.day, 28)),
+                date_of_birth=born,
                 onset_date=today - timedelta(days=days),
                 condition=condition,
                 physiotherapist=staff[physio_email],
@@ -180,6 +182,10 @@ class Command(BaseCommand):
             for key in PROGRAM[: 4 + made % 3]:
                 program_services.program_add_exercise(version=version, exercise=exercises[key])
             program_services.program_activate(version=version, activated_by=physio, change_note="First program")
+            # As if the program had been put in force on its first morning and each session reported that evening.
+            tz, now = clinic.tzinfo, timezone.now()
+            version.activated_at = min(datetime.combine(start, time(9, 30), tz), now)
+            version.save(update_fields=["activated_at"])
             items = list(version.items.all())
             for offset, pain in enumerate(pains):
                 if pain is None:
@@ -194,6 +200,7 @@ class Command(BaseCommand):
                     sharp_pain=pain >= 4,
                     idempotency_key=uuid.uuid4(),
                     note="Felt a twinge getting up afterwards." if pain >= 3 else "",
+                    submitted_at=min(datetime.combine(start + timedelta(days=offset), time(18, 30), tz), now),
                 )
                 ExerciseResult.objects.bulk_create(
                     ExerciseResult(report=report, item=item, outcome="done" if pain < 3 or i < 2 else "partly")
