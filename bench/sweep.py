@@ -22,38 +22,44 @@ import time
 from bench.common import RAW_DIR, configure, median, size_label, write_raw
 
 FLOOR_SQL = """
-SELECT p.id, GREATEST(COALESCE(r.last, s.start), COALESCE(pz.last, s.start), s.start) AS last_session
-FROM patients_patient p
-JOIN rehab_clinic c ON c.id = p.clinic_id
-CROSS JOIN LATERAL (SELECT (%(now)s::timestamptz AT TIME ZONE c.time_zone)::date AS today) d
-JOIN LATERAL (
-    SELECT min(v.start_date) AS start
-    FROM programs_program pr
-    JOIN programs_programversion v ON v.program_id = pr.id
-    WHERE pr.patient_id = p.id AND pr.status = 'active' AND v.activated_at IS NOT NULL
-) s ON s.start <= d.today
-LEFT JOIN LATERAL (
-    SELECT max(r.session_date) AS last FROM programs_sessionreport r WHERE r.patient_id = p.id
-) r ON true
-LEFT JOIN LATERAL (
-    SELECT max(LEAST(pa.ends_on, COALESCE(pa.resumed_on, pa.ends_on))) AS last
-    FROM patients_pause pa
-    WHERE pa.patient_id = p.id AND pa.starts_on <= d.today
-      AND (pa.resumed_on IS NULL OR pa.resumed_on > pa.starts_on)  -- a pause cancelled before it began is none
-) pz ON true
-WHERE GREATEST(COALESCE(r.last, s.start), COALESCE(pz.last, s.start), s.start) <= d.today - (c.rest_days_allowed + 2)
-  AND NOT EXISTS (
-      SELECT 1 FROM patients_pause pa
-      WHERE pa.patient_id = p.id AND pa.starts_on <= d.today AND pa.ends_on >= d.today
-        AND (pa.resumed_on IS NULL OR pa.resumed_on > d.today)
-  )
-  AND NOT EXISTS (
-      SELECT 1 FROM patients_flag f WHERE f.patient_id = p.id AND f.reason = 'rest' AND f.status <> 'resolved'
-  )
-  AND NOT EXISTS (  -- a rest flag staff resolved after the cutoff day counts like a session (UTC days)
-      SELECT 1 FROM patients_flag f
-      WHERE f.patient_id = p.id AND f.reason = 'rest' AND f.resolved_at >= d.today - (c.rest_days_allowed + 1)
-  )
+WITH candidates AS MATERIALIZED (  -- rule 7 without the last test, which then reads only these patients' flags
+    SELECT p.id, GREATEST(COALESCE(r.last, s.start), COALESCE(pz.last, s.start), s.start) AS last_session,
+           d.today, c.rest_days_allowed
+    FROM patients_patient p
+    JOIN rehab_clinic c ON c.id = p.clinic_id
+    CROSS JOIN LATERAL (SELECT (%(now)s::timestamptz AT TIME ZONE c.time_zone)::date AS today) d
+    JOIN LATERAL (
+        SELECT min(v.start_date) AS start
+        FROM programs_program pr
+        JOIN programs_programversion v ON v.program_id = pr.id
+        WHERE pr.patient_id = p.id AND pr.status = 'active' AND v.activated_at IS NOT NULL
+    ) s ON s.start <= d.today
+    LEFT JOIN LATERAL (
+        SELECT max(r.session_date) AS last FROM programs_sessionreport r WHERE r.patient_id = p.id
+    ) r ON true
+    LEFT JOIN LATERAL (
+        SELECT max(LEAST(pa.ends_on, COALESCE(pa.resumed_on, pa.ends_on))) AS last
+        FROM patients_pause pa
+        WHERE pa.patient_id = p.id AND pa.starts_on <= d.today
+          AND (pa.resumed_on IS NULL OR pa.resumed_on > pa.starts_on)  -- a pause cancelled before it began is none
+    ) pz ON true
+    WHERE GREATEST(COALESCE(r.last, s.start), COALESCE(pz.last, s.start), s.start)
+          <= d.today - (c.rest_days_allowed + 2)
+      AND NOT EXISTS (
+          SELECT 1 FROM patients_pause pa
+          WHERE pa.patient_id = p.id AND pa.starts_on <= d.today AND pa.ends_on >= d.today
+            AND (pa.resumed_on IS NULL OR pa.resumed_on > d.today)
+      )
+      AND NOT EXISTS (
+          SELECT 1 FROM patients_flag f WHERE f.patient_id = p.id AND f.reason = 'rest' AND f.status <> 'resolved'
+      )
+)
+SELECT x.id, x.last_session
+FROM candidates x
+WHERE NOT EXISTS (  -- a rest flag staff resolved after the cutoff day counts like a session (UTC days)
+    SELECT 1 FROM patients_flag f
+    WHERE f.patient_id = x.id AND f.reason = 'rest' AND f.resolved_at >= x.today - (x.rest_days_allowed + 1)
+)
 """
 
 
