@@ -2,7 +2,21 @@
 
 from datetime import date, timedelta
 
-from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import Coalesce, RowNumber
 
 from patients.models import Flag, FlagStatus, Patient, Pause
@@ -39,8 +53,10 @@ def exercise_library(
     equipment: str = "",
 ) -> QuerySet[Exercise]:
     qs = exercises_visible_to(user).prefetch_related("muscles")
+    in_name = Q()
     for term in search.split():
         qs = qs.filter(Q(name__icontains=term) | Q(summary__icontains=term))
+        in_name &= Q(name__icontains=term)
     if group:
         qs = qs.filter(muscles__group=group)
     if category:
@@ -49,6 +65,8 @@ def exercise_library(
         qs = qs.filter(difficulty=difficulty)
     if equipment:
         qs = qs.filter(equipment=equipment)
+    if search.split():  # exercises named by the search first, then those whose summary mentions it
+        return qs.annotate(named=Case(When(in_name, then=Value(0)), default=Value(1))).order_by("named", "name", "pk")
     return qs.order_by("name", "pk")
 
 

@@ -6,6 +6,7 @@ with htmx they swap only the builder's content in place.
 
 import uuid
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
@@ -233,12 +234,16 @@ def _item(request, pk: int) -> ProgramExercise:
     return item
 
 
-def _picker_results(request, version: ProgramVersion, missing: list[str]):
-    q = request.GET.get("q", "").strip()[:100]
-    group = request.GET.get("group", "")
+def _picker_results(request):
+    """The library search beside the builder: its first matches, whether there are more, and the search.
+    An Add posts the search along, so that the list the physiotherapist was looking at stays."""
+    params = request.GET if request.method == "GET" else request.POST
+    q = params.get("q", "").strip()[:100]
+    group = params.get("group", "")
     if group not in MuscleGroup.values:
         group = ""
-    return list(selectors.exercise_library(user=request.user, search=q, group=group)[:PICKER_LIMIT]), q, group
+    found = list(selectors.exercise_library(user=request.user, search=q, group=group)[: PICKER_LIMIT + 1])
+    return found[:PICKER_LIMIT], len(found) > PICKER_LIMIT, q, group
 
 
 def _builder_context(request, version: ProgramVersion, *, item_errors=None, **forms):
@@ -263,7 +268,7 @@ def _builder_context(request, version: ProgramVersion, *, item_errors=None, **fo
         )
         for item in items
     ]
-    results, q, group = _picker_results(request, version, missing)
+    results, more_results, q, group = _picker_results(request)
     labels = dict(MuscleGroup.choices)
     context = {
         "version": version,
@@ -276,6 +281,8 @@ def _builder_context(request, version: ProgramVersion, *, item_errors=None, **fo
         "progression": selectors.progression_for(version, items),
         "weekly_volume": selectors.weekly_volume_of(version, items),
         "results": results,
+        "more_results": more_results,
+        "in_program": {item.exercise_id for item in items},
         "picker_q": q,
         "picker_group": group,
         "muscle_groups": MuscleGroup.choices,
@@ -301,7 +308,9 @@ def _builder_response(request, version: ProgramVersion, *, ok: bool, **forms):
         response = render(request, "programs/_builder.html", _builder_context(request, version, **forms))
         return response if ok else mark_refused(response)
     if ok:
-        return redirect("programs:builder", pk=version.pk)
+        search = {key: request.POST[key] for key in ("q", "group") if request.POST.get(key)}
+        url = reverse("programs:builder", args=[version.pk])
+        return redirect(f"{url}?{urlencode(search)}" if search else url)
     return render(request, "programs/builder.html", _builder_context(request, version, **forms), status=200)
 
 

@@ -196,3 +196,27 @@ def test_staff_add_their_own_exercise(client, physio):
     assert list(exercise.muscles.values_list("group", "primary")) == [("lower_back", True), ("glutes", False)]
     response = client.post(reverse("programs:exercise_create"), data | {"name": "towel HIP hinge"})
     assert "already has an exercise with this name" in response.content.decode()
+
+
+class TestPicker:
+    def test_named_matches_first_and_a_note_when_there_are_more(self, client, physio, draft, library):
+        client.force_login(physio)
+        url = reverse("programs:builder", args=[draft.pk])
+        results = client.get(url, {"q": "side", "picker": 1}, **HTMX).context["results"]
+        named = [e for e in results if "side" in e.name.lower()]
+        assert named and results[: len(named)] == named  # names containing the word before summaries that do
+        everything = client.get(url, {"picker": 1}, **HTMX)
+        assert len(everything.context["results"]) == 12 and everything.context["more_results"]
+        assert 'id="picker-more"' in everything.content.decode()
+        one = client.get(url, {"q": "dead bug", "picker": 1}, **HTMX)
+        assert not one.context["more_results"] and 'id="picker-more"' not in one.content.decode()
+
+    def test_add_keeps_the_search_and_marks_what_is_in_the_program(self, client, physio, draft, library):
+        client.force_login(physio)
+        add_url = reverse("programs:builder_add", args=[draft.pk])
+        data = {"exercise": library["dead-bug"].pk, "q": "dead", "group": "core"}
+        html = client.post(add_url, data, **HTMX).content.decode()
+        assert 'id="picker-q" name="q" value="dead"' in html
+        assert 'Dead bug</a> <span class="badge text-bg-secondary">in this program</span>' in html
+        response = client.post(add_url, data | {"exercise": library["clamshell"].pk})  # without JavaScript
+        assert response.url == reverse("programs:builder", args=[draft.pk]) + "?q=dead&group=core"
