@@ -21,7 +21,26 @@ def _clinic_of(patient_id: int) -> int | None:
     return Patient.objects.filter(pk=patient_id).values_list("clinic_id", flat=True).first()
 
 
+LABELS = {
+    "patients:detail": "Opened the patient's page",
+    "patients:edit": "Edited the patient's details",
+    "patients:threshold": "Changed the pain threshold",
+    "patients:audit": "Read this audit trail",
+    "patients:flag_detail": "Opened a flag",
+    "patients:flag_acknowledge": "Acknowledged a flag",
+    "patients:flag_resolve": "Resolved a flag",
+    "patients:flag_reassign": "Reassigned the patient from a flag",
+    "patients:create": "Registered the patient",
+    "patients:flag_bulk_resolve": "Resolved rest flags together",
+    "patients:reassign_all": "Moved a physiotherapist's patients",
+    "admin:patients_patient_change": "Django admin: the patient's record",
+    "admin:patients_patient_history": "Django admin: the record's history",
+    "admin:patients_patient_delete": "Django admin: deleted the patient",
+}
+
+
 def register() -> None:
+    audit.LABELS.update(LABELS)
     for name in ("patients:detail", "patients:edit", "patients:threshold", "patients:audit"):
         audit.register(name, patient_of=_patient_pk)
     for name in (

@@ -37,7 +37,33 @@ def _own_patient(*, request, **_):
     return patient.pk if patient is not None else None
 
 
+LABELS = {
+    "programs:patient": "Opened the exercise program page",
+    "programs:new": "Started a new program",
+    "programs:pause": "Paused the program",
+    "programs:patient_reports": "Read the reports and pain chart",
+    "programs:version": "Read a program version",
+    "programs:handout": "Printed the handout",
+    "programs:builder": "Opened the program builder",
+    "programs:builder_schedule": "Changed the schedule",
+    "programs:builder_add": "Added an exercise",
+    "programs:builder_activate": "Put a program in force",
+    "programs:builder_discard": "Discarded a draft",
+    "programs:builder_template": "Saved a program as a clinic template",
+    "programs:item_update": "Changed an exercise's dose",
+    "programs:item_move": "Reordered the exercises",
+    "programs:item_swap": "Swapped an exercise for an easier or harder one",
+    "programs:item_remove": "Removed an exercise",
+    "programs:report_done": "Read a sent report",
+    "programs:report_correct": "Corrected a report",
+    "programs:revise": "Started a revision",
+    "programs:pause_resume": "Resumed the program early",
+    "programs:checkin": "Sent a session check-in",
+}
+
+
 def register() -> None:
+    audit.LABELS.update(LABELS)
     for name in ("programs:patient", "programs:new", "programs:pause", "programs:patient_reports"):
         audit.register(name, object_kwarg="patient_pk", patient_of=lambda *, kwargs, **_: kwargs["patient_pk"])
     for name in (

@@ -27,6 +27,11 @@ class Audited:
 
 
 REGISTRY: dict[str, Audited] = {}
+LABELS: dict[str, str] = {}  # URL name -> what the audit page calls it, given by each app with its URLs
+
+
+def label_for(what: str) -> str:
+    return LABELS.get(what, what)
 
 
 def register(

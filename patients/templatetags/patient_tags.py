@@ -70,3 +70,11 @@ def ago(moment, now=None):
     if (now - moment).total_seconds() < 60:
         return "just now"
     return f"{timesince(moment, now)} ago"
+
+
+@register.filter
+def audit_label(what: str) -> str:
+    """An audit event's page or action in words (the URL name stays in the trail itself)."""
+    from rehab.audit import label_for
+
+    return label_for(what)
