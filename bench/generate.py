@@ -838,8 +838,8 @@ class Worker:
             last = last_session(day, program_start)
             if paused(day) or program_start > day or last > day - (allowed + 2):
                 return
-            # A rest flag staff resolved after the cutoff day counts like a session (compared in UTC, as the app).
-            if state.get("rest_resolved_at", -1) >= (day - (allowed + 1) - UNIX_EPOCH_ORDINAL) * DAY:
+            # A rest flag staff resolved after the cutoff day counts like a session (local days, as the app).
+            if state.get("rest_resolved_at", -1) >= clock.ts(day - (allowed + 1), 0):
                 return
             finding = rules_prog.rest_finding(
                 last_session=date.fromordinal(last),

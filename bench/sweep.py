@@ -24,7 +24,7 @@ from bench.common import RAW_DIR, configure, median, size_label, write_raw
 FLOOR_SQL = """
 WITH candidates AS MATERIALIZED (  -- rule 7 without the last test, which then reads only these patients' flags
     SELECT p.id, GREATEST(COALESCE(r.last, s.start), COALESCE(pz.last, s.start), s.start) AS last_session,
-           d.today, c.rest_days_allowed
+           d.today, c.rest_days_allowed, c.time_zone
     FROM patients_patient p
     JOIN rehab_clinic c ON c.id = p.clinic_id
     CROSS JOIN LATERAL (SELECT (%(now)s::timestamptz AT TIME ZONE c.time_zone)::date AS today) d
@@ -56,9 +56,10 @@ WITH candidates AS MATERIALIZED (  -- rule 7 without the last test, which then r
 )
 SELECT x.id, x.last_session
 FROM candidates x
-WHERE NOT EXISTS (  -- a rest flag staff resolved after the cutoff day counts like a session (UTC days)
+WHERE NOT EXISTS (  -- a rest flag resolved after the cutoff day (the clinic's day) counts like a session
     SELECT 1 FROM patients_flag f
-    WHERE f.patient_id = x.id AND f.reason = 'rest' AND f.resolved_at >= x.today - (x.rest_days_allowed + 1)
+    WHERE f.patient_id = x.id AND f.reason = 'rest'
+      AND f.resolved_at >= (x.today - (x.rest_days_allowed + 1))::timestamp AT TIME ZONE x.time_zone
 )
 """
 

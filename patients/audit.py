@@ -21,21 +21,21 @@ def _clinic_of(patient_id: int) -> int | None:
     return Patient.objects.filter(pk=patient_id).values_list("clinic_id", flat=True).first()
 
 
-LABELS = {
-    "patients:detail": "Opened the patient's page",
-    "patients:edit": "Edited the patient's details",
-    "patients:threshold": "Changed the pain threshold",
-    "patients:audit": "Read this audit trail",
-    "patients:flag_detail": "Opened a flag",
-    "patients:flag_acknowledge": "Acknowledged a flag",
-    "patients:flag_resolve": "Resolved a flag",
-    "patients:flag_reassign": "Reassigned the patient from a flag",
-    "patients:create": "Registered the patient",
-    "patients:flag_bulk_resolve": "Resolved rest flags together",
-    "patients:reassign_all": "Moved a physiotherapist's patients",
-    "admin:patients_patient_change": "Django admin: the patient's record",
-    "admin:patients_patient_history": "Django admin: the record's history",
-    "admin:patients_patient_delete": "Django admin: deleted the patient",
+LABELS = {  # names of pages and actions: the trail's own column says whether they were viewed or changed
+    "patients:detail": "Patient page",
+    "patients:edit": "Patient details",
+    "patients:threshold": "Pain threshold",
+    "patients:audit": "Audit trail",
+    "patients:flag_detail": "Flag page",
+    "patients:flag_acknowledge": "Flag: acknowledgement",
+    "patients:flag_resolve": "Flag: resolution",
+    "patients:flag_reassign": "Flag page: reassignment",
+    "patients:create": "Patient registration",
+    "patients:flag_bulk_resolve": "Rest flags resolved together",
+    "patients:reassign_all": "A physiotherapist's patients moved",
+    "admin:patients_patient_change": "Django admin: patient record",
+    "admin:patients_patient_history": "Django admin: record history",
+    "admin:patients_patient_delete": "Django admin: deleting the patient",
 }
 
 

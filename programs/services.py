@@ -2,12 +2,12 @@
 
 import logging
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Case, DateField, Exists, F, Max, Min, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, DateField, DateTimeField, Exists, F, Max, Min, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 from django.utils.text import slugify
@@ -675,20 +675,22 @@ def _rest_candidates(*, now):
         for time_zone, allowed in groups
     }
 
-    def per_group(days_after_cutoff: int) -> Case:
+    def per_group(value_of, field) -> Case:
         return Case(
             *[
                 When(
-                    clinic__time_zone=time_zone,
-                    clinic__rest_days_allowed=allowed,
-                    then=Value(day + timedelta(days=days_after_cutoff)),
+                    clinic__time_zone=time_zone, clinic__rest_days_allowed=allowed, then=Value(value_of(time_zone, day))
                 )
                 for (time_zone, allowed), day in cutoffs.items()
             ],
-            output_field=DateField(),
+            output_field=field,
         )
 
-    cutoff, after_cutoff = per_group(0), per_group(1)
+    cutoff = per_group(lambda _tz, day: day, DateField())
+    # The first moment after the cutoff day, in the clinic's own time zone.
+    after_cutoff = per_group(
+        lambda tz, day: datetime.combine(day + timedelta(days=1), time.min, ZoneInfo(tz)), DateTimeField()
+    )
     active_program = Program.objects.filter(patient=OuterRef("pk"), status=Program.Status.ACTIVE)
     program_start = (
         ProgramVersion.objects.filter(
@@ -721,8 +723,8 @@ def _rest_candidates(*, now):
     open_rest_flag = Flag.objects.filter(patient=OuterRef("pk"), reason=FlagReason.REST).exclude(
         status=FlagStatus.RESOLVED
     )
-    # A rest flag staff resolved after the cutoff day counts like a session: they have been in touch, so the
-    # patient is flagged again only if the rest goes on for the allowed days after that (days in UTC here).
+    # A rest flag resolved after the cutoff day counts like a session: staff have been in touch, so the
+    # patient is flagged again only if the rest goes on for more than the allowed days after that.
     resolved_lately = Flag.objects.filter(
         patient=OuterRef("pk"), reason=FlagReason.REST, resolved_at__gte=OuterRef("after_cutoff")
     )

@@ -208,7 +208,14 @@ class TestCorrection:
         assert correction.previous["max_pain"] == 4 and correction.previous["pain_now"] == 2
         client.force_login(physio)
         page = client.get(reverse("programs:patient_reports", args=[saved.patient_id])).content.decode()
-        assert "Before: highest pain 4, now 2" in page
+        assert "Before: highest pain 4, now 2, sharp pain no. " in page or "sharp pain no.</div>" in page
+        client.force_login(active.program.patient.user)
+        for note in ("Felt fine.", "Third time lucky"):  # each correction keeps the note it replaced
+            client.post(reverse("programs:report_correct", args=[saved.pk]), data | {"note": note})
+        client.force_login(physio)
+        page = client.get(reverse("programs:patient_reports", args=[saved.patient_id])).content.decode()
+        assert "note “I misread the scale”." in page  # a full stop after a note without one
+        assert "note “Felt fine.”" in page and "“Felt fine.”." not in page  # none after one that has it
 
     def test_no_correction_after_24_hours(self, client, active):
         saved = report(active)

@@ -259,20 +259,27 @@ class TestRestRule:
         assert just_after.astimezone(ZoneInfo("UTC")).date() == datetime(2026, 11, 19).date()
         assert services.flags_sweep_rest(now=just_after) == 1
 
-    def test_resolving_a_rest_flag_counts_like_a_session(self, active, physio):
+    @pytest.mark.parametrize(
+        ("time_zone", "resolved_hour"),
+        [("Europe/London", 13), ("Australia/Sydney", 9), ("America/New_York", 20)],  # the UTC date differs
+    )
+    def test_resolving_a_rest_flag_counts_like_a_session(self, active, physio, time_zone, resolved_hour):
         """Staff resolved it (they phoned the patient): the rest flag comes back only if the rest goes on for
-        more than the allowed days after that, not at the next sweep."""
+        more than the allowed days after that day, counted in the clinic's own days; not at the next sweep."""
         patient = active.program.patient
         clinic = patient.clinic
+        clinic.time_zone = time_zone
+        clinic.save()
         today = clinic.local_today()
         set_start(active, today - timedelta(days=10))
         assert services.flags_sweep_rest(now=at(clinic, today)) == 1
         flag = Flag.objects.get(reason=FlagReason.REST)
         patient_services.flag_resolve(flag=flag, by=physio, outcome="contacted_patient", note="Back on it tomorrow")
-        Flag.objects.filter(pk=flag.pk).update(resolved_at=at(clinic, today, hour=13))
-        for days, hour in ((0, 18), (1, 12), (3, 23)):  # 0, 1 and 2 whole days since
-            assert services.flags_sweep_rest(now=at(clinic, today + timedelta(days=days), hour=hour)) == 0
-        assert services.flags_sweep_rest(now=at(clinic, today + timedelta(days=4), hour=1)) == 1  # 3 whole days
+        Flag.objects.filter(pk=flag.pk).update(resolved_at=at(clinic, today, hour=resolved_hour))
+        for days, hour, minute in ((0, 23, 0), (1, 12, 0), (3, 23, 55)):  # 0, 1 and 2 whole days since
+            moment = at(clinic, today + timedelta(days=days), hour=hour, minute=minute)
+            assert services.flags_sweep_rest(now=moment) == 0
+        assert services.flags_sweep_rest(now=at(clinic, today + timedelta(days=4), hour=0, minute=5)) == 1
         again = Flag.objects.exclude(pk=flag.pk).get(reason=FlagReason.REST)
         assert again.details["values"]["rest_days"] == 13  # still counted from the last session
 
