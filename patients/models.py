@@ -233,6 +233,7 @@ class FlagEventKind(models.TextChoices):
     ACKNOWLEDGED = "acknowledged", "Acknowledged"
     RESOLVED = "resolved", "Resolved"
     REASSIGNED = "reassigned", "Patient reassigned"
+    CORRECTED = "corrected", "Report corrected by the patient"
 
 
 class FlagEvent(models.Model):

@@ -301,6 +301,32 @@ def flag_resolve(*, flag: Flag, by: User | None, outcome: str, note: str = "") -
     return flag
 
 
+def flags_note_correction(*, patient: Patient, report_id: int, explanation: str, values: dict, now=None) -> int:
+    """A report behind open flags was corrected: say so on each of them, with the new figures (the events
+    that raised them keep the figures they were raised on). Returns how many flags were told."""
+    now = now or timezone.now()
+    flags = (
+        Flag.objects.filter(
+            patient=patient,
+            events__report_id=report_id,
+            events__kind__in=[FlagEventKind.RAISED, FlagEventKind.EVIDENCE],
+        )
+        .exclude(status=FlagStatus.RESOLVED)
+        .distinct()
+    )
+    events = FlagEvent.objects.bulk_create(
+        FlagEvent(
+            flag=flag,
+            kind=FlagEventKind.CORRECTED,
+            at=now,
+            report_id=report_id,
+            values={"explanation": explanation, **values},
+        )
+        for flag in flags
+    )
+    return len(events)
+
+
 def flag_close_rest(*, patient: Patient, report_id: int, session_date: date) -> Flag | None:
     """A new report ends a rest flag: resolve it, recording the report as the resolution (rule 7)."""
     flag = (

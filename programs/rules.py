@@ -223,6 +223,19 @@ def session_date_error(*, session_date: date, today: date, program_start: date |
     return None
 
 
+def correction_explanation(*, previous: dict, current: dict) -> str:
+    """What a patient's correction changed, in words, for the flags the report had raised."""
+    day = current["session_date"]
+    changes = []
+    for field, words in (("max_pain", "highest pain"), ("pain_now", "pain afterwards")):
+        if previous[field] != current[field]:
+            changes.append(f"{words} {previous[field]} → {current[field]} out of 5")
+    if previous["sharp_pain"] != current["sharp_pain"]:
+        changes.append("sharp pain " + ("now reported" if current["sharp_pain"] else "no longer reported"))
+    what = "; ".join(changes) if changes else "the figures did not change"
+    return f"The patient corrected the report of {day:%a} {day.day} {day:%b}: {what}."
+
+
 def can_correct(*, submitted_at, now) -> bool:
     return now - submitted_at <= CORRECTION_WINDOW
 

@@ -527,7 +527,8 @@ def report_correct(
         "note": (note or "").strip(),
     }
     _check_report(patient=report.patient, version=report.version, outcomes=outcomes, values=values, correcting=True)
-    ReportCorrection.objects.create(report=report, previous=_snapshot(report), corrected_at=now)
+    previous = _snapshot(report)
+    ReportCorrection.objects.create(report=report, previous=previous, corrected_at=now)
     for field, value in values.items():
         setattr(report, field, value)
     report.corrected_at = now
@@ -539,6 +540,13 @@ def report_correct(
         if new and new != result.outcome:
             result.outcome = new
             result.save(update_fields=["outcome"])
+    patient_services.flags_note_correction(
+        patient=report.patient,
+        report_id=report.pk,
+        explanation=rules.correction_explanation(previous=previous, current=values),
+        values={"max_pain": max_pain, "pain_now": pain_now, "sharp_pain": sharp_pain},
+        now=now,
+    )
     _queue_evaluation(report.pk)
     return report
 

@@ -217,6 +217,35 @@ class TestCorrection:
         assert "note “I misread the scale”." in page  # a full stop after a note without one
         assert "note “Felt fine.”" in page and "“Felt fine.”." not in page  # none after one that has it
 
+    def test_correction_is_told_to_the_flags_the_report_raised(self, client, active, clinic_admin):
+        from patients.models import Flag, FlagEvent
+
+        patient = active.program.patient
+        patient.pain_threshold = 2
+        patient.save()
+        flagged = report(active, max_pain=5, pain_now=3)
+        calm = report(active, days_ago=1, max_pain=1, pain_now=0)
+        for saved in (flagged, calm):
+            services.report_evaluate(report_id=saved.pk)
+        (flag,) = Flag.objects.filter(patient=patient, reason="pain")
+        client.force_login(patient.user)
+        data = form_data(active, max_pain="1", pain_now="1", note="I pressed the wrong number")
+        data.pop("session_date")
+        assert client.post(reverse("programs:report_correct", args=[flagged.pk]), data).status_code == 302
+        assert client.post(reverse("programs:report_correct", args=[calm.pk]), data).status_code == 302
+        (event,) = FlagEvent.objects.filter(kind="corrected")  # one: the calm report raised nothing
+        assert (event.flag_id, event.report_id) == (flag.pk, flagged.pk)
+        assert event.values["max_pain"] == 1
+        day = flagged.session_date
+        explanation = (
+            f"The patient corrected the report of {day:%a} {day.day} {day:%b}: "
+            "highest pain 5 → 1 out of 5; pain afterwards 3 → 1 out of 5."
+        )
+        assert event.values["explanation"] == explanation
+        client.force_login(clinic_admin)
+        page = client.get(reverse("patients:flag_detail", args=[flag.pk])).content.decode()
+        assert "Report corrected by the patient" in page and "highest pain 5 → 1 out of 5" in page
+
     def test_no_correction_after_24_hours(self, client, active):
         saved = report(active)
         SessionReport.objects.filter(pk=saved.pk).update(submitted_at=timezone.now() - timedelta(hours=25))

@@ -190,3 +190,22 @@ def test_rest_rule(last, today, paused, allowed, flag):
     finding = rules.rest_finding(last_session=last, today=today, paused=paused, rest_days_allowed=allowed)
     assert (finding is not None) is flag
     assert (last <= rules.rest_cutoff(today=today, rest_days_allowed=allowed)) is (flag or paused)
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "said"),
+    [
+        ((4, 2, False), (2, 2, False), "highest pain 4 → 2 out of 5."),
+        ((1, 0, False), (1, 0, True), "sharp pain now reported."),
+        ((3, 1, True), (3, 1, False), "sharp pain no longer reported."),
+        ((3, 1, False), (3, 1, False), "the figures did not change."),
+    ],
+)
+def test_correction_explanation(before, after, said):
+    day = date(2026, 11, 23)
+    keys = ("max_pain", "pain_now", "sharp_pain")
+    text = rules.correction_explanation(
+        previous=dict(zip(keys, before, strict=True)) | {"session_date": day.isoformat()},
+        current=dict(zip(keys, after, strict=True)) | {"session_date": day},
+    )
+    assert text == f"The patient corrected the report of Mon 23 Nov: {said}"
