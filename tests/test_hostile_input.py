@@ -66,6 +66,18 @@ def exercise_form(field, value):
 
 
 # (role, url, data builder, page that shows the value; None: the page the form redirects to)
+def clinic_settings(**values) -> dict:
+    """The clinic's Settings form, valid but for the values given."""
+    return {
+        "name": "Hostile input clinic",
+        "time_zone": "Europe/London",
+        "urgent_ack_minutes": "60",
+        "ack_hours": "24",
+        "rest_days_allowed": "2",
+        "progression_percent": "10",
+    } | values
+
+
 CASES = {
     "patient.first_name": (
         "physio",
@@ -154,28 +166,13 @@ CASES = {
     "clinic.name": (
         "clinic_admin",
         lambda w: reverse("clinic_settings"),
-        lambda w, v: {
-            "name": v,
-            "time_zone": "Europe/London",
-            "urgent_ack_minutes": "60",
-            "ack_hours": "24",
-            "rest_days_allowed": "2",
-            "progression_percent": "10",
-        },
+        lambda w, v: clinic_settings(name=v),
         lambda w: reverse("clinic_settings"),
     ),
     "clinic.phone": (
         "clinic_admin",
         lambda w: reverse("clinic_settings"),
-        lambda w, v: {
-            "name": "Hostile input clinic",
-            "time_zone": "Europe/London",
-            "urgent_ack_minutes": "60",
-            "ack_hours": "24",
-            "rest_days_allowed": "2",
-            "progression_percent": "10",
-            "phone": v,
-        },
+        lambda w, v: clinic_settings(phone=v),
         lambda w: reverse("clinic_settings"),
     ),
     "threshold.value": (
