@@ -282,6 +282,14 @@ def adherence(*, patient, version: ProgramVersion | None, today: date, windows: 
 SPARKLINE_POINTS = 10
 
 
+def _own_caseload(physio: User) -> QuerySet[Patient]:
+    return patients_visible_to(physio).filter(physiotherapist=physio)
+
+
+def _active_program():
+    return Program.objects.filter(patient=OuterRef("pk"), status=Program.Status.ACTIVE)
+
+
 def caseload(*, physio: User) -> QuerySet[Patient]:
     """A physiotherapist's patients, those with open flags first, with their last report: one query."""
     last = SessionReport.objects.filter(patient=OuterRef("pk")).order_by("-session_date", "-submitted_at")
@@ -293,16 +301,14 @@ def caseload(*, physio: User) -> QuerySet[Patient]:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    active = Program.objects.filter(patient=OuterRef("pk"), status=Program.Status.ACTIVE)
     return (
-        patients_visible_to(physio)
-        .filter(physiotherapist=physio)
+        _own_caseload(physio)
         .select_related("user")
         .annotate(
             open_flags=Coalesce(Subquery(open_flags), 0),
             last_date=Subquery(last.values("session_date")[:1]),
             last_pain=Subquery(last.values("max_pain")[:1]),
-            has_program=Exists(active),
+            has_program=Exists(_active_program()),
         )
         .order_by("-open_flags", "user__last_name", "user__first_name", "pk")
     )
@@ -310,11 +316,9 @@ def caseload(*, physio: User) -> QuerySet[Patient]:
 
 def caseload_without_program(*, physio: User, limit: int = 20) -> list[Patient]:
     """A physiotherapist's patients with no program in force, by name: only what the list shows."""
-    active = Program.objects.filter(patient=OuterRef("pk"), status=Program.Status.ACTIVE)
     return list(
-        patients_visible_to(physio)
-        .filter(physiotherapist=physio)
-        .filter(~Exists(active))
+        _own_caseload(physio)
+        .filter(~Exists(_active_program()))
         .select_related("user")
         .only("pk", "user__first_name", "user__last_name")
         .order_by("user__last_name", "user__first_name", "pk")[:limit]

@@ -1,9 +1,12 @@
 from datetime import date
 
 from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
 
 from patients import rules
 from patients.rules import SYMPTOM_WORDS
+from rehab.audit import label_for
 
 register = template.Library()
 
@@ -63,9 +66,6 @@ def flag_values(values):
 @register.filter
 def ago(moment, now=None):
     """'3 hours, 5 minutes ago', or 'just now' within the first minute."""
-    from django.utils import timezone
-    from django.utils.timesince import timesince
-
     now = now or timezone.now()
     if (now - moment).total_seconds() < 60:
         return "just now"
@@ -75,6 +75,4 @@ def ago(moment, now=None):
 @register.filter
 def audit_label(what: str) -> str:
     """An audit event's page or action in words (the URL name stays in the trail itself)."""
-    from rehab.audit import label_for
-
     return label_for(what)
