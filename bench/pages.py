@@ -92,6 +92,13 @@ class Gunicorn:
     """gunicorn as production runs it (Dockerfile: sync workers, access log), on loopback, with bench.settings."""
 
     def __init__(self, db: str, workers: int, log_dir: Path):
+        # The production settings serve static files through whitenoise's manifest, which collectstatic writes.
+        subprocess.run(  # noqa: S603
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+            cwd=PROJECT_DIR,
+            env=bench_env(db),
+            check=True,
+        )
         self.port = free_port()
         self.access_log = log_dir / "access.log"
         self.error_log = log_dir / "error.log"

@@ -20,7 +20,7 @@ import subprocess
 import sys
 import time
 
-from bench.common import PG_URL, PROJECT_DIR, RAW_DIR, REDIS_URL, bench_env, db_name
+from bench.common import PG_URL, PROJECT_DIR, RAW_DIR, REDIS_URL, db_name
 
 
 def step(title: str, *args: str) -> None:
@@ -110,12 +110,6 @@ def main(argv: list[str] | None = None) -> None:
             print(f"\n== reusing {db}", flush=True)
             continue
         step(f"generate {db}", "bench.generate", "--patients", str(patients), "--seed", str(args.seed))
-
-    env = bench_env(db_name(page_sizes[0]))
-    print("\n== collectstatic (production static files, for whitenoise's manifest)", flush=True)
-    subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=PROJECT_DIR, env=env, check=True
-    )
 
     for patients in sizes:
         diagnose = str(args.diagnose)

@@ -79,6 +79,32 @@ def flags_visible_to(user: User) -> QuerySet[Flag]:
     return Flag.objects.filter(patient__in=patients_visible_to(user).values("pk"))
 
 
+# What a flag's row in the queue and on the dashboard shows (templates/patients/_flag_row.html), and no more:
+# the staff's other columns (passwords, emails, ...) were most of the rows' bytes.
+FLAG_ROW_FIELDS = (
+    "reason",
+    "urgent",
+    "status",
+    "details",
+    "opened_at",
+    "ack_due_at",
+    "acknowledged_at",
+    "escalated_at",
+    "outcome",
+    "patient__user__first_name",
+    "patient__user__last_name",
+    "patient__physiotherapist__first_name",
+    "patient__physiotherapist__last_name",
+    "acknowledged_by__first_name",
+    "acknowledged_by__last_name",
+)
+
+
+def flag_rows(flags: QuerySet[Flag]) -> QuerySet[Flag]:
+    """Flags with what their rows show, in one query."""
+    return flags.select_related("patient__user", "patient__physiotherapist", "acknowledged_by").only(*FLAG_ROW_FIELDS)
+
+
 def flag_queue(
     *,
     user: User,
@@ -91,9 +117,7 @@ def flag_queue(
     search: str = "",
 ) -> QuerySet[Flag]:
     """The clinic's flags, urgent first, then oldest first. `status` "" means every unresolved flag."""
-    qs = flags_visible_to(user).select_related(
-        "patient__user", "patient__physiotherapist", "acknowledged_by", "resolved_by"
-    )
+    qs = flag_rows(flags_visible_to(user))
     if status == "all":
         pass
     elif status:

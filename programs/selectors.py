@@ -20,7 +20,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, RowNumber
 
 from patients.models import Flag, FlagStatus, Patient, Pause
-from patients.selectors import flags_visible_to, patients_visible_to
+from patients.selectors import flag_rows, flags_visible_to, patients_visible_to
 from rehab.models import User
 
 from . import rules
@@ -416,9 +416,8 @@ def sparkline(pains: list[int], threshold: int, *, width: int = 100, height: int
 
 def own_open_flags(*, physio: User) -> QuerySet[Flag]:
     return (
-        flags_visible_to(physio)
+        flag_rows(flags_visible_to(physio))
         .filter(patient__physiotherapist=physio)
         .exclude(status=FlagStatus.RESOLVED)
-        .select_related("patient__user", "patient__physiotherapist", "acknowledged_by", "resolved_by")
         .order_by("-urgent", "opened_at")
     )

@@ -145,6 +145,16 @@ if env("DATABASE_URL", default=""):
         # Choice lists (ModelChoiceField) iterate their querysets; a server-side cursor costs two more round
         # trips for a few dozen rows, and does not survive a transaction-pooling PgBouncer.
         DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+        # Parameters bound by the server, so that psycopg prepares a statement once a connection has run it
+        # PG_PREPARE_THRESHOLD times: PostgreSQL then skips parsing and planning it again. Every page runs the
+        # same few statements with other values (session, user, clinic, its queries), and their planning cost
+        # more than their execution (bench/README.md). Set PG_PREPARE_THRESHOLD empty behind a connection
+        # pooler that cannot carry prepared statements (PgBouncer before 1.21, in transaction mode).
+        DATABASES["default"]["OPTIONS"].setdefault("server_side_binding", True)
+        prepare_threshold = env("PG_PREPARE_THRESHOLD", default="5")
+        DATABASES["default"]["OPTIONS"].setdefault(
+            "prepare_threshold", int(prepare_threshold) if prepare_threshold else None
+        )
 else:
     DATABASES = {
         "default": {

@@ -2,8 +2,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django import forms
 
-from patients.templatetags.patient_tags import ago, flag_values
+from patients.templatetags.patient_tags import ago, choice_options, flag_values
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=ZoneInfo("UTC"))
 
@@ -21,6 +22,24 @@ def test_flag_values_read_dates_as_the_app_does():
     assert rows["Last session"] == "Mon 23 Nov 2026"
     assert rows["Whole days without a session"] == 3
     assert "not a date" in rows.values()  # shown as it is rather than failing
+
+
+class _Choose(forms.Form):
+    outcome = forms.ChoiceField(choices=[("", "Choose…"), ("a<b", "A & B"), ("c", "C")])
+
+
+@pytest.mark.parametrize(
+    ("data", "selected"),
+    [(None, None), ({"outcome": ""}, ""), ({"outcome": "c"}, "c"), ({"outcome": "a<b"}, "a&lt;b")],
+)
+def test_choice_options_select_the_forms_value_and_escape(data, selected):
+    html = str(choice_options(_Choose(data)["outcome"]))
+    assert html.count("<option") == 3
+    assert 'value="a&lt;b"' in html and ">A &amp; B<" in html
+    if selected is None:
+        assert "selected" not in html
+    else:
+        assert html.count(" selected") == 1 and f'value="{selected}" selected' in html
 
 
 def test_onset_reads_in_whole_days(client, physio, patient):
