@@ -183,8 +183,9 @@ def flag_detail(*, user: User, pk: int) -> Flag:
 
 
 def patient_flags(*, patient: Patient) -> list[Flag]:
+    """Every flag of a patient, those not resolved first, with what the patient's page lists of each."""
     return list(
-        patient.flags.select_related("acknowledged_by", "resolved_by").order_by(
-            Case(When(status=FlagStatus.RESOLVED, then=1), default=0), "-opened_at"
-        )
+        patient.flags.only(
+            "patient", "reason", "urgent", "status", "details", "opened_at", "resolved_at", "outcome"
+        ).order_by(Case(When(status=FlagStatus.RESOLVED, then=1), default=0), "-opened_at")
     )

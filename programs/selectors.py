@@ -187,16 +187,17 @@ def reports_visible_to(user: User) -> QuerySet[SessionReport]:
 
 
 def report_list(*, patient) -> QuerySet[SessionReport]:
-    """A patient's reports, newest first, with what was done and any corrections: a fixed number of queries."""
+    """A patient's reports, newest first, with what was done and any corrections: a fixed number of queries.
+
+    Of each exercise done, only its name and outcome are read: the lists show nothing else."""
+    results = (
+        ExerciseResult.objects.select_related("item__exercise")
+        .only("report", "outcome", "item__exercise__name")
+        .order_by("item__position")
+    )
     return (
         SessionReport.objects.filter(patient=patient)
-        .select_related("version__program")
-        .prefetch_related(
-            Prefetch(
-                "results", queryset=ExerciseResult.objects.select_related("item__exercise").order_by("item__position")
-            ),
-            "corrections",
-        )
+        .prefetch_related(Prefetch("results", queryset=results), "corrections")
         .order_by("-session_date", "-submitted_at")
     )
 
@@ -291,7 +292,10 @@ def _active_program():
 
 
 def caseload(*, physio: User) -> QuerySet[Patient]:
-    """A physiotherapist's patients, those with open flags first, with their last report: one query."""
+    """A physiotherapist's patients, those with open flags first, with their last report: one query.
+
+    Only the fields the dashboard shows are read.
+    """
     last = SessionReport.objects.filter(patient=OuterRef("pk")).order_by("-session_date", "-submitted_at")
     open_flags = (
         Flag.objects.filter(patient=OuterRef("pk"))
@@ -304,6 +308,7 @@ def caseload(*, physio: User) -> QuerySet[Patient]:
     return (
         _own_caseload(physio)
         .select_related("user")
+        .only("onset_date", "pain_threshold", "user__first_name", "user__last_name")
         .annotate(
             open_flags=Coalesce(Subquery(open_flags), 0),
             last_date=Subquery(last.values("session_date")[:1]),

@@ -104,3 +104,31 @@ def test_adherence_windows_share_one_read_and_leave_out_paused_days(active, phys
     assert (short["days"], short["reported"], short["planned"]) == (14, 3, planned(14))
     assert (long["days"], long["reported"], long["planned"]) == (28, 4, planned(28))
     assert long["percent"] == round(4 * 100 / planned(28))
+
+
+def test_staff_patient_page_query_count_fixed_at_two_sizes(client, physio, active):
+    """The patient's page with its progress panel: flags, recent reports, their exercises and corrections."""
+    services.report_evaluate(report_id=report(active, days_ago=7, max_pain=1).pk)
+    url = reverse("patients:detail", args=[active.program.patient.pk])
+    client.force_login(physio)
+    client.get(url)  # the first request of a session also saves it
+    with CaptureQueriesContext(connection) as small:
+        client.get(url)
+    for days_ago in range(6, -1, -1):
+        services.report_evaluate(report_id=report(active, days_ago=days_ago, max_pain=min(5, days_ago)).pk)
+    newest = active.program.patient.reports.order_by("-session_date").first()
+    services.report_correct(
+        report=newest,
+        outcomes={item.pk: "partly" for item in active.items.all()},
+        max_pain=2,
+        pain_now=1,
+        sharp_pain=False,
+        note="Typed the wrong figure.",
+    )
+    patient_services.flag_record(patient=active.program.patient, reason="rest", rule="r", explanation="e", values={})
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert len(response.context["flags"]) >= 2
+    assert "Typed the wrong figure." in response.content.decode()
+    assert len(large.captured_queries) == len(small.captured_queries)
