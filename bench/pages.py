@@ -288,11 +288,8 @@ def run(db: str, *, clinics: int, seconds: int, warmup: int, connections: int, t
         from django.db import connection as conn
 
         with conn.cursor() as cursor:
-            cursor.execute(
-                "DELETE FROM programs_exerciseresult WHERE report_id > %s; "
-                "DELETE FROM programs_sessionreport WHERE id > %s",
-                [last_report, last_report],
-            )
+            cursor.execute("DELETE FROM programs_exerciseresult WHERE report_id > %s", [last_report])
+            cursor.execute("DELETE FROM programs_sessionreport WHERE id > %s", [last_report])
         delete_sessions(sessions)
         redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
         shutil.rmtree(work_dir, ignore_errors=True)

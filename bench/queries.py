@@ -1,20 +1,104 @@
-"""Queries per page: the SQL queries each benchmarked request sends, per user, at one size.
+"""Queries per page, and where one request's time goes: the requests of the page benchmark, one at a time.
 
     python -m bench.queries --db rehab_bench_10k
 
-Every request of the page benchmark's plan (bench/plan.py) is sent twice through django.test.Client with
-the production settings (bench.settings); the queries of the second request are counted (the first warms
-per-process caches), everything included: session, user, clinic, page. The count must not depend on the size
-of the network, nor on the user: the report lists the distinct counts per page.
+Every request of the page benchmark's plan (bench/plan.py) is sent through django.test.Client with the
+production settings (bench.settings). The first time warms per-process caches; the queries of the second are
+counted, everything included: session, user, clinic, page. The count must not depend on the size of the
+network, nor on the user: the report lists the distinct counts per page.
+
+Then each request is sent `--rounds` more times, timed from the moment Django's handler has the request to
+the moment it has the response (so the test client's own work is left out), and split three ways:
+database statements (sending them and waiting for PostgreSQL's answer, through Django's execute wrapper),
+template rendering (its own time, without the statements a template sets off), and the rest (middleware,
+views, forms, turning rows into model instances). Unlike the page benchmark this is one request at a time,
+so it says what a page costs, not how it queues.
 """
 
 import argparse
+import statistics
+import time
 import uuid
+from contextlib import contextmanager
 
 from bench.common import configure, size_label, write_raw
 
 
-def run(db: str, clinics: int) -> dict:
+class Stopwatch:
+    """Database and template time inside one request; template time excludes the statements it sets off."""
+
+    def __init__(self):
+        self.db = 0.0
+        self.templates = 0.0
+        self._renders: list[float] = []  # for each template being rendered: time spent in its children
+
+    def db_wrapper(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent = time.perf_counter() - started
+            self.db += spent
+            if self._renders:
+                self._renders[-1] += spent
+
+    @contextmanager
+    def template_render(self):
+        started = time.perf_counter()
+        self._renders.append(0.0)
+        try:
+            yield
+        finally:
+            spent = time.perf_counter() - started
+            children = self._renders.pop()
+            self.templates += spent - children
+            if self._renders:
+                self._renders[-1] += spent
+
+
+def _instrument_templates(watch: Stopwatch):
+    """Time Django's template rendering (its Template._render, which every template and include goes through);
+    inside this benchmark process only."""
+    from django.template.base import Template
+
+    original = Template._render
+
+    def _render(self, context):
+        with watch.template_render():
+            return original(self, context)
+
+    Template._render = _render
+    return lambda: setattr(Template, "_render", original)
+
+
+def _timed_handler(client, watch: Stopwatch, samples: list[dict]):
+    """Wrap the client's handler so that each request's time is taken inside Django, not the test client."""
+    handler = client.handler
+    original = handler.get_response
+
+    def get_response(request):
+        watch.db = watch.templates = 0.0
+        started, cpu = time.perf_counter(), time.process_time()
+        response = original(request)
+        total = time.perf_counter() - started
+        samples.append(
+            {
+                "total": total,
+                "cpu": time.process_time() - cpu,
+                "db": watch.db,
+                "templates": watch.templates,
+            }
+        )
+        return response
+
+    handler.get_response = get_response
+
+
+def _median_ms(samples: list[dict], key: str) -> float:
+    return round(statistics.median(s[key] for s in samples) * 1000, 2) if samples else 0.0
+
+
+def run(db: str, clinics: int, rounds: int) -> dict:
     configure(db)
     import redis
     from django.conf import settings
@@ -35,41 +119,60 @@ def run(db: str, clinics: int) -> dict:
     users = {u.pk: u for u in User.objects.filter(pk__in=plan.users())}
     counts: dict[str, list[int]] = {}
     statuses: dict[str, set[int]] = {}
+    timings: dict[str, list[dict]] = {}
+    watch = Stopwatch()
+    restore_templates = _instrument_templates(watch)
     try:
         for page in PAGES:
-            counts[page] = []
-            statuses[page] = set()
+            counts[page], statuses[page], timings[page] = [], set(), []
+            clients = []
             for request in plan.requests[page]:
                 client = Client()
                 client.force_login(users[request.user_id])
-                for attempt in range(2):
-                    with CaptureQueriesContext(connection) as queries:
-                        if request.method == "POST":
-                            data = {**request.form, "idempotency_key": str(uuid.uuid4())}
-                            response = client.post(request.path, data)
-                        else:
-                            response = client.get(request.path)
-                    if attempt == 1:
-                        counts[page].append(len(queries))
-                        statuses[page].add(response.status_code)
+                clients.append((client, request))
+
+            def send(client, request):
+                if request.method == "POST":
+                    data = {**request.form, "idempotency_key": str(uuid.uuid4())}
+                    return client.post(request.path, data)
+                return client.get(request.path)
+
+            for client, request in clients:
+                send(client, request)  # warms the process's caches
+                with CaptureQueriesContext(connection) as queries:
+                    response = send(client, request)
+                counts[page].append(len(queries))
+                statuses[page].add(response.status_code)
+            with connection.execute_wrapper(watch.db_wrapper):
+                for client, _request in clients:
+                    _timed_handler(client, watch, timings[page])
+                for _ in range(rounds):
+                    for client, request in clients:
+                        send(client, request)
     finally:
+        restore_templates()
         # The check-ins this sent, and the evaluations they queued on Redis db 9.
         with connection.cursor() as cursor:
-            cursor.execute(
-                "DELETE FROM programs_exerciseresult WHERE report_id > %s; "
-                "DELETE FROM programs_sessionreport WHERE id > %s",
-                [last_report, last_report],
-            )
+            cursor.execute("DELETE FROM programs_exerciseresult WHERE report_id > %s", [last_report])
+            cursor.execute("DELETE FROM programs_sessionreport WHERE id > %s", [last_report])
         redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
     result = {
         "db": db,
         "patients": patients,
+        "rounds": rounds,
         "pages": {
             page: {
                 "distinct": sorted(set(counts[page])),
                 "users": len(counts[page]),
                 "statuses": sorted(statuses[page]),
                 "per_request": counts[page],
+                "time": {
+                    "requests": len(timings[page]),
+                    "total_ms": _median_ms(timings[page], "total"),
+                    "cpu_ms": _median_ms(timings[page], "cpu"),
+                    "db_ms": _median_ms(timings[page], "db"),
+                    "templates_ms": _median_ms(timings[page], "templates"),
+                },
             }
             for page in PAGES
         },
@@ -82,12 +185,16 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", required=True, help="a database made by bench.generate, e.g. rehab_bench_10k")
     parser.add_argument("--clinics", type=int, default=20, help="clinics to take users from (default 20)")
+    parser.add_argument("--rounds", type=int, default=5, help="timed rounds over every request (default 5)")
     args = parser.parse_args(argv)
-    result = run(args.db, args.clinics)
+    result = run(args.db, args.clinics, args.rounds)
     for page, data in result["pages"].items():
+        t = data["time"]
         print(
             f"[queries {args.db}] {page}: {'/'.join(map(str, data['distinct']))} queries "
-            f"({data['users']} users, status {data['statuses']})",
+            f"({data['users']} users, status {data['statuses']}); one request {t['total_ms']:.1f} ms: database "
+            f"{t['db_ms']:.1f}, templates {t['templates_ms']:.1f}, the rest "
+            f"{t['total_ms'] - t['db_ms'] - t['templates_ms']:.1f}",
             flush=True,
         )
     return result

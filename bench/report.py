@@ -192,18 +192,20 @@ def pages_section(runs: list[dict]) -> tuple[list[str], dict]:
     return lines, goals
 
 
+QUERY_LABELS = {
+    "floor": "Floor",
+    "flag_queue": "Admin's flag queue",
+    "dashboard": "Physiotherapist's dashboard",
+    "patient_detail": "Patient detail",
+    "checkin": "Check-in POST",
+}
+
+
 def queries_section(runs: list[dict]) -> tuple[list[str], bool]:
     if not runs:
         return [], True
     header = "| Page | " + " | ".join(f"{_n(r['patients'])} patients" for r in runs) + " | Equal |"
     lines = [header, "|---|" + "---:|" * len(runs) + ":---:|"]
-    labels = {
-        "floor": "Floor",
-        "flag_queue": "Admin's flag queue",
-        "dashboard": "Physiotherapist's dashboard",
-        "patient_detail": "Patient detail",
-        "checkin": "Check-in POST",
-    }
     equal_all = True
     for page in runs[0]["pages"]:
         cells = []
@@ -214,9 +216,38 @@ def queries_section(runs: list[dict]) -> tuple[list[str], bool]:
             cells.append("/".join(map(str, distinct)) + f" ({run['pages'][page]['users']} users)")
         equal = len(seen) == 1
         equal_all = equal_all and equal
-        lines.append(f"| {labels.get(page, page)} | " + " | ".join(cells) + f" | {'yes' if equal else '**no**'} |")
+        lines.append(
+            f"| {QUERY_LABELS.get(page, page)} | " + " | ".join(cells) + f" | {'yes' if equal else '**no**'} |"
+        )
     lines += ["", f"- Goal: the same queries per page at every size (and for every user): {_yes(equal_all)}."]
     return lines, equal_all
+
+
+def cost_section(runs: list[dict]) -> list[str]:
+    """Where one request's time goes (bench/queries.py): what a page costs, apart from queueing."""
+    lines = []
+    for run in reversed(runs):
+        if not all("time" in page for page in run["pages"].values()):
+            continue
+        floor = run["pages"]["floor"]["time"]["total_ms"] or float("nan")
+        lines += [
+            f"**{_n(run['patients'])} patients** - median of {run['rounds']} rounds over every request of the plan, "
+            "timed inside Django's handler.",
+            "",
+            "| Page | Queries | Time (ms) | / floor | Database (ms) | Templates (ms) | The rest (ms) "
+            "| Python CPU (ms) |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for page, data in run["pages"].items():
+            t = data["time"]
+            rest = t["total_ms"] - t["db_ms"] - t["templates_ms"]
+            lines.append(
+                f"| {QUERY_LABELS.get(page, page)} | {'/'.join(map(str, data['distinct']))} | {t['total_ms']:.1f} "
+                f"| {t['total_ms'] / floor:.1f} | {t['db_ms']:.1f} | {t['templates_ms']:.1f} | {rest:.1f} "
+                f"| {t['cpu_ms']:.1f} |"
+            )
+        lines.append("")
+    return lines
 
 
 def build() -> str:
@@ -241,6 +272,17 @@ def build() -> str:
     if queries:
         section, _ = queries_section(queries)
         out += ["### Queries per page", "", *section, ""]
+        costs = cost_section(queries)
+        if costs:
+            out += [
+                "### One request at a time: where a page's time goes",
+                "",
+                "Database: sending the statements and waiting for PostgreSQL's answers. Templates: rendering, "
+                "without the statements a template sets off. The rest: middleware, views, forms, turning rows into "
+                "model instances. Python CPU is the process's own CPU time over the same span.",
+                "",
+                *costs,
+            ]
     return "\n".join(out).rstrip() + "\n"
 
 
