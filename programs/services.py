@@ -650,15 +650,15 @@ def reports_evaluate(*, report_ids: list[int], now=None) -> int:
         .exclude(status=FlagStatus.RESOLVED)
         .values_list("patient_id", flat=True)
     )
+    ends_rest = {}  # patient -> their first report here, which ends their open rest flag
     for report in reports:
         upto = (report.session_date, report.submitted_at)
         recent = [pain for key, pain in history[report.patient_id] if key <= upto][-rules.WORSENING_RUN :]
         _record_findings(report, recent_pains=recent, now=now)
         if report.patient_id in open_rest:
-            patient_services.flag_close_rest(
-                patient=report.patient, report_id=report.pk, session_date=report.session_date
-            )
-            open_rest.discard(report.patient_id)
+            ends_rest.setdefault(report.patient_id, (report.pk, report.session_date))
+    if ends_rest:
+        patient_services.flags_close_rest(reports=ends_rest)
     SessionReport.objects.filter(pk__in=[report.pk for report in reports]).update(evaluated_at=now)
     return len(reports)
 

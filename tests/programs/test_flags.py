@@ -135,7 +135,14 @@ class TestMissedEvaluationsTogether:
     def outcome(patient):
         flags = Flag.objects.filter(patient=patient).order_by("reason")
         return [
-            (f.reason, f.status, f.outcome, f.details["values"], f.events.filter(kind="evidence").count())
+            (
+                f.reason,
+                f.status,
+                f.outcome,
+                f.resolution_note,
+                f.details["values"],
+                [(e.kind, e.note, e.values) for e in f.events.order_by("at", "pk")],
+            )
             for f in flags
         ]
 
@@ -466,6 +473,23 @@ class TestSweepEdges:
         pause.resumed_on = pause.starts_on  # cancelled before it began
         pause.save()
         assert services.flags_sweep_rest(now=at(patient.clinic, today)) == 1
+
+    def test_rest_flags_of_many_patients_close_together_in_a_fixed_number_of_queries(self, physio, library):
+        patients = bulk_active_patients(physio=physio, exercise=library["dead-bug"], count=12)
+        assert services.flags_sweep_rest(now=timezone.now() + timedelta(days=30)) == 12
+        today = patients[0].clinic.local_today()
+        few = {p.pk: (1000 + p.pk, today) for p in patients[:2]}
+        many = {p.pk: (1000 + p.pk, today) for p in patients[2:]}
+        with CaptureQueriesContext(connection) as small:
+            assert len(patient_services.flags_close_rest(reports=few)) == 2
+        with CaptureQueriesContext(connection) as large:
+            closed = patient_services.flags_close_rest(reports=many)
+        assert len(large) == len(small) and len(closed) == 10
+        flag = Flag.objects.get(patient=patients[5])
+        assert (flag.status, flag.outcome, flag.resolved_by) == ("resolved", "patient_reported", None)
+        assert f"(report {1000 + patients[5].pk})" in flag.resolution_note
+        assert list(flag.events.values_list("kind", flat=True).order_by("pk")) == ["raised", "resolved"]
+        assert patient_services.flags_close_rest(reports=many) == []  # closed already: nothing to do
 
     def test_closing_an_already_closed_rest_flag_is_harmless(self, active):
         patient = active.program.patient
