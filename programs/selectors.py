@@ -369,10 +369,13 @@ def caseload_rows(*, patients: list[Patient], today: date) -> list[dict]:
             program__patient_id__in=ids, status=ProgramVersion.Status.ACTIVE, program__status=Program.Status.ACTIVE
         )
         .select_related("program")
+        .only("start_date", "weekdays", "sessions_per_week", "program__patient")
         .annotate(program_start=Subquery(first_start))
     }
     pauses: dict[int, list] = {}
-    for pause in Pause.objects.filter(patient_id__in=ids, starts_on__lte=today, ends_on__gte=window_start):
+    for pause in Pause.objects.filter(patient_id__in=ids, starts_on__lte=today, ends_on__gte=window_start).only(
+        "patient", "starts_on", "ends_on", "resumed_on"
+    ):
         pauses.setdefault(pause.patient_id, []).append(pause)
     rows = []
     for patient in patients:
