@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import BENCH_DIR, PROJECT_DIR, bench_env, configure, size_label, write_raw
+from bench.common import BENCH_DIR, PROJECT_DIR, bench_env, collect_static, configure, size_label, write_raw
 
 EXPECT = {"checkin": (302, "/programs/reports/")}
 
@@ -92,13 +92,7 @@ class Gunicorn:
     """gunicorn as production runs it (Dockerfile: sync workers, access log), on loopback, with bench.settings."""
 
     def __init__(self, db: str, workers: int, log_dir: Path):
-        # The production settings serve static files through whitenoise's manifest, which collectstatic writes.
-        subprocess.run(  # noqa: S603
-            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-            cwd=PROJECT_DIR,
-            env=bench_env(db),
-            check=True,
-        )
+        collect_static(db)
         self.port = free_port()
         self.access_log = log_dir / "access.log"
         self.error_log = log_dir / "error.log"

@@ -21,7 +21,7 @@ import time
 import uuid
 from contextlib import contextmanager
 
-from bench.common import configure, size_label, write_raw
+from bench.common import collect_static, configure, size_label, write_raw
 
 
 class Stopwatch:
@@ -99,6 +99,7 @@ def _median_ms(samples: list[dict], key: str) -> float:
 
 
 def run(db: str, clinics: int, rounds: int) -> dict:
+    collect_static(db)
     configure(db)
     import redis
     from django.conf import settings
@@ -148,7 +149,7 @@ def run(db: str, clinics: int, rounds: int) -> dict:
                     _timed_handler(client, watch, timings[page])
                 for _ in range(rounds):
                     for client, request in clients:
-                        send(client, request)
+                        statuses[page].add(send(client, request).status_code)
     finally:
         restore_templates()
         # The check-ins this sent, and the evaluations they queued on Redis db 9.

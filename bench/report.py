@@ -1,4 +1,5 @@
-"""Write the benchmark results as Markdown: bench/results.md, and the same tables into bench/README.md.
+"""Write the benchmark results as Markdown: bench/results.md, the same tables into bench/README.md, and a
+summary into the project's README.md.
 
     python -m bench.report
 
@@ -19,8 +20,10 @@ from pathlib import Path
 from bench.common import BENCH_DIR, RAW_DIR
 
 README = BENCH_DIR / "README.md"
+PROJECT_README = BENCH_DIR.parent / "README.md"
 RESULTS = BENCH_DIR / "results.md"
 START, END = "<!-- results:start -->", "<!-- results:end -->"
+SUMMARY_START, SUMMARY_END = "<!-- bench-summary:start -->", "<!-- bench-summary:end -->"
 SWEEP_GOAL, PAGE_GOAL, LINEAR_SLACK = 2.0, 3.0, 1.15
 
 
@@ -250,14 +253,60 @@ def cost_section(runs: list[dict]) -> list[str]:
     return lines
 
 
+def summary(when: datetime) -> str:
+    """The headline figures for the project's README: the sweep and each page against its floor."""
+    sweeps, pages = _load("sweep"), _load("pages")
+    out = [
+        f"Latest run: {when:%Y-%m-%d}, {os.cpu_count()} cores; every table and how each figure is taken are in "
+        "[`bench/results.md`](bench/results.md).",
+        "",
+    ]
+    if sweeps:
+        out += ["| Patients | Sweep floor (ms) | Sweep (ms) | Ratio (goal 2x at 100,000) |", "|---:|---:|---:|---:|"]
+        out += [
+            f"| {_n(r['patients'])} | {_n(r['floor_ms'])} | {_n(r['sweep_ms'])} | {r['ratio']:.2f} |" for r in sweeps
+        ]
+        out.append("")
+    if pages:
+        out += [
+            "| Page | " + " | ".join(f"p95 at {_n(r['patients'])} (ms) | / floor" for r in pages) + " |",
+            "|---|" + "---:|---:|" * len(pages),
+        ]
+        for page in pages[0]["pages"]:
+            cells = [
+                f"{r['pages'][page]['p95_us'] / 1000:.1f} | {r['pages'][page]['p95_ratio']:.1f}x"
+                for r in pages
+                if page in r["pages"]
+            ]
+            out.append(f"| {pages[0]['pages'][page]['label']} | " + " | ".join(cells) + " |")
+        out.append("")
+    return "\n".join(out)
+
+
+def _replace_between(path: Path, start: str, end: str, body: str) -> bool:
+    if not path.exists():
+        return False
+    text = path.read_text()
+    if start not in text or end not in text:
+        return False
+    path.write_text(
+        re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _: f"{start}\n{body}{end}", text, flags=re.S)
+    )
+    return True
+
+
+def _measured_at() -> datetime:
+    return max(
+        (datetime.fromtimestamp(p.stat().st_mtime, UTC) for p in RAW_DIR.glob("*.json")),
+        default=datetime.now(UTC),
+    )
+
+
 def build() -> str:
     sweeps = _load("sweep")
     pages = _load("pages")
     queries = _load("queries")
-    when = max(
-        (datetime.fromtimestamp(p.stat().st_mtime, UTC) for p in RAW_DIR.glob("*.json")),
-        default=datetime.now(UTC),
-    )
+    when = _measured_at()
     out = [
         f"Measured on {when:%Y-%m-%d %H:%M} UTC; machine: {machine()}.",
         "",
@@ -294,14 +343,12 @@ def main(argv: list[str] | None = None) -> None:
         "# Benchmark results\n\nWritten by `python -m bench.report` from `bench/results/raw/`; "
         "see README.md for what is measured and how.\n\n" + body
     )
-    if README.exists():
-        text = README.read_text()
-        if START in text and END in text:
-            text = re.sub(
-                re.escape(START) + ".*?" + re.escape(END), lambda _: f"{START}\n{body}{END}", text, flags=re.S
-            )
-            README.write_text(text)
-    print(f"[report] wrote {RESULTS.relative_to(BENCH_DIR.parent)}" + (" and README.md" if README.exists() else ""))
+    written = [str(RESULTS.relative_to(BENCH_DIR.parent))]
+    if _replace_between(README, START, END, body):
+        written.append("bench/README.md")
+    if _replace_between(PROJECT_README, SUMMARY_START, SUMMARY_END, summary(_measured_at())):
+        written.append("README.md")
+    print(f"[report] wrote {', '.join(written)}")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from rehab import tasks as account_tasks
+from rehab.db import id_slices
 from rehab.models import Clinic, User
 from rehab.services import email_in_use, user_create
 
@@ -282,23 +283,20 @@ def flag_resolve(*, flag: Flag, by: User | None, outcome: str, note: str = "") -
     if flag.acknowledged_at is None and by is not None:
         flag.acknowledged_at, flag.acknowledged_by = now, by
         FlagEvent.objects.create(flag=flag, kind=FlagEventKind.ACKNOWLEDGED, at=now, by=by)
+    event = _mark_resolved(flag, by=by, outcome=outcome, note=note, now=now)
+    flag.save(update_fields=["acknowledged_at", "acknowledged_by", *RESOLUTION_FIELDS])
+    event.save()
+    return flag
+
+
+RESOLUTION_FIELDS = ("status", "resolved_at", "resolved_by", "outcome", "resolution_note")
+
+
+def _mark_resolved(flag: Flag, *, by: User | None, outcome: str, note: str, now) -> FlagEvent:
+    """Set a flag's RESOLUTION_FIELDS and return its "resolved" event; the caller saves both."""
     flag.status, flag.resolved_at, flag.resolved_by = FlagStatus.RESOLVED, now, by
     flag.outcome, flag.resolution_note = outcome, note
-    flag.save(
-        update_fields=[
-            "status",
-            "acknowledged_at",
-            "acknowledged_by",
-            "resolved_at",
-            "resolved_by",
-            "outcome",
-            "resolution_note",
-        ]
-    )
-    FlagEvent.objects.create(
-        flag=flag, kind=FlagEventKind.RESOLVED, at=now, by=by, values={"outcome": outcome}, note=note
-    )
-    return flag
+    return FlagEvent(flag=flag, kind=FlagEventKind.RESOLVED, at=now, by=by, values={"outcome": outcome}, note=note)
 
 
 def flags_note_correction(*, patient: Patient, report_id: int, explanation: str, values: dict, now=None) -> int:
@@ -329,46 +327,33 @@ def flags_note_correction(*, patient: Patient, report_id: int, explanation: str,
 
 def flag_close_rest(*, patient: Patient, report_id: int, session_date: date) -> Flag | None:
     """A new report ends a rest flag: resolve it, recording the report as the resolution (rule 7)."""
-    closed = flags_close_rest(reports={patient.pk: (report_id, session_date)})
+    closed = flags_close_rest(ends_rest={patient.pk: (report_id, session_date)})
     return closed[0] if closed else None  # none open, or another report's evaluation closed it a moment ago
 
 
-@transaction.atomic
-def flags_close_rest(*, reports: dict[int, tuple[int, date]]) -> list[Flag]:
+@transaction.atomic(savepoint=False)
+def flags_close_rest(*, ends_rest: dict[int, tuple[int, date]], now=None) -> list[Flag]:
     """flag_close_rest for many patients at once, in a fixed number of queries.
 
-    `reports` maps a patient's id to the report that ends their rest (its id and session date). Each open
-    rest flag is resolved as a patient's report, with its event, as flag_resolve would; the flags are locked
-    in id order, so that two evaluations closing overlapping sets wait for each other rather than deadlock.
+    `ends_rest` maps a patient's id to the report that ends their rest (its id and session date). Each open
+    rest flag is resolved as the patient's report, as flag_resolve does; the flags are locked in id order, so
+    that two evaluations closing overlapping sets wait for each other rather than deadlock.
     """
     flags = list(
         Flag.objects.select_for_update()
-        .filter(patient_id__in=reports, reason=FlagReason.REST)
+        .filter(patient_id__in=list(ends_rest), reason=FlagReason.REST)
         .exclude(status=FlagStatus.RESOLVED)
         .order_by("pk")
     )
-    if not flags:
-        return []
-    now = timezone.now()
+    now = now or timezone.now()
+    events = []
     for flag in flags:
-        report_id, session_date = reports[flag.patient_id]
-        flag.status, flag.resolved_at, flag.resolved_by = FlagStatus.RESOLVED, now, None
-        flag.outcome = FlagOutcome.PATIENT_REPORTED
-        flag.resolution_note = (
-            f"Closed automatically: the patient reported a session on {session_date:%d %b %Y} (report {report_id})."
-        )
-    Flag.objects.bulk_update(flags, ["status", "resolved_at", "resolved_by", "outcome", "resolution_note"])
-    FlagEvent.objects.bulk_create(
-        FlagEvent(
-            flag=flag,
-            kind=FlagEventKind.RESOLVED,
-            at=now,
-            by=None,
-            values={"outcome": flag.outcome},
-            note=flag.resolution_note,
-        )
-        for flag in flags
-    )
+        report_id, session_date = ends_rest[flag.patient_id]
+        note = f"Closed automatically: the patient reported a session on {session_date:%d %b %Y} (report {report_id})."
+        events.append(_mark_resolved(flag, by=None, outcome=FlagOutcome.PATIENT_REPORTED, note=note, now=now))
+    if flags:
+        Flag.objects.bulk_update(flags, RESOLUTION_FIELDS)
+        FlagEvent.objects.bulk_create(events)
     return flags
 
 
@@ -424,20 +409,20 @@ def flag_send_alert(*, flag_id: int) -> bool:
     return True
 
 
-def _claim_batch(flags, *, field: str, now, order: tuple[str, ...]) -> list[Flag]:
-    """Mark a batch of flags as handled (field = now) in one statement and return the ones this run got.
+def _claim_batch(flags, *, field: str, now, key) -> list[Flag]:
+    """Mark a batch of flags as handled (field = now) and return the ones this run got, sorted by `key`.
 
-    A run at the same moment claims with its own timestamp, so each flag goes to exactly one run.
+    A run at the same moment claims with its own timestamp, so each flag goes to exactly one run. The ids
+    go to the database in slices (rehab.db.id_slices): a backlog can outgrow one statement's parameters.
     """
     ids = list(flags.values_list("pk", flat=True))
-    if not ids:
-        return []
-    Flag.objects.filter(pk__in=ids, **{f"{field}__isnull": True}).update(**{field: now})
-    return list(
-        Flag.objects.filter(pk__in=ids, **{field: now})
-        .select_related("patient__user", "patient__physiotherapist", "patient__clinic")
-        .order_by(*order)
-    )
+    claimed = []
+    for part in id_slices(ids):
+        Flag.objects.filter(pk__in=part, **{f"{field}__isnull": True}).update(**{field: now})
+        claimed += Flag.objects.filter(pk__in=part, **{field: now}).select_related(
+            "patient__user", "patient__physiotherapist", "patient__clinic"
+        )
+    return sorted(claimed, key=key)
 
 
 def _active_admin_emails(clinic_ids) -> dict[int, list[str]]:
@@ -471,7 +456,9 @@ def flag_escalate_overdue(*, now=None) -> int:
     due = Flag.objects.filter(
         status=FlagStatus.OPEN, acknowledged_at__isnull=True, escalated_at__isnull=True, ack_due_at__lte=now
     )
-    claimed = _claim_batch(due, field="escalated_at", now=now, order=("patient__clinic_id", "-urgent", "opened_at"))
+    claimed = _claim_batch(
+        due, field="escalated_at", now=now, key=lambda f: (f.patient.clinic_id, not f.urgent, f.opened_at, f.pk)
+    )
     by_clinic: dict[int, list[Flag]] = {}
     for flag in claimed:
         by_clinic.setdefault(flag.patient.clinic_id, []).append(flag)
@@ -493,7 +480,9 @@ def flag_send_rest_digests(*, now=None) -> int:
     pending = Flag.objects.filter(reason=FlagReason.REST, digest_sent_at__isnull=True).exclude(
         status=FlagStatus.RESOLVED
     )
-    claimed = _claim_batch(pending, field="digest_sent_at", now=now, order=("patient__physiotherapist_id", "opened_at"))
+    claimed = _claim_batch(
+        pending, field="digest_sent_at", now=now, key=lambda f: (f.patient.physiotherapist_id, f.opened_at, f.pk)
+    )
     by_physio: dict[int, list[Flag]] = {}
     for flag in claimed:
         by_physio.setdefault(flag.patient.physiotherapist_id, []).append(flag)

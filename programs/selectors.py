@@ -189,7 +189,8 @@ def reports_visible_to(user: User) -> QuerySet[SessionReport]:
 def report_list(*, patient) -> QuerySet[SessionReport]:
     """A patient's reports, newest first, with what was done and any corrections: a fixed number of queries.
 
-    Of each exercise done, only its name and outcome are read: the lists show nothing else."""
+    Of each exercise done, only its name and outcome are read: the lists show nothing else.
+    """
     results = (
         ExerciseResult.objects.select_related("item__exercise")
         .only("report", "outcome", "item__exercise__name")

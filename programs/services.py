@@ -14,6 +14,7 @@ from django.utils.text import slugify
 
 from patients import services as patient_services
 from patients.models import Flag, FlagEvent, FlagEventKind, FlagReason, FlagStatus, Patient, Pause
+from rehab.db import id_slices
 from rehab.models import Clinic, User
 
 from . import rules
@@ -658,7 +659,7 @@ def reports_evaluate(*, report_ids: list[int], now=None) -> int:
         if report.patient_id in open_rest:
             ends_rest.setdefault(report.patient_id, (report.pk, report.session_date))
     if ends_rest:
-        patient_services.flags_close_rest(reports=ends_rest)
+        patient_services.flags_close_rest(ends_rest=ends_rest, now=now)
     SessionReport.objects.filter(pk__in=[report.pk for report in reports]).update(evaluated_at=now)
     return len(reports)
 
@@ -783,9 +784,13 @@ def flags_sweep_rest(*, now=None) -> int:
         ignore_conflicts=True,
         batch_size=1000,
     )
-    mine = Flag.objects.filter(
-        reason=FlagReason.REST, opened_at=now, patient_id__in=list(findings), status=FlagStatus.OPEN
-    ).values_list("pk", "patient_id")
+    mine = [
+        row
+        for part in id_slices(findings)
+        for row in Flag.objects.filter(
+            reason=FlagReason.REST, opened_at=now, patient_id__in=part, status=FlagStatus.OPEN
+        ).values_list("pk", "patient_id")
+    ]
     events = [
         FlagEvent(
             flag_id=flag_id,

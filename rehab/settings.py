@@ -149,12 +149,14 @@ if env("DATABASE_URL", default=""):
         # PG_PREPARE_THRESHOLD times: PostgreSQL then skips parsing and planning it again. Every page runs the
         # same few statements with other values (session, user, clinic, its queries), and their planning cost
         # more than their execution (bench/README.md). Set PG_PREPARE_THRESHOLD empty behind a connection
-        # pooler that cannot carry prepared statements (PgBouncer before 1.21, in transaction mode).
-        DATABASES["default"]["OPTIONS"].setdefault("server_side_binding", True)
-        prepare_threshold = env("PG_PREPARE_THRESHOLD", default="5")
-        DATABASES["default"]["OPTIONS"].setdefault(
-            "prepare_threshold", int(prepare_threshold) if prepare_threshold else None
-        )
+        # pooler that cannot carry prepared statements (PgBouncer before 1.21, in transaction mode): the app
+        # then binds parameters itself, as Django does by default.
+        prepare_threshold = env("PG_PREPARE_THRESHOLD", default="5").strip()
+        if prepare_threshold:
+            if not prepare_threshold.isdigit():
+                raise ImproperlyConfigured("PG_PREPARE_THRESHOLD must be a whole number of runs, or empty for never.")
+            DATABASES["default"]["OPTIONS"].setdefault("server_side_binding", True)
+            DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", int(prepare_threshold))
 else:
     DATABASES = {
         "default": {

@@ -2,7 +2,7 @@ from datetime import date
 
 from django import template
 from django.utils import timezone
-from django.utils.html import escape
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 
@@ -82,14 +82,15 @@ def audit_label(what: str) -> str:
 
 @register.simple_tag
 def choice_options(field):
-    """The <option>s of a choice field with its current value selected, in one step rather than a loop.
+    """The <option>s of a single-value field with flat choices, its current value selected, in one step.
 
     The queue draws one outcome list per row; as template nodes they cost more than the rest of the row.
     """
     chosen = field.value()
     chosen = None if chosen is None else str(chosen)
     options = (
-        f'<option value="{escape(value)}"{" selected" if str(value) == chosen else ""}>{escape(label)}</option>'
+        f'<option value="{conditional_escape(value)}"{" selected" if str(value) == chosen else ""}>'
+        f"{conditional_escape(label)}</option>"
         for value, label in field.field.choices
     )
     return mark_safe("".join(options))  # noqa: S308 - every value and label is escaped above

@@ -429,6 +429,22 @@ class TestEmails:
         assert sorted(m.to[0] for m in mail.outbox) == ["alex@northside.example", "sam@northside.example"]
 
 
+def test_sweep_digest_and_escalation_send_long_id_lists_in_slices(physio, library, monkeypatch):
+    """A backlog bigger than one statement's parameters: the same flags, events and emails, in order."""
+    monkeypatch.setattr("rehab.db.ID_SLICE", 2)
+    ClinicAdminFactory(clinic=physio.clinic, email="admin@home.example")
+    make_active_patients(physio, library, 5)
+    later = timezone.now() + timedelta(days=30)
+    assert services.flags_sweep_rest(now=later) == 5
+    assert FlagEvent.objects.filter(kind="raised").count() == 5
+    assert tasks.send_rest_digests() == 5
+    (digest,) = mail.outbox
+    assert len(digest.body.split("Rule 7")) - 1 == 5
+    assert patient_services.flag_escalate_overdue(now=later + timedelta(days=2)) == 5
+    assert patient_services.flag_escalate_overdue(now=later + timedelta(days=2)) == 0
+    assert Flag.objects.filter(escalated_at__isnull=True).count() == 0
+
+
 def test_management_command_twins(active, capsys):
     from django.core.management import call_command
 
@@ -481,15 +497,15 @@ class TestSweepEdges:
         few = {p.pk: (1000 + p.pk, today) for p in patients[:2]}
         many = {p.pk: (1000 + p.pk, today) for p in patients[2:]}
         with CaptureQueriesContext(connection) as small:
-            assert len(patient_services.flags_close_rest(reports=few)) == 2
+            assert len(patient_services.flags_close_rest(ends_rest=few)) == 2
         with CaptureQueriesContext(connection) as large:
-            closed = patient_services.flags_close_rest(reports=many)
+            closed = patient_services.flags_close_rest(ends_rest=many)
         assert len(large) == len(small) and len(closed) == 10
         flag = Flag.objects.get(patient=patients[5])
         assert (flag.status, flag.outcome, flag.resolved_by) == ("resolved", "patient_reported", None)
         assert f"(report {1000 + patients[5].pk})" in flag.resolution_note
         assert list(flag.events.values_list("kind", flat=True).order_by("pk")) == ["raised", "resolved"]
-        assert patient_services.flags_close_rest(reports=many) == []  # closed already: nothing to do
+        assert patient_services.flags_close_rest(ends_rest=many) == []  # closed already: nothing to do
 
     def test_closing_an_already_closed_rest_flag_is_harmless(self, active):
         patient = active.program.patient

@@ -23,6 +23,7 @@ def run_manage(*args, env):
         "CONN_MAX_AGE",
         "SESSION_COOKIE_AGE",
         "DJANGO_ALLOW_ASYNC_UNSAFE",
+        "PG_PREPARE_THRESHOLD",
     }
     clean = {k: v for k, v in os.environ.items() if k not in dropped}
     return subprocess.run(
@@ -46,3 +47,23 @@ def test_secret_key_required_in_production():
     result = run_manage("check", env=env)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def _database_options(**env):
+    code = "from django.conf import settings; print(sorted(settings.DATABASES['default']['OPTIONS'].items()))"
+    return run_manage("shell", "-c", code, env={**PRODUCTION_ENV, **env})
+
+
+def test_prepared_statements_by_default_and_off_when_the_threshold_is_empty():
+    on = _database_options()
+    assert on.returncode == 0, on.stderr
+    assert "('prepare_threshold', 5)" in on.stdout and "('server_side_binding', True)" in on.stdout
+    off = _database_options(PG_PREPARE_THRESHOLD="")
+    assert off.returncode == 0, off.stderr
+    assert "prepare_threshold" not in off.stdout and "server_side_binding" not in off.stdout
+
+
+def test_a_threshold_that_is_not_a_number_is_refused():
+    result = _database_options(PG_PREPARE_THRESHOLD="off")
+    assert result.returncode != 0
+    assert "PG_PREPARE_THRESHOLD must be a whole number" in result.stderr
