@@ -269,7 +269,9 @@ def summary(when: datetime) -> str:
         out.append("")
     if pages:
         out += [
-            "| Page | " + " | ".join(f"p95 at {_n(r['patients'])} (ms) | / floor" for r in pages) + " |",
+            "| Page (goal: p95 within 3x the floor's) | "
+            + " | ".join(f"p95 at {_n(r['patients'])} (ms) | / floor" for r in pages)
+            + " |",
             "|---|" + "---:|---:|" * len(pages),
         ]
         for page in pages[0]["pages"]:
