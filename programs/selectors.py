@@ -107,7 +107,7 @@ def version_items(version: ProgramVersion) -> list[ProgramExercise]:
 
 def checkin_items(version: ProgramVersion) -> list[ProgramExercise]:
     """A version's exercises in order, with only what the check-in asks about: each exercise's name."""
-    return list(version.items.select_related("exercise").order_by("position"))
+    return list(version.items.select_related("exercise").only("version", "exercise__name").order_by("position"))
 
 
 def balance_for(items: list[ProgramExercise]) -> dict[str, int]:
