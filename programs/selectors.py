@@ -16,6 +16,7 @@ from django.db.models import (
     Value,
     When,
     Window,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce, RowNumber
 
@@ -106,8 +107,12 @@ def version_items(version: ProgramVersion) -> list[ProgramExercise]:
 
 
 def checkin_items(version: ProgramVersion) -> list[ProgramExercise]:
-    """A version's exercises in order, with only what the check-in asks about: each exercise's name."""
-    return list(version.items.select_related("exercise").only("version", "exercise__name").order_by("position"))
+    """A version's exercises in order, with only what the check-in asks about: each exercise's name.
+
+    They are kept on the version (as a prefetch), so checking the report against them reads nothing more."""
+    items = ProgramExercise.objects.select_related("exercise").only("version", "exercise__name").order_by("position")
+    prefetch_related_objects([version], Prefetch("items", queryset=items))
+    return list(version.items.all())
 
 
 def balance_for(items: list[ProgramExercise]) -> dict[str, int]:
@@ -164,12 +169,25 @@ def patient_programs(*, patient) -> list[Program]:
     )
 
 
+def _first_start(program_ref: OuterRef) -> Subquery:
+    """The first day of a program: the start of its earliest version that was put in force."""
+    return Subquery(
+        ProgramVersion.objects.filter(program=program_ref, activated_at__isnull=False)
+        .order_by()
+        .values("program")
+        .annotate(start=Min("start_date"))
+        .values("start")
+    )
+
+
 def active_version_for(patient) -> ProgramVersion | None:
+    """The version in force, with its program and, as `program_start`, the program's first day."""
     return (
         ProgramVersion.objects.filter(
             program__patient=patient, program__status=Program.Status.ACTIVE, status=ProgramVersion.Status.ACTIVE
         )
         .select_related("program")
+        .annotate(program_start=_first_start(OuterRef("program")))
         .first()
     )
 
@@ -177,6 +195,13 @@ def active_version_for(patient) -> ProgramVersion | None:
 def program_start_date(program: Program) -> date | None:
     """The first day of the program: the start of its earliest version that was put in force."""
     return program.versions.filter(activated_at__isnull=False).aggregate(start=Min("start_date"))["start"]
+
+
+def version_program_start(version: ProgramVersion) -> date | None:
+    """The first day of a version's program, read with the version when active_version_for gave it."""
+    if hasattr(version, "program_start"):
+        return version.program_start
+    return program_start_date(version.program)
 
 
 # --- Check-ins -----------------------------------------------------------------------------------
@@ -249,7 +274,7 @@ def adherence(*, patient, version: ProgramVersion | None, today: date, windows: 
     One read of the report dates, the pauses and the program start serves every window."""
     if version is None:
         return [{"days": days, "reported": 0, "planned": 0, "percent": None} for days in windows]
-    program_start = program_start_date(version.program) or version.start_date
+    program_start = version_program_start(version) or version.start_date
     earliest = max(today - timedelta(days=max(windows) - 1), program_start)
     reported_days = set(
         SessionReport.objects.filter(patient=patient, session_date__gte=earliest, session_date__lte=today)
@@ -357,13 +382,6 @@ def caseload_rows(*, patients: list[Patient], today: date) -> list[dict]:
         .annotate(days=Count("session_date", distinct=True))
         .values_list("patient_id", "days")
     )
-    first_start = (
-        ProgramVersion.objects.filter(program=OuterRef("program"), activated_at__isnull=False)
-        .order_by()
-        .values("program")
-        .annotate(start=Min("start_date"))
-        .values("start")
-    )
     versions = {
         v.program.patient_id: v
         for v in ProgramVersion.objects.filter(
@@ -371,7 +389,7 @@ def caseload_rows(*, patients: list[Patient], today: date) -> list[dict]:
         )
         .select_related("program")
         .only("start_date", "weekdays", "sessions_per_week", "program__patient")
-        .annotate(program_start=Subquery(first_start))
+        .annotate(program_start=_first_start(OuterRef("program")))
     }
     pauses: dict[int, list] = {}
     for pause in Pause.objects.filter(patient_id__in=ids, starts_on__lte=today, ends_on__gte=window_start).only(

@@ -32,7 +32,7 @@ from .models import (
     SessionReport,
     TemplateExercise,
 )
-from .selectors import program_start_date, progression_for
+from .selectors import progression_for, version_program_start
 
 logger = logging.getLogger(__name__)
 
@@ -406,7 +406,7 @@ def _check_report(
     *, patient: Patient, version: ProgramVersion, outcomes: dict[int, str], values: dict, correcting: bool = False
 ) -> None:
     errors: dict[str, str] = {}
-    item_ids = set(version.items.values_list("pk", flat=True))
+    item_ids = {item.pk for item in version.items.all()}  # read already when the check-in page listed them
     answered = {pk for pk, outcome in outcomes.items() if outcome in ExerciseOutcome.values}
     if not answered & item_ids:
         errors["exercises"] = "Say how the exercises went: done, partly or skipped."
@@ -424,7 +424,7 @@ def _check_report(
         date_error = rules.session_date_error(
             session_date=values["session_date"],
             today=patient.clinic.local_today(),
-            program_start=program_start_date(version.program),
+            program_start=version_program_start(version),
         )
         if date_error:
             errors["session_date"] = date_error

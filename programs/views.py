@@ -22,7 +22,7 @@ from patients import services as patient_services
 from patients.forms import ResolveForm
 from patients.models import Patient
 from patients.rules import PAIN_WORDS
-from patients.selectors import patient_detail, patients_visible_to, pauses_visible_to
+from patients.selectors import patient_detail, pauses_visible_to
 from rehab.audit import mark_refused
 from rehab.forms import run_service
 from rehab.models import User
@@ -453,9 +453,14 @@ def template_list(request):
 
 
 def _own_patient(request) -> Patient:
-    patient = patients_visible_to(request.user).select_related("clinic", "physiotherapist", "user").first()
+    """The signed-in patient's record. The audit trail has usually read it already (request.user.patient), and
+    its user and clinic are the request's own, so a patient's page reads it at most once."""
+    user = request.user
+    patient = getattr(user, "patient", None) if user.is_active and user.clinic_id is not None else None
     if patient is None:
         raise Http404("No patient record for this account.")
+    if patient.clinic_id == user.clinic_id:
+        patient.clinic = user.clinic
     return patient
 
 
@@ -475,7 +480,7 @@ def today(request):
         "pause": pause,
         "planned_today": rules.is_planned_day(day, weekdays=version.weekdays) if version else None,
         # A revision may start later; the program itself started with its first version.
-        "not_started": version is not None and (selectors.program_start_date(version.program) or day) > day,
+        "not_started": version is not None and (selectors.version_program_start(version) or day) > day,
         "reported_today": reported_today,
         "threshold_words": PAIN_WORDS[patient.pain_threshold],
     }

@@ -119,6 +119,26 @@ class TestCheckInPage:
         assert "not your current program" in response.content.decode()
         assert not SessionReport.objects.exists()
 
+    def test_post_reads_the_patient_program_and_exercises_once(self, client, active):
+        from django.test.utils import CaptureQueriesContext
+
+        client.force_login(active.program.patient.user)
+        data = form_data(active)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(reverse("programs:checkin"), data)
+        assert response.status_code == 302
+        reads = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT")]
+
+        def reads_from(table):
+            return [sql for sql in reads if sql.split(" WHERE ")[0].split(" FROM ")[1].startswith(f'"{table}"')]
+
+        # The audit trail and the view share one read of the patient; the program's first day comes with the
+        # version, and the report is checked against the exercises the page listed.
+        assert len(reads_from("patients_patient")) == 1
+        assert len(reads_from("programs_programversion")) == 1
+        assert len(reads_from("programs_programexercise")) == 1
+        assert not [sql for sql in reads if sql.startswith('SELECT MIN("programs_programversion"."start_date")')]
+
     def test_missing_csrf_token_is_403(self, active):
         client = Client(enforce_csrf_checks=True)
         client.force_login(active.program.patient.user)
