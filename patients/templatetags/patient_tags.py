@@ -1,7 +1,7 @@
 from datetime import date
 
 from django import template
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
@@ -38,12 +38,12 @@ VALUE_LABELS = {
 
 
 def _readable_date(iso: str) -> str:
-    """'2026-11-23' -> 'Mon 23 Nov 2026', as dates read elsewhere in the app."""
+    """'2026-11-23' -> 'Mon 23 Nov 2026', in the format the report list shows session dates in."""
     try:
         day = date.fromisoformat(iso)
     except ValueError:
         return iso
-    return f"{day:%a} {day.day} {day:%b %Y}"
+    return dateformat.format(day, "D j M Y")
 
 
 @register.filter
