@@ -56,9 +56,9 @@ WITH candidates AS MATERIALIZED (  -- rule 7 without the last test, which then r
 )
 SELECT x.id, x.last_session
 FROM candidates x
-WHERE NOT EXISTS (  -- a rest flag resolved after the cutoff day (the clinic's day) counts like a session
+WHERE NOT EXISTS (  -- a rest flag staff resolved after the cutoff day (the clinic's day) counts like a session
     SELECT 1 FROM patients_flag f
-    WHERE f.patient_id = x.id AND f.reason = 'rest'
+    WHERE f.patient_id = x.id AND f.reason = 'rest' AND f.resolved_by_id IS NOT NULL
       AND f.resolved_at >= (x.today - (x.rest_days_allowed + 1))::timestamp AT TIME ZONE x.time_zone
 )
 """

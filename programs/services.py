@@ -732,10 +732,14 @@ def _rest_candidates(*, now):
     open_rest_flag = Flag.objects.filter(patient=OuterRef("pk"), reason=FlagReason.REST).exclude(
         status=FlagStatus.RESOLVED
     )
-    # A rest flag resolved after the cutoff day counts like a session: staff have been in touch, so the
-    # patient is flagged again only if the rest goes on for more than the allowed days after that.
+    # A rest flag staff resolved after the cutoff day counts like a session: they have been in touch, so the
+    # patient is flagged again only if the rest goes on for more than the allowed days after that. A flag a
+    # report closed does not: the report's own session date already counts, however late it was sent.
     resolved_lately = Flag.objects.filter(
-        patient=OuterRef("pk"), reason=FlagReason.REST, resolved_at__gte=OuterRef("after_cutoff")
+        patient=OuterRef("pk"),
+        reason=FlagReason.REST,
+        resolved_at__gte=OuterRef("after_cutoff"),
+        resolved_by__isnull=False,
     )
     never = Value(date.min)  # stands in for "no report" or "no pause": GREATEST ignores it on every database
     return (

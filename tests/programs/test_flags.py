@@ -290,6 +290,22 @@ class TestRestRule:
         again = Flag.objects.exclude(pk=flag.pk).get(reason=FlagReason.REST)
         assert again.details["values"]["rest_days"] == 13  # still counted from the last session
 
+    def test_a_late_report_that_closes_a_rest_flag_does_not_hold_off_the_next(self, active):
+        """A report sent today for a session four days ago closes the open rest flag, but the rest since that
+        session goes on: unlike a flag staff resolved, the next sweep raises it again."""
+        patient = active.program.patient
+        clinic = patient.clinic
+        today = clinic.local_today()
+        set_start(active, today - timedelta(days=10))
+        assert services.flags_sweep_rest(now=at(clinic, today, hour=9)) == 1
+        first = Flag.objects.get(reason=FlagReason.REST)
+        evaluate(report(active, days_ago=4))
+        first.refresh_from_db()
+        assert (first.status, first.outcome, first.resolved_by) == (FlagStatus.RESOLVED, "patient_reported", None)
+        assert services.flags_sweep_rest(now=at(clinic, today, hour=10)) == 1
+        again = Flag.objects.exclude(pk=first.pk).get(reason=FlagReason.REST)
+        assert again.details["values"]["rest_days"] == 3  # whole days since that session
+
     def test_sweep_twice_raises_one_flag(self, active):
         today = active.program.patient.clinic.local_today()
         now = at(active.program.patient.clinic, today + timedelta(days=10))
