@@ -21,6 +21,18 @@ def patients_visible_to(user: User) -> QuerySet[Patient]:
     return Patient.objects.none()
 
 
+def own_patient(user: User) -> Patient | None:
+    """A patient's own record, as patients_visible_to has it, or None. The audit trail has usually read it already
+    (user.patient), and its user and clinic are the signed-in user's own, so a patient's page reads it at most
+    once."""
+    if not user.is_authenticated or user.clinic_id is None or not user.is_active or user.role != User.Role.PATIENT:
+        return None
+    patient = getattr(user, "patient", None)  # None when the account has no patient record
+    if patient is not None and patient.clinic_id == user.clinic_id:
+        patient.clinic = user.clinic
+    return patient
+
+
 def pauses_visible_to(user: User) -> QuerySet[Pause]:
     return Pause.objects.filter(patient__in=patients_visible_to(user).values("pk"))
 

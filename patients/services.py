@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from rehab import db
 from rehab import tasks as account_tasks
 from rehab.db import id_slices
 from rehab.models import Clinic, User
@@ -268,19 +269,20 @@ def flag_acknowledge(*, flag: Flag, by: User) -> Flag:
 
 
 @transaction.atomic
-def flag_resolve(*, flag: Flag, by: User | None, outcome: str, note: str = "") -> Flag:
-    """Close a flag with its outcome and a note. Resolving an open flag acknowledges it too."""
+def flag_resolve(*, flag: Flag, by: User, outcome: str, note: str = "") -> Flag:
+    """Staff close a flag with its outcome and a note. Resolving an open flag acknowledges it too.
+
+    A report closes a rest flag through flags_close_rest instead."""
     flag = Flag.objects.select_for_update().get(pk=flag.pk)
-    allowed = [value for value, _label in STAFF_OUTCOMES] if by is not None else [FlagOutcome.PATIENT_REPORTED]
     if flag.status == FlagStatus.RESOLVED:
         raise _transition_error(flag, "resolved again")
-    if outcome not in allowed:
+    if outcome not in {value for value, _label in STAFF_OUTCOMES}:
         raise ValidationError({"outcome": "Choose what was done about this flag."})
     note = (note or "").strip()
     if len(note) > 2000:
         raise ValidationError({"note": "Keep the note under 2000 characters."})
     now = timezone.now()
-    if flag.acknowledged_at is None and by is not None:
+    if flag.acknowledged_at is None:
         flag.acknowledged_at, flag.acknowledged_by = now, by
         FlagEvent.objects.create(flag=flag, kind=FlagEventKind.ACKNOWLEDGED, at=now, by=by)
     event = _mark_resolved(flag, by=by, outcome=outcome, note=note, now=now)
@@ -335,10 +337,13 @@ def flag_close_rest(*, patient: Patient, report_id: int, session_date: date) -> 
 def flags_close_rest(*, ends_rest: dict[int, tuple[int, date]], now=None) -> list[Flag]:
     """flag_close_rest for many patients at once, in a fixed number of queries.
 
-    `ends_rest` maps a patient's id to the report that ends their rest (its id and session date). Each open
-    rest flag is resolved as the patient's report, as flag_resolve does; the flags are locked in id order, so
-    that two evaluations closing overlapping sets wait for each other rather than deadlock.
+    `ends_rest` maps a patient's id to the report that ends their rest (its id and session date), for at most
+    rehab.db.ID_SLICE patients: one statement locks all their flags, in id order, so that two evaluations
+    closing overlapping sets wait for each other rather than deadlock. Each open rest flag is resolved with
+    the report as its resolution and a "resolved" event.
     """
+    if len(ends_rest) > db.ID_SLICE:
+        raise ValueError(f"flags_close_rest takes at most {db.ID_SLICE} patients at once, not {len(ends_rest)}.")
     flags = list(
         Flag.objects.select_for_update()
         .filter(patient_id__in=list(ends_rest), reason=FlagReason.REST)
@@ -352,8 +357,8 @@ def flags_close_rest(*, ends_rest: dict[int, tuple[int, date]], now=None) -> lis
         note = f"Closed automatically: the patient reported a session on {session_date:%d %b %Y} (report {report_id})."
         events.append(_mark_resolved(flag, by=None, outcome=FlagOutcome.PATIENT_REPORTED, note=note, now=now))
     if flags:
-        Flag.objects.bulk_update(flags, RESOLUTION_FIELDS)
-        FlagEvent.objects.bulk_create(events)
+        Flag.objects.bulk_update(flags, RESOLUTION_FIELDS, batch_size=db.BULK_BATCH)
+        FlagEvent.objects.bulk_create(events, batch_size=db.BULK_BATCH)
     return flags
 
 

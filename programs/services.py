@@ -14,6 +14,7 @@ from django.utils.text import slugify
 
 from patients import services as patient_services
 from patients.models import Flag, FlagEvent, FlagEventKind, FlagReason, FlagStatus, Patient, Pause
+from rehab import db
 from rehab.db import id_slices
 from rehab.models import Clinic, User
 
@@ -786,7 +787,7 @@ def flags_sweep_rest(*, now=None) -> int:
             for patient_id, (finding, ack_hours) in findings.items()
         ],
         ignore_conflicts=True,
-        batch_size=1000,
+        batch_size=db.BULK_BATCH,
     )
     mine = [
         row
@@ -804,7 +805,7 @@ def flags_sweep_rest(*, now=None) -> int:
         )
         for flag_id, patient_id in mine
     ]
-    FlagEvent.objects.bulk_create(events, batch_size=1000)
+    FlagEvent.objects.bulk_create(events, batch_size=db.BULK_BATCH)
     return len(events)
 
 
@@ -817,7 +818,7 @@ def flags_evaluate_missed(*, now=None) -> int:
         .values_list("pk", flat=True)[:UNEVALUATED_BATCH]
     )
     done = 0
-    for chunk in (ids[i : i + EVALUATE_CHUNK] for i in range(0, len(ids), EVALUATE_CHUNK)):
+    for chunk in id_slices(ids, EVALUATE_CHUNK):
         try:
             done += reports_evaluate(report_ids=chunk, now=now)
             continue

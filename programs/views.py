@@ -22,7 +22,7 @@ from patients import services as patient_services
 from patients.forms import ResolveForm
 from patients.models import Patient
 from patients.rules import PAIN_WORDS
-from patients.selectors import patient_detail, pauses_visible_to
+from patients.selectors import own_patient, patient_detail, pauses_visible_to
 from rehab.audit import mark_refused
 from rehab.forms import run_service
 from rehab.models import User
@@ -453,14 +453,9 @@ def template_list(request):
 
 
 def _own_patient(request) -> Patient:
-    """The signed-in patient's record. The audit trail has usually read it already (request.user.patient), and
-    its user and clinic are the request's own, so a patient's page reads it at most once."""
-    user = request.user
-    patient = getattr(user, "patient", None) if user.is_active and user.clinic_id is not None else None
+    patient = own_patient(request.user)
     if patient is None:
         raise Http404("No patient record for this account.")
-    if patient.clinic_id == user.clinic_id:
-        patient.clinic = user.clinic
     return patient
 
 

@@ -1,3 +1,4 @@
+import re
 import threading
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -445,20 +446,33 @@ class TestEmails:
         assert sorted(m.to[0] for m in mail.outbox) == ["alex@northside.example", "sam@northside.example"]
 
 
+def id_lists(queries) -> list[int]:
+    """How many values each IN (...) list of the captured statements holds."""
+    return [
+        len(found.split(",")) for q in queries.captured_queries for found in re.findall(r" IN \(([^()]+)\)", q["sql"])
+    ]
+
+
 def test_sweep_digest_and_escalation_send_long_id_lists_in_slices(physio, library, monkeypatch):
-    """A backlog bigger than one statement's parameters: the same flags, events and emails, in order."""
+    """A backlog bigger than one statement's parameters: the same flags, events and emails, in order, with no
+    list of ids longer than a slice."""
     monkeypatch.setattr("rehab.db.ID_SLICE", 2)
     ClinicAdminFactory(clinic=physio.clinic, email="admin@home.example")
     make_active_patients(physio, library, 5)
     later = timezone.now() + timedelta(days=30)
-    assert services.flags_sweep_rest(now=later) == 5
+    with CaptureQueriesContext(connection) as sweep:
+        assert services.flags_sweep_rest(now=later) == 5
     assert FlagEvent.objects.filter(kind="raised").count() == 5
-    assert tasks.send_rest_digests() == 5
+    with CaptureQueriesContext(connection) as digests:
+        assert tasks.send_rest_digests() == 5
     (digest,) = mail.outbox
     assert len(digest.body.split("Rule 7")) - 1 == 5
-    assert patient_services.flag_escalate_overdue(now=later + timedelta(days=2)) == 5
+    with CaptureQueriesContext(connection) as escalation:
+        assert patient_services.flag_escalate_overdue(now=later + timedelta(days=2)) == 5
     assert patient_services.flag_escalate_overdue(now=later + timedelta(days=2)) == 0
     assert Flag.objects.filter(escalated_at__isnull=True).count() == 0
+    for queries in (sweep, digests, escalation):
+        assert max(id_lists(queries)) == 2  # five ids, sent as 2 + 2 + 1
 
 
 def test_management_command_twins(active, capsys):
@@ -522,6 +536,23 @@ class TestSweepEdges:
         assert f"(report {1000 + patients[5].pk})" in flag.resolution_note
         assert list(flag.events.values_list("kind", flat=True).order_by("pk")) == ["raised", "resolved"]
         assert patient_services.flags_close_rest(ends_rest=many) == []  # closed already: nothing to do
+
+    def test_closing_many_rest_flags_writes_them_in_batches(self, physio, library, monkeypatch):
+        monkeypatch.setattr("rehab.db.BULK_BATCH", 2)
+        patients = bulk_active_patients(physio=physio, exercise=library["dead-bug"], count=5)
+        assert services.flags_sweep_rest(now=timezone.now() + timedelta(days=30)) == 5
+        today = patients[0].clinic.local_today()
+        with CaptureQueriesContext(connection) as queries:
+            closed = patient_services.flags_close_rest(ends_rest={p.pk: (1000 + p.pk, today) for p in patients})
+        assert len(closed) == 5 and not Flag.objects.exclude(status="resolved").exists()
+        statements = [q["sql"].split(" ", 1)[0] for q in queries.captured_queries]
+        assert (statements.count("UPDATE"), statements.count("INSERT")) == (3, 3)  # 2 + 2 + 1 rows each
+
+    def test_closing_rest_flags_refuses_more_patients_than_one_statement_takes(self, monkeypatch):
+        monkeypatch.setattr("rehab.db.ID_SLICE", 2)
+        today = timezone.now().date()
+        with pytest.raises(ValueError, match="at most 2 patients"):
+            patient_services.flags_close_rest(ends_rest={1: (1, today), 2: (2, today), 3: (3, today)})
 
     def test_closing_an_already_closed_rest_flag_is_harmless(self, active):
         patient = active.program.patient

@@ -1,0 +1,37 @@
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from patients.selectors import own_patient
+from rehab.models import User
+from tests.factories import ClinicAdminFactory, PhysioFactory, make_patient
+
+pytestmark = pytest.mark.django_db
+
+
+def test_own_patient_is_the_patients_record_with_the_users_clinic_and_no_further_read():
+    patient = make_patient()
+    user = User.objects.select_related("clinic", "patient").get(pk=patient.user_id)
+    with CaptureQueriesContext(connection) as queries:
+        found = own_patient(user)
+        assert found.clinic.name == patient.clinic.name
+    assert found.pk == patient.pk and len(queries) == 0
+
+
+def _deactivated(patient):
+    User.objects.filter(pk=patient.user_id).update(is_active=False)
+    return User.objects.get(pk=patient.user_id)
+
+
+@pytest.mark.parametrize(
+    ("who", "user_of"),
+    [
+        ("anonymous", lambda patient: AnonymousUser()),
+        ("physiotherapist", lambda patient: PhysioFactory(clinic=patient.clinic)),
+        ("clinic admin", lambda patient: ClinicAdminFactory(clinic=patient.clinic)),
+        ("deactivated patient", _deactivated),
+    ],
+)
+def test_own_patient_is_none_for_anyone_but_an_active_patient(who, user_of):
+    assert own_patient(user_of(make_patient())) is None
