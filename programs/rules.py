@@ -266,6 +266,29 @@ def adherence_percent(*, reported: int, planned: float) -> int | None:
     return min(100, round(reported * 100 / planned))
 
 
+def adherence(
+    *,
+    start: date,
+    end: date,
+    reported_days: Iterable[date],
+    paused_days: frozenset[date] = frozenset(),
+    weekdays: Sequence[int] = (),
+    sessions_per_week: int | None = None,
+) -> dict:
+    """Days with a report against sessions planned from `start` to `end` inclusive, paused days left out:
+    {"reported": days, "planned": sessions (rounded), "percent": adherence_percent}. Reports outside the span
+    (an earlier program's, say) do not count."""
+    reported = len({day for day in reported_days if start <= day <= end})
+    planned = planned_sessions(
+        start=start, end=end, weekdays=weekdays, sessions_per_week=sessions_per_week, paused_days=paused_days
+    )
+    return {
+        "reported": reported,
+        "planned": round(planned),
+        "percent": adherence_percent(reported=reported, planned=planned),
+    }
+
+
 # --- Flag rules (DESIGN.md rules 3-7) -----------------------------------------------------------
 
 WORSENING_RUN = 3  # pain rising over this many consecutive reports

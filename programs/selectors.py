@@ -258,18 +258,15 @@ def pain_series(*, patient, since: date | None = None) -> list[dict]:
     return series
 
 
-def paused_days(*, patient, start: date, end: date) -> frozenset[date]:
-    days = set()
-    for pause in patient.pauses.filter(starts_on__lte=end, ends_on__gte=start):
-        day = max(pause.starts_on, start)
-        while day <= min(pause.last_day, end):
-            days.add(day)
-            day += timedelta(days=1)
-    return frozenset(days)
+def days_paused(pauses, *, start: date, end: date) -> frozenset[date]:
+    """The days from `start` to `end` inclusive that one of `pauses` covers."""
+    span = (start + timedelta(days=i) for i in range((end - start).days + 1))
+    return frozenset(day for day in span if any(pause.covers(day) for pause in pauses))
 
 
 def adherence(*, patient, version: ProgramVersion | None, today: date, windows: tuple[int, ...] = (14, 28)) -> list:
-    """Sessions reported against sessions planned over each of the last `windows` days up to today.
+    """Sessions reported against sessions planned over each of the last `windows` days up to today, from the
+    program's first day at the earliest (rules.adherence).
 
     One read of the report dates, the pauses and the program start serves every window."""
     if version is None:
@@ -281,32 +278,28 @@ def adherence(*, patient, version: ProgramVersion | None, today: date, windows: 
         .order_by()
         .values_list("session_date", flat=True)
     )
-    paused = paused_days(patient=patient, start=earliest, end=today)
-    results = []
-    for days in windows:
-        start = max(today - timedelta(days=days - 1), program_start)
-        reported = sum(1 for day in reported_days if day >= start)
-        planned = rules.planned_sessions(
-            start=start,
-            end=today,
-            weekdays=version.weekdays,
-            sessions_per_week=version.sessions_per_week,
-            paused_days=frozenset(day for day in paused if day >= start),
-        )
-        results.append(
-            {
-                "days": days,
-                "reported": reported,
-                "planned": round(planned),
-                "percent": rules.adherence_percent(reported=reported, planned=planned),
-            }
-        )
-    return results
+    pauses = patient.pauses.filter(starts_on__lte=today, ends_on__gte=earliest)
+    paused = days_paused(list(pauses), start=earliest, end=today)
+    return [
+        {
+            "days": days,
+            **rules.adherence(
+                start=max(today - timedelta(days=days - 1), program_start),
+                end=today,
+                reported_days=reported_days,
+                paused_days=paused,
+                weekdays=version.weekdays,
+                sessions_per_week=version.sessions_per_week,
+            ),
+        }
+        for days in windows
+    ]
 
 
 # --- The physiotherapist's dashboard ----------------------------------------------------------
 
 SPARKLINE_POINTS = 10
+ADHERENCE_DAYS = 14  # the dashboard's adherence column: the last two weeks
 
 
 def _own_caseload(physio: User) -> QuerySet[Patient]:
@@ -374,14 +367,15 @@ def caseload_rows(*, patients: list[Patient], today: date) -> list[dict]:
     recent: dict[int, list[tuple[date, int]]] = {}
     for patient_id, day, pain in ranked:
         recent.setdefault(patient_id, []).append((day, pain))
-    window_start = today - timedelta(days=13)
-    reported = dict(
+    window_start = today - timedelta(days=ADHERENCE_DAYS - 1)
+    reported: dict[int, set[date]] = {}
+    for patient_id, day in (
         SessionReport.objects.filter(patient_id__in=ids, session_date__gte=window_start, session_date__lte=today)
         .order_by()
-        .values("patient_id")
-        .annotate(days=Count("session_date", distinct=True))
-        .values_list("patient_id", "days")
-    )
+        .values_list("patient_id", "session_date")
+        .distinct()
+    ):
+        reported.setdefault(patient_id, set()).add(day)
     versions = {
         v.program.patient_id: v
         for v in ProgramVersion.objects.filter(
@@ -402,20 +396,14 @@ def caseload_rows(*, patients: list[Patient], today: date) -> list[dict]:
         adherence = None
         if version is not None:
             start = max(window_start, version.program_start or version.start_date)
-            paused = frozenset(
-                start + timedelta(days=i)
-                for i in range((today - start).days + 1)
-                for p in pauses.get(patient.pk, [])
-                if p.covers(start + timedelta(days=i))
-            )
-            planned = rules.planned_sessions(
+            adherence = rules.adherence(
                 start=start,
                 end=today,
+                reported_days=reported.get(patient.pk, ()),
+                paused_days=days_paused(pauses.get(patient.pk, []), start=start, end=today),
                 weekdays=version.weekdays,
                 sessions_per_week=version.sessions_per_week,
-                paused_days=paused,
-            )
-            adherence = rules.adherence_percent(reported=reported.get(patient.pk, 0), planned=planned)
+            )["percent"]
         pains = [pain for _day, pain in sorted(recent.get(patient.pk, []))]
         rows.append(
             {

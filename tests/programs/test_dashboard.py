@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from patients import services as patient_services
-from programs import services
+from programs import selectors, services
 from tests.factories import PhysioFactory, bulk_active_patients, make_patient
 from tests.programs.conftest import report
 
@@ -29,6 +29,32 @@ def test_dashboard_rows_flags_first(client, physio, active, library):
     assert "Last 3 highest pains: 1, 2, 3" in html
     assert [p.pk for p in response.context["without_program"]] == [calm.pk]
     assert {f.reason for f in response.context["flags"]} == {"pain", "worsening"}
+
+
+def test_dashboard_adherence_agrees_with_the_patient_page_and_leaves_out_an_earlier_programs_reports(
+    client, physio, active, library
+):
+    from programs.services import program_activate, program_add_exercise, program_create
+
+    patient = active.program.patient
+    today = patient.clinic.local_today()
+    for days_ago in (6, 5, 4):
+        report(active, days_ago=days_ago)
+    new = program_create(
+        patient=patient,
+        created_by=physio,
+        title="Block 2",
+        start_date=today - timedelta(days=3),
+        weekdays=list(range(7)),
+    ).versions.get()
+    program_add_exercise(version=new, exercise=library["bird-dog"])
+    new = program_activate(version=new, activated_by=physio, progression_reason="Second block")
+    report(new, days_ago=1)
+    client.force_login(physio)
+    (row,) = client.get(reverse("programs:dashboard")).context["rows"]
+    short, _long = selectors.adherence(patient=patient, version=new, today=today)
+    assert (short["reported"], short["planned"], short["percent"]) == (1, 4, 25)  # every day since it started
+    assert row["adherence"] == 25
 
 
 def test_dashboard_acknowledge_from_row(client, physio, active):

@@ -209,3 +209,34 @@ def test_correction_explanation(before, after, said):
         current=dict(zip(keys, after, strict=True)) | {"session_date": day},
     )
     assert text == f"The patient corrected the report of Mon 23 Nov: {said}"
+
+
+MON = date(2026, 11, 16)  # a Monday
+
+
+@pytest.mark.parametrize(
+    ("reported", "paused", "schedule", "expected"),
+    [
+        # Mon/Wed/Fri over two weeks: 6 planned; two reports on one day count once.
+        ([MON, MON, MON + timedelta(days=2)], [], {"weekdays": [0, 2, 4]}, (2, 6, 33)),
+        # A report before the span (an earlier program's) or after it does not count.
+        ([MON - timedelta(days=1), MON + timedelta(days=14)], [], {"weekdays": [0, 2, 4]}, (0, 6, 0)),
+        # The first week paused: 3 planned, 3 reported.
+        ([MON + timedelta(days=d) for d in (7, 9, 11)], range(7), {"weekdays": [0, 2, 4]}, (3, 3, 100)),
+        # More reports than planned is still 100%.
+        ([MON + timedelta(days=d) for d in range(14)], [], {"weekdays": [0]}, (14, 2, 100)),
+        # 3 a week on any days: 6 planned over two weeks.
+        ([MON], [], {"sessions_per_week": 3}, (1, 6, 17)),
+        # Every day paused: nothing planned, so no percentage.
+        ([], range(14), {"weekdays": [0, 2, 4]}, (0, 0, None)),
+    ],
+)
+def test_adherence(reported, paused, schedule, expected):
+    result = rules.adherence(
+        start=MON,
+        end=MON + timedelta(days=13),
+        reported_days=reported,
+        paused_days=frozenset(MON + timedelta(days=d) for d in paused),
+        **schedule,
+    )
+    assert (result["reported"], result["planned"], result["percent"]) == expected
