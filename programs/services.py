@@ -407,7 +407,9 @@ def _check_report(
     *, patient: Patient, version: ProgramVersion, outcomes: dict[int, str], values: dict, correcting: bool = False
 ) -> None:
     errors: dict[str, str] = {}
-    item_ids = {item.pk for item in version.items.all()}  # read already when the check-in page listed them
+    # No query when the version's items were prefetched (selectors.checkin_items, as the check-in page does);
+    # only draft versions can change their items, so those the page listed are the ones in force.
+    item_ids = {item.pk for item in version.items.all()}
     answered = {pk for pk, outcome in outcomes.items() if outcome in ExerciseOutcome.values}
     if not answered & item_ids:
         errors["exercises"] = "Say how the exercises went: done, partly or skipped."
