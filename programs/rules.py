@@ -205,6 +205,18 @@ def start_date_error(start: date, today: date) -> str | None:
     return None
 
 
+def past_start_error(*, start: date, today: date, first_version: bool) -> str | None:
+    """A program put in force with a start day that has passed would count the days since as rest (rule 7: before
+    the first report, the start counts as the last session) and raise a rest flag at once. A revision's start does
+    not move the program's first day, so only a program's first version is held to this."""
+    if first_version and start < today:
+        return (
+            f"This program is set to start on {start.day} {start:%B %Y}, which has passed: the days since would "
+            "count as rest and flag the patient at once. Set the start to today or later under Schedule."
+        )
+    return None
+
+
 # --- Check-ins (session reports) ----------------------------------------------------------------
 
 REPORT_NOTE_MAX = 2000

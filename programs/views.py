@@ -278,6 +278,11 @@ def _builder_context(request, version: ProgramVersion, *, item_errors=None, **fo
         "balance": [(labels[g], count) for g, count in counts.items()],
         "missing": [labels[g] for g in missing],
         "frequency_warning": version.frequency_warning,
+        "start_warning": rules.past_start_error(
+            start=version.start_date,
+            today=version.program.patient.clinic.local_today(),
+            first_version=version.based_on_id is None,
+        ),
         "progression": selectors.progression_for(version, items),
         "weekly_volume": selectors.weekly_volume_of(version, items),
         "results": results,

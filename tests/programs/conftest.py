@@ -41,16 +41,13 @@ def active(patient, physio, library):
 
     from programs.services import program_activate
 
-    program = program_create(
-        patient=patient,
-        created_by=physio,
-        title="Program",
-        start_date=patient.clinic.local_today() - timedelta(days=10),
-        weekdays=[0, 2, 4],
-    )
+    today = patient.clinic.local_today()
+    program = program_create(patient=patient, created_by=physio, title="Program", start_date=today, weekdays=[0, 2, 4])
     version = program.versions.get()
     add(version, library, "dead-bug", "clamshell")
     program_activate(version=version, activated_by=physio)
+    # Its history: a program is put in force from today on, and this one has been in force ten days.
+    type(version).objects.filter(pk=version.pk).update(start_date=today - timedelta(days=10))
     version.refresh_from_db()
     return version
 

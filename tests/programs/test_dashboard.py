@@ -44,11 +44,13 @@ def test_dashboard_adherence_agrees_with_the_patient_page_and_leaves_out_an_earl
         patient=patient,
         created_by=physio,
         title="Block 2",
-        start_date=today - timedelta(days=3),
+        start_date=today,
         weekdays=list(range(7)),
     ).versions.get()
     program_add_exercise(version=new, exercise=library["bird-dog"])
     new = program_activate(version=new, activated_by=physio, progression_reason="Second block")
+    new.start_date = today - timedelta(days=3)  # in force for four days now
+    new.save(update_fields=["start_date"])
     report(new, days_ago=1)
     client.force_login(physio)
     (row,) = client.get(reverse("programs:dashboard")).context["rows"]

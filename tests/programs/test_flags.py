@@ -254,12 +254,12 @@ class TestRestRule:
         clinic.time_zone = "Pacific/Auckland"
         clinic.save()
         patient = make_patient(physio=physio)
-        start = datetime(2026, 11, 16).date()
         version = program_create(
-            patient=patient, created_by=physio, title="P", start_date=start, weekdays=[0, 2, 4]
+            patient=patient, created_by=physio, title="P", start_date=clinic.local_today(), weekdays=[0, 2, 4]
         ).versions.get()
         program_add_exercise(version=version, exercise=library["dead-bug"])
         program_activate(version=version, activated_by=physio)
+        set_start(version, datetime(2026, 11, 16).date())
         Flag.objects.all().delete()
         before_midnight = at(clinic, datetime(2026, 11, 19).date(), hour=23, minute=59)  # 3 rest days not over
         assert services.flags_sweep_rest(now=before_midnight) == 0

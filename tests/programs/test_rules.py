@@ -118,6 +118,22 @@ def test_dose_errors(kwargs, fields):
     assert set(rules.dose_errors(**kwargs)) == fields
 
 
+@pytest.mark.parametrize(
+    ("days_from_today", "first_version", "refused"),
+    [(-1, True, True), (-30, True, True), (0, True, False), (3, True, False), (-1, False, False)],
+)
+def test_a_programs_first_version_cannot_be_put_in_force_from_a_day_that_has_passed(
+    days_from_today, first_version, refused
+):
+    today = date(2026, 11, 24)
+    error = rules.past_start_error(
+        start=today + timedelta(days=days_from_today), today=today, first_version=first_version
+    )
+    assert (error is not None) == refused
+    if refused:
+        assert "has passed" in error and "today or later" in error
+
+
 def test_start_date_limit():
     today = date(2026, 11, 23)
     assert rules.start_date_error(today + timedelta(days=365), today) is None

@@ -39,6 +39,27 @@ def test_activate_requires_an_exercise(draft, physio):
     assert draft.status == ProgramVersion.Status.DRAFT
 
 
+def test_a_program_whose_start_has_passed_is_not_put_in_force(draft, physio, library):
+    """A draft left for a few days: put in force as it is, the sweep would count the days since its start as
+    rest. A revision's start, on the other hand, does not move the program's first day."""
+    add(draft, library, *BALANCED)
+    today = draft.program.patient.clinic.local_today()
+    draft.start_date = today - timedelta(days=4)
+    draft.save(update_fields=["start_date"])
+    with pytest.raises(ValidationError) as refused:
+        services.program_activate(version=draft, activated_by=physio)
+    assert "has passed" in refused.value.message_dict["start_date"][0]
+    draft.refresh_from_db()
+    assert (draft.status, draft.program.status) == (ProgramVersion.Status.DRAFT, Program.Status.DRAFT)
+    draft.start_date = today
+    draft.save(update_fields=["start_date"])
+    services.program_activate(version=draft, activated_by=physio)
+    revision = services.program_revise(program=draft.program, created_by=physio)
+    revision.start_date = today - timedelta(days=2)  # a revision drafted a while ago
+    revision.save(update_fields=["start_date"])
+    assert services.program_activate(version=revision, activated_by=physio).status == ProgramVersion.Status.ACTIVE
+
+
 def test_activate_then_revise_keeps_old_version_intact(draft, physio, library):
     add(draft, library, *BALANCED)
     services.program_activate(version=draft, activated_by=physio)

@@ -152,6 +152,24 @@ def test_start_date_over_a_year_away(client, physio, draft):
     assert draft.weekdays == [0, 2, 4]
 
 
+def test_builder_warns_of_a_start_that_has_passed_and_activation_explains_it(client, physio, draft, library):
+    from datetime import timedelta
+
+    add(draft, library, *BALANCED)
+    draft.start_date -= timedelta(days=3)
+    draft.save(update_fields=["start_date"])
+    client.force_login(physio)
+    page = client.get(reverse("programs:builder", args=[draft.pk])).content.decode()
+    assert 'id="start-warning"' in page and "has passed" in page
+    response = client.post(reverse("programs:builder_activate", args=[draft.pk]), {})
+    assert response.status_code == 200 and "Set the start to today or later" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == ProgramVersion.Status.DRAFT
+    draft.start_date += timedelta(days=3)
+    draft.save(update_fields=["start_date"])
+    assert 'id="start-warning"' not in client.get(reverse("programs:builder", args=[draft.pk])).content.decode()
+
+
 def test_activate_redirects_to_program_page_and_version_readable(client, physio, draft, library, patient):
     add(draft, library, *BALANCED)
     client.force_login(physio)

@@ -175,17 +175,19 @@ class Command(BaseCommand):
                 patient=patient,
                 created_by=physio,
                 title="Back strength, stage 1",
-                start_date=start,
+                start_date=today,
                 weekdays=[0, 2, 4] if email != "tom.becker@example.com" else [0, 3],
             )
             version = program.versions.get()
             for key in PROGRAM[: 4 + made % 3]:
                 program_services.program_add_exercise(version=version, exercise=exercises[key])
             program_services.program_activate(version=version, activated_by=physio, change_note="First program")
-            # As if the program had been put in force on its first morning and each session reported that evening.
+            # As if the program had been put in force on its first morning, weeks ago (a program is put in force
+            # from today on), and each session reported that evening.
             tz, now = clinic.tzinfo, timezone.now()
+            version.start_date = start
             version.activated_at = min(datetime.combine(start, time(9, 30), tz), now)
-            version.save(update_fields=["activated_at"])
+            version.save(update_fields=["start_date", "activated_at"])
             items = list(version.items.all())
             for offset, pain in enumerate(pains):
                 if pain is None:
