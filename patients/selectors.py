@@ -99,6 +99,7 @@ FLAG_ROW_FIELDS = (
     "status",
     "details",
     "opened_at",
+    "last_evidence_at",
     "ack_due_at",
     "acknowledged_at",
     "escalated_at",

@@ -245,7 +245,13 @@ def flag_record(
             [FlagEvent(flag=flag, kind=kind, at=now, report_id=report_id, values=event_values)], ignore_conflicts=True
         )
         if not created:
-            Flag.objects.filter(pk=flag.pk).update(last_evidence_at=now)
+            flag.last_evidence_at = now
+            changed = {"last_evidence_at": now}
+            if flag.urgent:
+                # New warning symptoms need a clinician now, even on a flag someone is already working: the
+                # alert goes out again (flag_send_alert), with this report's symptoms.
+                flag.notified_at = changed["notified_at"] = None
+            Flag.objects.filter(pk=flag.pk).update(**changed)
     return flag, created
 
 
@@ -390,10 +396,14 @@ def _send(template: str, context: dict, recipients: list[str]) -> None:
 
 
 def flag_send_alert(*, flag_id: int) -> bool:
-    """Email the assigned physiotherapist about a flag, once (urgent and pain-related flags)."""
+    """Email the assigned physiotherapist about a flag, once (urgent and pain-related flags); about an urgent flag
+    again for each report that adds warning symptoms to it (flag_record clears notified_at)."""
     flag = Flag.objects.select_related("patient__user", "patient__physiotherapist", "patient__clinic").get(pk=flag_id)
     if flag.notified_at is not None or not flag_claim(flag_id=flag.pk, field="notified_at"):
         return False
+    latest = flag.events.filter(kind__in=[FlagEventKind.RAISED, FlagEventKind.EVIDENCE]).order_by("-at", "-pk").first()
+    evidence = dict(latest.values) if latest is not None else {"explanation": flag.details.get("explanation", "")}
+    explanation = evidence.pop("explanation", "")
     physio = flag.patient.physiotherapist
     # A deactivated physiotherapist reads no email: their clinic's admins get it instead.
     recipients = (
@@ -406,7 +416,19 @@ def flag_send_alert(*, flag_id: int) -> bool:
         )
     )
     try:
-        _send("flag_alert", {"flag": flag, "patient": flag.patient, "link": _flag_link(flag)}, recipients)
+        _send(
+            "flag_alert",
+            {
+                "flag": flag,
+                "patient": flag.patient,
+                "link": _flag_link(flag),
+                "again": latest is not None and latest.kind == FlagEventKind.EVIDENCE,
+                "explanation": explanation,
+                "values": evidence,
+                "reported_at": latest.at if latest is not None else flag.opened_at,
+            },
+            recipients,
+        )
     except Exception:
         flag_unclaim(flag_id=flag.pk, field="notified_at")
         raise

@@ -842,7 +842,7 @@ def flags_send_missed_alerts(*, now=None) -> int:
     """Send the alerts whose queued task never ran or gave up (broker down, mail server down)."""
     now = now or timezone.now()
     pending = Flag.objects.filter(
-        reason__in=rules.IMMEDIATE_REASONS, notified_at__isnull=True, opened_at__lte=now - UNEVALUATED_GRACE
+        reason__in=rules.IMMEDIATE_REASONS, notified_at__isnull=True, last_evidence_at__lte=now - UNEVALUATED_GRACE
     ).exclude(status=FlagStatus.RESOLVED)
     sent = 0
     for flag_id in pending.values_list("pk", flat=True)[:UNEVALUATED_BATCH]:

@@ -236,6 +236,14 @@ class TestQueuePage:
 
 
 class TestActionsOverHttp:
+    def test_queue_row_says_when_new_evidence_came_in(self, client, admin, patient):
+        flag = raise_flag(patient, opened_days_ago=1, report_id=1)
+        client.force_login(admin)
+        assert "New evidence" not in client.get(reverse("patients:flag_queue")).content.decode()
+        raise_flag(patient, report_id=2)  # a second report over the threshold
+        html = client.get(reverse("patients:flag_queue")).content.decode()
+        assert f'id="flag-{flag.pk}"' in html and "New evidence just now: see the flag." in html
+
     def test_acknowledge_from_the_queue_returns_the_row_and_counts(self, client, admin, patient):
         flag = raise_flag(patient)
         client.force_login(admin)

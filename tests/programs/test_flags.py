@@ -402,6 +402,47 @@ class TestEmails:
         assert "Rule 3" in email.body and "Highest pain 4/5 is above the threshold of 1/5" in email.body
         assert flag.events.filter(kind="notified").count() == 1
 
+    def test_new_warning_symptoms_on_an_acknowledged_urgent_flag_alert_the_physio_again(
+        self, active, physio, django_capture_on_commit_callbacks
+    ):
+        evaluate(report(active, max_pain=0, leg_weakness=True))
+        flag = Flag.objects.get()
+        assert tasks.send_flag_alert(flag.pk) is True
+        patient_services.flag_acknowledge(flag=flag, by=physio)
+        later = report(active, max_pain=0, bladder_bowel=True)
+        with django_capture_on_commit_callbacks() as callbacks:
+            evaluate(later)
+        assert len(callbacks) == 1  # the alert, queued again
+        assert tasks.send_flag_alert(flag.pk) is True
+        assert tasks.send_flag_alert(flag.pk) is False
+        first, again = mail.outbox
+        assert "again" not in first.subject and "new weakness in both legs" in first.body
+        assert again.subject.startswith("URGENT – warning symptoms again")
+        assert "bladder or bowel" in again.body and "(acknowledged)" in again.body
+        flag.refresh_from_db()
+        assert (flag.status, Flag.objects.count()) == ("acknowledged", 1)
+        assert flag.events.filter(kind="notified").count() == 2
+        with django_capture_on_commit_callbacks() as callbacks:
+            evaluate(later)  # the same report again: nothing new to say
+        assert callbacks == [] and services.flags_sweep(now=timezone.now() + timedelta(minutes=5))["alerts"] == 0
+
+    def test_new_pain_evidence_does_not_alert_again(self, active, django_capture_on_commit_callbacks):
+        evaluate(report(active, max_pain=4))
+        assert tasks.send_flag_alert(Flag.objects.get().pk) is True
+        later = report(active, max_pain=5)
+        with django_capture_on_commit_callbacks() as callbacks:
+            evaluate(later)
+        assert callbacks == []
+        assert Flag.objects.get().events.filter(kind="evidence").count() == 1
+
+    def test_a_lost_second_alert_is_sent_by_the_sweep(self, active, physio):
+        evaluate(report(active, max_pain=0, leg_weakness=True))
+        assert tasks.send_flag_alert(Flag.objects.get().pk) is True
+        evaluate(report(active, max_pain=0, saddle_numbness=True))  # its alert task never ran
+        assert services.flags_sweep(now=timezone.now())["alerts"] == 0  # within the grace period
+        assert services.flags_sweep(now=timezone.now() + timedelta(minutes=5))["alerts"] == 1
+        assert "numbness" in mail.outbox[-1].body
+
     def test_alert_queued_on_commit_for_immediate_reasons_only(self, active, django_capture_on_commit_callbacks):
         saved = report(active, max_pain=0, sharp_pain=True)
         with django_capture_on_commit_callbacks() as callbacks:
