@@ -244,6 +244,10 @@ def correction_explanation(*, previous: dict, current: dict) -> str:
             changes.append(f"{words} {previous[field]} → {current[field]} out of 5")
     if previous["sharp_pain"] != current["sharp_pain"]:
         changes.append("sharp pain " + ("now reported" if current["sharp_pain"] else "no longer reported"))
+    for name in WARNING_SYMPTOM_FIELDS:
+        before, after = bool(previous.get(name)), bool(current.get(name))
+        if before != after:
+            changes.append(f"{SYMPTOM_WORDS[name]} " + ("now reported" if after else "no longer reported"))
     what = "; ".join(changes) if changes else "the figures did not change"
     return f"The patient corrected the report of {day:%a} {day.day} {day:%b}: {what}."
 

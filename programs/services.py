@@ -551,7 +551,12 @@ def report_correct(
         patient=report.patient,
         report_id=report.pk,
         explanation=rules.correction_explanation(previous=previous, current=values),
-        values={"max_pain": max_pain, "pain_now": pain_now, "sharp_pain": sharp_pain},
+        values={
+            "max_pain": max_pain,
+            "pain_now": pain_now,
+            "sharp_pain": sharp_pain,
+            "symptoms": [name for name in rules.WARNING_SYMPTOM_FIELDS if values[name]],
+        },
         now=now,
     )
     _queue_evaluation(report.pk)

@@ -47,6 +47,12 @@ def _readable_date(iso: str) -> str:
 
 
 @register.filter
+def symptom_words(values) -> str:
+    """The warning symptoms a report (or a report's earlier values, as a dict) says yes to, in words."""
+    return "; ".join(words for name, words in SYMPTOM_WORDS.items() if values.get(name))
+
+
+@register.filter
 def flag_values(values):
     """A flag's triggering values as (label, readable value) pairs."""
     rows = []

@@ -266,6 +266,25 @@ class TestCorrection:
         page = client.get(reverse("patients:flag_detail", args=[flag.pk])).content.decode()
         assert "Report corrected by the patient" in page and "highest pain 5 → 1 out of 5" in page
 
+    def test_a_warning_symptom_taken_back_is_told_to_the_urgent_flag_and_kept_for_staff(self, client, active, physio):
+        from patients.models import Flag, FlagEvent
+
+        saved = report(active, max_pain=1, leg_weakness=True)
+        services.report_evaluate(report_id=saved.pk)
+        flag = Flag.objects.get(reason="warning_symptoms")
+        client.force_login(active.program.patient.user)
+        data = form_data(active, max_pain="1", pain_now="0", note="Ticked the wrong box")
+        data.pop("session_date")
+        assert client.post(reverse("programs:report_correct", args=[saved.pk]), data).status_code == 302
+        (event,) = FlagEvent.objects.filter(kind="corrected", flag=flag)
+        assert event.values["explanation"].endswith("new weakness in both legs no longer reported.")
+        assert event.values["symptoms"] == []
+        client.force_login(physio)
+        page = client.get(reverse("programs:patient_reports", args=[saved.patient_id])).content.decode()
+        assert "warning symptoms: new weakness in both legs" in page
+        flag.refresh_from_db()
+        assert flag.status == "open"  # staff still decide what it means
+
     def test_no_correction_after_24_hours(self, client, active):
         saved = report(active)
         SessionReport.objects.filter(pk=saved.pk).update(submitted_at=timezone.now() - timedelta(hours=25))

@@ -215,14 +215,16 @@ def test_rest_rule(last, today, paused, allowed, flag):
         ((1, 0, False), (1, 0, True), "sharp pain now reported."),
         ((3, 1, True), (3, 1, False), "sharp pain no longer reported."),
         ((3, 1, False), (3, 1, False), "the figures did not change."),
+        ((0, 0, False, True), (0, 0, False, False), "new weakness in both legs no longer reported."),
+        ((2, 1, False), (2, 1, False, False, True), "numbness between the legs now reported."),
     ],
 )
 def test_correction_explanation(before, after, said):
     day = date(2026, 11, 23)
-    keys = ("max_pain", "pain_now", "sharp_pain")
+    keys = ("max_pain", "pain_now", "sharp_pain", "leg_weakness", "saddle_numbness")
     text = rules.correction_explanation(
-        previous=dict(zip(keys, before, strict=True)) | {"session_date": day.isoformat()},
-        current=dict(zip(keys, after, strict=True)) | {"session_date": day},
+        previous=dict(zip(keys, before, strict=False)) | {"session_date": day.isoformat()},
+        current=dict(zip(keys, after, strict=False)) | {"session_date": day},
     )
     assert text == f"The patient corrected the report of Mon 23 Nov: {said}"
 
