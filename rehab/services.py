@@ -38,6 +38,14 @@ def user_create(
     return user
 
 
+def login_lockout_lift(*, user: User) -> int:
+    """Forget the failed log-ins that locked an account out (django-axes), as when its owner sets a new password
+    by email: they have proved who they are. Returns how many attempts were forgotten."""
+    from axes.utils import reset
+
+    return reset(username=user.email.strip().lower())  # as rehab.permissions.login_attempt_username counts them
+
+
 def set_password_path(user: User) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)

@@ -55,7 +55,16 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-class SetPasswordView(auth_views.PasswordResetConfirmView):
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """The emailed link's page: a new password, which also lifts a lockout after too many failed log-ins."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.login_lockout_lift(user=form.user)
+        return response
+
+
+class SetPasswordView(PasswordResetConfirmView):
     """The link emailed at registration: the new account's owner chooses a password."""
 
     template_name = "registration/set_password.html"

@@ -95,3 +95,20 @@ def test_unknown_email_reset_reveals_nothing(client):
     response = client.post(reverse("password_reset"), {"email": "nobody@example.com"})
     assert response.status_code == 302
     assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_setting_a_new_password_by_email_lifts_a_lockout(client, physio):
+    for _ in range(5):
+        client.post(reverse("login"), {"username": physio.email.upper(), "password": "wrong"})
+    assert client.post(reverse("login"), {"username": physio.email, "password": PASSWORD}).status_code == 429
+    client.post(reverse("password_reset"), {"email": physio.email})
+    (email,) = mail.outbox
+    response = client.get(_link(email.body), follow=True)
+    new_password = "a-fresh-start-2026"
+    response = client.post(
+        response.redirect_chain[-1][0], {"new_password1": new_password, "new_password2": new_password}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("password_reset_complete")
+    response = client.post(reverse("login"), {"username": physio.email, "password": new_password})
+    assert response.status_code == 302
