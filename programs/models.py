@@ -215,7 +215,12 @@ class Schedule(models.Model):
 
     @property
     def frequency_warning(self) -> str | None:
-        return rules.frequency_warning(weekdays=self.weekdays, sessions_per_week=self.sessions_per_week)
+        """Rule 13 against the patient's clinic's rest limit (reads the program's patient and clinic)."""
+        return rules.frequency_warning(
+            weekdays=self.weekdays,
+            sessions_per_week=self.sessions_per_week,
+            rest_days_allowed=self.program.patient.clinic.rest_days_allowed,
+        )
 
 
 class Program(models.Model):

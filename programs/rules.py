@@ -20,7 +20,6 @@ NOTES_MAX = 500
 
 # Scheduling.
 MAX_START_AHEAD = timedelta(days=365)  # a program may start at most a year from today
-MAX_REST_DAYS_IN_A_ROW = 2  # rule 13 (and rule 7: resting more than two days is flagged)
 DAYS_IN_WEEK = 7
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -69,24 +68,27 @@ def longest_rest_run_per_week(sessions_per_week: int) -> int:
     return math.ceil((DAYS_IN_WEEK - min(sessions_per_week, DAYS_IN_WEEK)) / sessions_per_week)
 
 
-def frequency_warning(*, weekdays: Sequence[int] = (), sessions_per_week: int | None = None) -> str | None:
-    """A warning when the schedule plans more than two rest days in a row, else None."""
+def frequency_warning(
+    *, weekdays: Sequence[int] = (), sessions_per_week: int | None = None, rest_days_allowed: int
+) -> str | None:
+    """A warning when the schedule plans more rest days in a row than the clinic's rest rule allows (rule 13 against
+    rule 7), else None."""
+    days = f"{rest_days_allowed} rest day{'s' if rest_days_allowed != 1 else ''}"
     if weekdays:
         run = longest_rest_run(weekdays)
-        if run > MAX_REST_DAYS_IN_A_ROW:
+        if run > rest_days_allowed:
             return (
-                f"This schedule leaves {run} rest days in a row. Resting more than "
-                f"{MAX_REST_DAYS_IN_A_ROW} days tends to make back pain worse, and the patient will be "
-                "flagged for it: spread the sessions out."
+                f"This schedule leaves {run} rest days in a row. Resting more than {days} tends to make back pain "
+                "worse, and the patient will be flagged for it: spread the sessions out."
             )
         return None
     if sessions_per_week is not None:
         run = longest_rest_run_per_week(sessions_per_week)
-        if run > MAX_REST_DAYS_IN_A_ROW:
+        if run > rest_days_allowed:
             return (
                 f"With {sessions_per_week} session{'s' if sessions_per_week != 1 else ''} a week there will be "
-                f"at least {run} rest days in a row. Plan at least 3 sessions a week so that no more than "
-                f"{MAX_REST_DAYS_IN_A_ROW} rest days follow each other."
+                f"at least {run} rest days in a row, and the patient is flagged after more than {days}: plan more "
+                "sessions a week."
             )
     return None
 

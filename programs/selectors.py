@@ -162,6 +162,7 @@ def progression_for(
 def patient_programs(*, patient) -> list[Program]:
     return list(
         Program.objects.filter(patient=patient)
+        .select_related("patient__clinic")  # each version's rest-day warning follows the clinic's rest limit
         .prefetch_related(
             Prefetch("versions", queryset=ProgramVersion.objects.select_related("created_by", "activated_by"))
         )

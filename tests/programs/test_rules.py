@@ -43,12 +43,29 @@ def test_balance_counts_each_exercise_once_per_group():
 )
 def test_frequency_weekdays(weekdays, run, warns):
     assert rules.longest_rest_run(weekdays) == run
-    assert (rules.frequency_warning(weekdays=weekdays) is not None) is warns
+    assert (rules.frequency_warning(weekdays=weekdays, rest_days_allowed=2) is not None) is warns
 
 
 @pytest.mark.parametrize(("per_week", "warns"), [(1, True), (2, True), (3, False), (5, False), (7, False)])
 def test_frequency_sessions_per_week(per_week, warns):
-    assert (rules.frequency_warning(sessions_per_week=per_week) is not None) is warns
+    assert (rules.frequency_warning(sessions_per_week=per_week, rest_days_allowed=2) is not None) is warns
+
+
+@pytest.mark.parametrize(
+    ("schedule", "allowed", "warns"),
+    [
+        ({"weekdays": [0, 3]}, 2, True),  # Tuesday, Wednesday and Friday to Sunday: 3 rest days
+        ({"weekdays": [0, 3]}, 3, False),
+        ({"weekdays": [0]}, 5, True),
+        ({"sessions_per_week": 2}, 3, False),
+        ({"sessions_per_week": 1}, 3, True),
+    ],
+)
+def test_frequency_follows_the_clinics_rest_limit(schedule, allowed, warns):
+    warning = rules.frequency_warning(**schedule, rest_days_allowed=allowed)
+    assert (warning is not None) is warns
+    if warns:
+        assert f"more than {allowed} rest days" in warning
 
 
 @pytest.mark.parametrize(

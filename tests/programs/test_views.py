@@ -102,6 +102,19 @@ def test_frequency_warning_shown(client, physio, draft):
         **HTMX,
     )
     assert "3 rest days in a row" in response.content.decode()
+    clinic = draft.program.patient.clinic
+    clinic.rest_days_allowed = 3  # the clinic allows three: Monday and Friday are fine
+    clinic.save()
+    assert 'id="frequency-warning"' not in client.get(reverse("programs:builder", args=[draft.pk])).content.decode()
+
+
+def test_handout_states_the_clinics_rest_limit(client, physio, active):
+    clinic = active.program.patient.clinic
+    clinic.rest_days_allowed = 3
+    clinic.save()
+    client.force_login(physio)
+    handout = client.get(reverse("programs:handout", args=[active.pk])).content.decode()
+    assert "Try not to rest more than 3 days in a row." in handout
 
 
 @pytest.mark.parametrize(
