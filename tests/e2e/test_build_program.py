@@ -63,6 +63,13 @@ def test_physio_builds_balances_reorders_and_activates_a_program(desk_page, ship
     expect(page.locator("#balance-ok")).to_be_visible()
     assert len(item_names(page)) == 4
 
+    # Discarding the draft asks first; saying no keeps it.
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="Discard this draft").click()
+    expect(page.locator(".builder-item")).to_have_count(4)
+    assert asked == ["Discard this draft? Its exercises and schedule cannot be brought back."]
+
     page.get_by_role("button", name="Activate program").click()
     expect(page.get_by_text("Version 1 of the program is now in force.")).to_be_visible()
     expect(page.get_by_role("heading", name="Strength and balance, block 1 Version 1 in force")).to_be_visible()
