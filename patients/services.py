@@ -151,7 +151,8 @@ def patient_change_threshold(*, patient: Patient, changed_by: User, value: int, 
 
 def _pause_overlaps(*, patient: Patient, starts_on: date, ends_on: date, exclude_id: int | None = None) -> bool:
     pauses = patient.pauses.exclude(pk=exclude_id) if exclude_id else patient.pauses.all()
-    return any(p.starts_on <= ends_on and starts_on <= p.last_day for p in pauses)
+    # A pause called off before it began (its last day before its first) covers no day at all.
+    return any(p.starts_on <= p.last_day and p.starts_on <= ends_on and starts_on <= p.last_day for p in pauses)
 
 
 @transaction.atomic

@@ -273,6 +273,15 @@ class TestPauses:
         assert not pause.covers(today)
         assert pause.ends_on == today + timedelta(days=7)  # the plan stays on record
 
+    def test_a_pause_called_off_before_it_began_leaves_its_days_free(self, patient, physio):
+        today = patient.clinic.local_today()
+        days = {"starts_on": today + timedelta(days=10), "ends_on": today + timedelta(days=14)}
+        trip = pause_create(patient=patient, created_by=physio, reason="Trip", **days)
+        trip = pause_resume(pause=trip, resumed_by=physio)
+        longer = {"starts_on": today + timedelta(days=5), "ends_on": today + timedelta(days=20)}
+        again = pause_create(patient=patient, created_by=physio, reason="A longer trip after all", **longer)
+        assert again.covers(today + timedelta(days=12)) and not trip.covers(today + timedelta(days=12))
+
     @pytest.mark.parametrize(
         ("start", "end", "reason", "field"),
         [

@@ -195,6 +195,23 @@ def test_activate_redirects_to_program_page_and_version_readable(client, physio,
     assert "Dead bug" in handout and "print.css" in handout
 
 
+def test_program_page_lists_pauses_plainly(client, physio, active):
+    from datetime import timedelta
+
+    from patients.services import pause_create, pause_resume
+
+    patient = active.program.patient
+    today = patient.clinic.local_today()
+    kw = {"patient": patient, "created_by": physio}
+    later = pause_create(**kw, starts_on=today + timedelta(days=30), ends_on=today + timedelta(days=35), reason="Trip")
+    pause_resume(pause=later, resumed_by=physio)  # called off before it began
+    now = pause_create(**kw, starts_on=today, ends_on=today + timedelta(days=400), reason="Surgery")
+    client.force_login(physio)
+    page = client.get(reverse("programs:patient", args=[patient.pk])).content.decode()
+    assert 'Trip <span class="text-muted">(cancelled before it began, by ' in page
+    assert f"Paused until {now.last_day:%A} {now.last_day.day} {now.last_day:%B %Y}: Surgery." in page
+
+
 def test_library_filters(client, physio):
     client.force_login(physio)
     url = reverse("programs:exercise_list")
