@@ -209,12 +209,20 @@ def _lock_draft(version: ProgramVersion) -> ProgramVersion:
     return version
 
 
+def _refuse_twice(version: ProgramVersion, exercise: Exercise) -> None:
+    """An exercise appears once in a program: the check-in asks about each item, and a second set of the same
+    exercise belongs in its dose."""
+    if version.items.filter(exercise=exercise).exists():
+        raise ValidationError(f"{exercise.name} is already in this program: change its dose instead.")
+
+
 @transaction.atomic
 def program_add_exercise(*, version: ProgramVersion, exercise: Exercise) -> ProgramExercise:
     """Append an exercise to a draft with the exercise's default dose."""
     version = _lock_draft(version)
     if exercise.clinic_id not in (None, version.program.patient.clinic_id):
         raise ValidationError("Choose an exercise from your clinic's library.")
+    _refuse_twice(version, exercise)
     last = version.items.aggregate(last=Max("position"))["last"] or 0
     item = ProgramExercise(
         version=version,
@@ -272,6 +280,7 @@ def program_swap_variant(*, item: ProgramExercise, direction: str) -> ProgramExe
     variant = item.exercise.easier if direction == "easier" else item.exercise.harder
     if variant is None:
         raise ValidationError(f"{item.exercise.name} has no {direction} variant.")
+    _refuse_twice(item.version, variant)
     item.exercise = variant
     item.sets, item.reps, item.hold_seconds, item.rest_seconds = (
         variant.sets,

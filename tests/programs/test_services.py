@@ -138,6 +138,17 @@ def test_swap_without_variant(draft, library):
         services.program_swap_variant(item=item, direction="easier")
 
 
+def test_an_exercise_appears_once_in_a_program(draft, library):
+    clamshell, _bridge = add(draft, library, "clamshell", "glute-bridge")
+    harder = library["clamshell"].harder
+    add(draft, library, harder.key)
+    with pytest.raises(ValidationError, match="Clamshell is already in this program: change its dose instead."):
+        services.program_add_exercise(version=draft, exercise=library["clamshell"])
+    with pytest.raises(ValidationError, match="already in this program"):
+        services.program_swap_variant(item=clamshell, direction="harder")
+    assert list(draft.items.values_list("exercise__key", flat=True)) == ["clamshell", "glute-bridge", harder.key]
+
+
 def test_new_program_replaces_active_one(draft, physio, patient, library):
     add(draft, library, "dead-bug")
     services.program_activate(version=draft, activated_by=physio)

@@ -266,5 +266,9 @@ class TestPicker:
         html = client.post(add_url, data, **HTMX).content.decode()
         assert 'id="picker-q" name="q" value="dead"' in html
         assert 'Dead bug</a> <span class="badge text-bg-secondary">in this program</span>' in html
+        assert 'aria-label="Add Dead bug"' not in html  # nothing to add twice
+        response = client.post(add_url, data, **HTMX)  # a stale page adds it again: refused, and said
+        assert "Dead bug is already in this program" in response.content.decode()
+        assert draft.items.filter(exercise=library["dead-bug"]).count() == 1
         response = client.post(add_url, data | {"exercise": library["clamshell"].pk})  # without JavaScript
         assert response.url == reverse("programs:builder", args=[draft.pk]) + "?q=dead&group=core"
