@@ -1,7 +1,7 @@
 from django import forms
 
 from patients.rules import PAIN_WORDS
-from rehab.forms import DateInput
+from rehab.forms import DateInput, bounded_int
 
 from . import rules
 from .models import Category, Equipment, Exercise, ExerciseOutcome, MuscleGroup, ProgramTemplate
@@ -21,15 +21,17 @@ class ExerciseFilterForm(forms.Form):
     equipment = forms.ChoiceField(label="Equipment", required=False, choices=[("", "Any"), *Equipment.choices])
 
 
+def _dose_field(name: str, **kwargs) -> forms.IntegerField:
+    """A dose field with its range from the rules, saying what the rules say when a value is outside it."""
+    low, high, message = rules.DOSE_RANGES[name]
+    return bounded_int(low=low, high=high, message=message, **kwargs)
+
+
 class DoseFieldsMixin(forms.Form):
-    sets = forms.IntegerField(min_value=rules.SETS_MIN, max_value=rules.SETS_MAX)
-    reps = forms.IntegerField(label="Repetitions", required=False, min_value=rules.REPS_MIN, max_value=rules.REPS_MAX)
-    hold_seconds = forms.IntegerField(
-        label="Hold (seconds)", required=False, min_value=rules.HOLD_MIN, max_value=rules.HOLD_MAX
-    )
-    rest_seconds = forms.IntegerField(
-        label="Rest (seconds)", min_value=rules.REST_MIN, max_value=rules.REST_MAX, initial=30
-    )
+    sets = _dose_field("sets")
+    reps = _dose_field("reps", label="Repetitions", required=False)
+    hold_seconds = _dose_field("hold_seconds", label="Hold (seconds)", required=False)
+    rest_seconds = _dose_field("rest_seconds", label="Rest (seconds)", initial=30)
 
     def clean(self):
         data = super().clean()
@@ -74,7 +76,9 @@ class ScheduleFieldsMixin(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="Tick the days, or leave them all clear and give a number of sessions a week.",
     )
-    sessions_per_week = forms.IntegerField(label="Or sessions a week", required=False, min_value=1, max_value=7)
+    sessions_per_week = bounded_int(
+        label="Or sessions a week", required=False, low=1, high=7, message="Sessions a week must be between 1 and 7."
+    )
 
 
 class NewProgramForm(ScheduleFieldsMixin):

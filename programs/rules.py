@@ -186,18 +186,24 @@ def progression_check(
 # --- Dosage and dates -------------------------------------------------------------------------
 
 
+# Each dose field's range and what to say when a value falls outside it (the forms say the same).
+DOSE_RANGES = {
+    "sets": (SETS_MIN, SETS_MAX, f"Sets must be between {SETS_MIN} and {SETS_MAX}."),
+    "reps": (REPS_MIN, REPS_MAX, f"Repetitions must be between {REPS_MIN} and {REPS_MAX}."),
+    "hold_seconds": (HOLD_MIN, HOLD_MAX, f"A hold must be between {HOLD_MIN} and {HOLD_MAX} seconds."),
+    "rest_seconds": (REST_MIN, REST_MAX, f"Rest must be between {REST_MIN} and {REST_MAX} seconds."),
+}
+
+
 def dose_errors(*, sets: int | None, reps: int | None, hold_seconds: int | None, rest_seconds: int | None) -> dict:
     errors: dict[str, str] = {}
-    if sets is None or not SETS_MIN <= sets <= SETS_MAX:
-        errors["sets"] = f"Sets must be between {SETS_MIN} and {SETS_MAX}."
-    if reps is not None and not REPS_MIN <= reps <= REPS_MAX:
-        errors["reps"] = f"Repetitions must be between {REPS_MIN} and {REPS_MAX}."
-    if hold_seconds is not None and not HOLD_MIN <= hold_seconds <= HOLD_MAX:
-        errors["hold_seconds"] = f"A hold must be between {HOLD_MIN} and {HOLD_MAX} seconds."
+    values = {"sets": sets, "reps": reps, "hold_seconds": hold_seconds, "rest_seconds": rest_seconds}
+    for field, (low, high, message) in DOSE_RANGES.items():
+        value = values[field]
+        if (value is None and field == "sets") or (value is not None and not low <= value <= high):
+            errors[field] = message
     if reps is None and hold_seconds is None and "reps" not in errors:
         errors["reps"] = "Give repetitions, a hold time, or both."
-    if rest_seconds is not None and not REST_MIN <= rest_seconds <= REST_MAX:
-        errors["rest_seconds"] = f"Rest must be between {REST_MIN} and {REST_MAX} seconds."
     return errors
 
 

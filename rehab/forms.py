@@ -59,6 +59,21 @@ class PasswordResetForm(DjangoPasswordResetForm):
 TIME_ZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz or tz == "UTC"]
 
 
+def bounded_int(*, low: int, high: int, message: str = "", **kwargs) -> forms.IntegerField:
+    """A whole-number field from `low` to `high` whose errors speak the app's words rather than Django's
+    ("Ensure this value is greater than or equal to 1"): `message`, or "<label> must be between ..."."""
+    label = kwargs.get("label") or "This"
+    message = message or f"{label} must be between {low:,} and {high:,}."
+    # Django fills in the range limit with %-formatting: a "%" of the message's own must be doubled.
+    message = message.replace("%", "%%")
+    errors = {"min_value": message, "max_value": message, "invalid": "Enter a whole number."}
+    return forms.IntegerField(min_value=low, max_value=high, error_messages=errors, **kwargs)
+
+
+def _clinic_label(field: str) -> str:
+    return Clinic._meta.get_field(field).verbose_name.capitalize()
+
+
 class InviteForm(forms.Form):
     first_name = forms.CharField(max_length=150)
     last_name = forms.CharField(max_length=150)
@@ -68,27 +83,22 @@ class InviteForm(forms.Form):
 
 class ClinicSettingsForm(forms.ModelForm):
     time_zone = forms.ChoiceField(choices=TIME_ZONE_CHOICES)
-    urgent_ack_minutes = forms.IntegerField(
-        label=Clinic._meta.get_field("urgent_ack_minutes").verbose_name.capitalize(),
-        min_value=1,
-        max_value=MAX_WINDOW_MINUTES,
+    urgent_ack_minutes = bounded_int(
+        label=_clinic_label("urgent_ack_minutes"),
+        low=1,
+        high=MAX_WINDOW_MINUTES,
         help_text="Up to 30 days (43,200 minutes).",
     )
-    ack_hours = forms.IntegerField(
-        label=Clinic._meta.get_field("ack_hours").verbose_name.capitalize(),
-        min_value=1,
-        max_value=MAX_WINDOW_MINUTES // 60,
-        help_text="Up to 30 days (720 hours).",
+    ack_hours = bounded_int(
+        label=_clinic_label("ack_hours"), low=1, high=MAX_WINDOW_MINUTES // 60, help_text="Up to 30 days (720 hours)."
     )
-    rest_days_allowed = forms.IntegerField(
-        label=Clinic._meta.get_field("rest_days_allowed").verbose_name.capitalize(),
-        min_value=1,
-        max_value=14,
+    rest_days_allowed = bounded_int(
+        label=_clinic_label("rest_days_allowed"),
+        low=1,
+        high=14,
         help_text=Clinic._meta.get_field("rest_days_allowed").help_text,
     )
-    progression_percent = forms.IntegerField(
-        label=Clinic._meta.get_field("progression_percent").verbose_name.capitalize(), min_value=1, max_value=100
-    )
+    progression_percent = bounded_int(label=_clinic_label("progression_percent"), low=1, high=100)
 
     def clean(self):
         data = super().clean()

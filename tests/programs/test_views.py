@@ -120,10 +120,11 @@ def test_handout_states_the_clinics_rest_limit(client, physio, active):
 @pytest.mark.parametrize(
     ("data", "field", "message"),
     [
-        ({"sets": "0"}, "sets", "greater than or equal to 1"),
-        ({"sets": "-1"}, "sets", "greater than or equal to 1"),
-        ({"reps": "101"}, "reps", "less than or equal to 100"),
-        ({"reps": "", "hold_seconds": "301"}, "hold_seconds", "less than or equal to 300"),
+        ({"sets": "0"}, "sets", "Sets must be between 1 and"),
+        ({"sets": "-1"}, "sets", "Sets must be between 1 and"),
+        ({"reps": "101"}, "reps", "Repetitions must be between 1 and 100."),
+        ({"reps": "", "hold_seconds": "301"}, "hold_seconds", "A hold must be between"),
+        ({"rest_seconds": "2.5"}, "rest_seconds", "Enter a whole number."),
         ({"reps": "", "hold_seconds": ""}, "reps", "Give repetitions, a hold time, or both"),
         ({"sets": "two"}, "sets", "Enter a whole number"),
     ],

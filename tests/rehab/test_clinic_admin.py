@@ -183,6 +183,11 @@ class TestSettings:
         assert (response.status_code == 302) is ok
         if not ok:
             assert field in response.context["form"].errors
+            message = response.context["form"].errors[field][0]
+            if isinstance(value, int):  # in the app's words, not Django's "Ensure this value is ..."
+                assert "must be between 1 and" in message, message
+            if value == "two":
+                assert message == "Enter a whole number."
             assert not ClinicSettingsChange.objects.exists()
             assert getattr(Clinic.objects.get(pk=admin.clinic_id), field) == getattr(admin.clinic, field)
 
