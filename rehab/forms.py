@@ -61,9 +61,8 @@ TIME_ZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) i
 
 def bounded_int(*, low: int, high: int, message: str = "", **kwargs) -> forms.IntegerField:
     """A whole-number field from `low` to `high` whose errors speak the app's words rather than Django's
-    ("Ensure this value is greater than or equal to 1"): `message`, or "<label> must be between ..."."""
-    label = kwargs.get("label") or "This"
-    message = message or f"{label} must be between {low:,} and {high:,}."
+    ("Ensure this value is greater than or equal to 1"): `message`, or "Give a number from ... to ..."."""
+    message = message or f"Give a number from {low:,} to {high:,}."
     # Django fills in the range limit with %-formatting: a "%" of the message's own must be doubled.
     message = message.replace("%", "%%")
     errors = {"min_value": message, "max_value": message, "invalid": "Enter a whole number."}
@@ -98,7 +97,9 @@ class ClinicSettingsForm(forms.ModelForm):
         high=14,
         help_text=Clinic._meta.get_field("rest_days_allowed").help_text,
     )
-    progression_percent = bounded_int(label=_clinic_label("progression_percent"), low=1, high=100)
+    progression_percent = bounded_int(
+        label=_clinic_label("progression_percent"), low=1, high=100, message="Give a percentage from 1 to 100."
+    )
 
     def clean(self):
         data = super().clean()
