@@ -73,5 +73,13 @@ def test_admin_works_a_pain_flag_from_the_queue(desk_page, shipped_library):
     page.get_by_role("link", name="Flag queue").first.click()
     expect(page.locator("#flag-counts .status-open .count-n")).to_have_text("1")
     expect(page.locator("#flag-counts .status-resolved .count-n")).to_have_text("1")
+
+    # By keyboard in the queue: acknowledging swaps the row in place, and focus stays in that row.
+    urgent = Flag.objects.get(reason="warning_symptoms")
+    page.locator(f"#ack-{urgent.pk}").focus()
+    page.keyboard.press("Enter")
+    row = page.locator(f"#flag-{urgent.pk}")
+    expect(row.locator(".flag-status")).to_contain_text("Acknowledged")
+    expect(row.get_by_text("Resolve…")).to_be_focused()
     flag = Flag.objects.get(reason="pain")
     assert flag.status == FlagStatus.RESOLVED and flag.resolved_by == admin
