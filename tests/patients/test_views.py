@@ -179,3 +179,16 @@ class TestPatientList:
     def test_empty_state(self, client, physio):
         client.force_login(physio)
         assert "No patients are registered yet" in client.get(reverse("patients:list")).content.decode()
+
+
+@pytest.mark.django_db
+def test_patient_page_flag_links_say_which_flag_they_open(client, physio):
+    from patients.services import flag_record
+
+    patient = make_patient(physio=physio)
+    flag, _ = flag_record(patient=patient, reason="pain", rule="Rule 3", explanation="Pain 4/5", values={})
+    client.force_login(physio)
+    page = client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
+    link = f'<a href="{reverse("patients:flag_detail", args=[flag.pk])}"><span class="visually-hidden">'
+    raised = flag.opened_at.astimezone(patient.clinic.tzinfo)  # the page shows the clinic's own day
+    assert link + f"Pain over threshold flag raised {raised.day} {raised:%b %Y}: </span>Open</a>" in page
