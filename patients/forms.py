@@ -38,7 +38,18 @@ class PatientForm(forms.Form):
 
     def __init__(self, *args, clinic, **kwargs):
         super().__init__(*args, **kwargs)
+        self.clinic = clinic
         self.fields["physiotherapist"].queryset = physiotherapists_of(clinic.pk)
+
+    def clean(self):
+        # The service checks the dates too; checked here as well, they are told in the same round as any
+        # other field's mistake rather than after those are put right.
+        data = super().clean()
+        dates = {name: data.get(name) for name in ("date_of_birth", "onset_date")}
+        for field, message in rules.patient_date_errors(**dates, today=self.clinic.local_today()).items():
+            if field not in self.errors:
+                self.add_error(field, message)
+        return data
 
 
 class ThresholdForm(forms.Form):

@@ -37,6 +37,14 @@ class TestRegisterPatient:
         assert "Acute" in page
         assert "Pain threshold: 2/5" in page
 
+    def test_a_date_mistake_is_told_with_the_other_fields_mistakes(self, client, physio):
+        future = (physio.clinic.local_today() + timedelta(days=3)).isoformat()
+        client.force_login(physio)
+        data = form_data(physio, first_name="", onset_date=future)
+        errors = client.post(reverse("patients:create"), data).context["form"].errors
+        assert set(errors) == {"first_name", "onset_date"}
+        assert not Patient.objects.exists()
+
     @pytest.mark.parametrize(
         ("overrides", "field", "message"),
         [
