@@ -536,6 +536,7 @@ def checkin(request):
             "version": version,
             "min_date": day - timedelta(days=rules.REPORT_MAX_DAYS_BACK),
             "max_date": day,
+            "reported_today": request.method == "GET" and patient.reports.filter(session_date=day).exists(),
         },
     )
 

@@ -33,6 +33,13 @@ def form_data(version, **overrides):
 
 @pytest.mark.django_db
 class TestCheckInPage:
+    def test_says_when_today_is_reported_already(self, client, active):
+        client.force_login(active.program.patient.user)
+        url = reverse("programs:checkin")
+        assert 'id="reported-today"' not in client.get(url).content.decode()
+        report(active)
+        assert "You have already reported a session today." in client.get(url).content.decode()
+
     def test_report_saved_and_queued_on_commit(self, client, active, django_capture_on_commit_callbacks):
         client.force_login(active.program.patient.user)
         with django_capture_on_commit_callbacks() as callbacks:
