@@ -308,30 +308,38 @@ def _mark_resolved(flag: Flag, *, by: User | None, outcome: str, note: str, now)
     return FlagEvent(flag=flag, kind=FlagEventKind.RESOLVED, at=now, by=by, values={"outcome": outcome}, note=note)
 
 
-def flags_note_correction(*, patient: Patient, report_id: int, explanation: str, values: dict, now=None) -> int:
+def flags_note_correction(
+    *, patient: Patient, report_id: int, explanation: str, values: dict, new_symptoms: bool = False, now=None
+) -> list[Flag]:
     """A report behind open flags was corrected: say so on each of them, with the new figures (the events
-    that raised them keep the figures they were raised on). Returns how many flags were told."""
+    that raised them keep the figures they were raised on). When the correction adds a warning symptom, an
+    urgent flag among them is alerted again (as flag_record does for a new report). Returns the flags told."""
     now = now or timezone.now()
-    flags = (
-        Flag.objects.filter(
-            patient=patient,
-            events__report_id=report_id,
-            events__kind__in=[FlagEventKind.RAISED, FlagEventKind.EVIDENCE],
-        )
+    raised_or_added_to = FlagEvent.objects.filter(
+        report_id=report_id, kind__in=[FlagEventKind.RAISED, FlagEventKind.EVIDENCE]
+    ).values("flag_id")
+    flags = list(
+        Flag.objects.select_for_update()
+        .filter(patient=patient, pk__in=raised_or_added_to)
         .exclude(status=FlagStatus.RESOLVED)
-        .distinct()
+        .order_by("pk")
     )
-    events = FlagEvent.objects.bulk_create(
+    realert = [flag for flag in flags if flag.urgent and new_symptoms]
+    FlagEvent.objects.bulk_create(
         FlagEvent(
             flag=flag,
             kind=FlagEventKind.CORRECTED,
             at=now,
             report_id=report_id,
-            values={"explanation": explanation, **values},
+            values={"explanation": explanation, **values, **({"alert": True} if flag in realert else {})},
         )
         for flag in flags
     )
-    return len(events)
+    if realert:
+        Flag.objects.filter(pk__in=[flag.pk for flag in realert]).update(notified_at=None, last_evidence_at=now)
+        for flag in realert:
+            flag.notified_at, flag.last_evidence_at = None, now
+    return flags
 
 
 def flag_close_rest(*, patient: Patient, report_id: int, session_date: date) -> Flag | None:
@@ -396,15 +404,40 @@ def _send(template: str, context: dict, recipients: list[str]) -> None:
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
 
 
+def _unalerted(flag: Flag) -> tuple[list[FlagEvent], bool]:
+    """The evidence on a flag that no alert has told yet, oldest first, and whether an alert went out before.
+
+    Each "notified" event records the events its email told; one recorded before it did so told everything
+    before it. Evidence is a "raised" or "evidence" event, or a "corrected" one that added a warning symptom."""
+    pending: list[FlagEvent] = []
+    alerted = False
+    for event in flag.events.order_by("pk"):
+        if event.kind == FlagEventKind.NOTIFIED:
+            told = event.values.get("events")
+            pending = [e for e in pending if e.pk not in told] if told is not None else []
+            alerted = True
+        elif event.kind in (FlagEventKind.RAISED, FlagEventKind.EVIDENCE) or (
+            event.kind == FlagEventKind.CORRECTED and event.values.get("alert")
+        ):
+            pending.append(event)
+    return pending, alerted
+
+
 def flag_send_alert(*, flag_id: int) -> bool:
-    """Email the assigned physiotherapist about a flag, once (urgent and pain-related flags); about an urgent flag
-    again for each report that adds warning symptoms to it (flag_record clears notified_at)."""
+    """Email the assigned physiotherapist about a flag (urgent and pain-related flags), telling the evidence no
+    alert has told yet. An urgent flag is alerted again for each report that brings warning symptoms to it
+    (flag_record and flags_note_correction clear notified_at). False when there was nothing to send."""
     flag = Flag.objects.select_related("patient__user", "patient__physiotherapist", "patient__clinic").get(pk=flag_id)
     if flag.notified_at is not None or not flag_claim(flag_id=flag.pk, field="notified_at"):
         return False
-    latest = flag.events.filter(kind__in=[FlagEventKind.RAISED, FlagEventKind.EVIDENCE]).order_by("-at", "-pk").first()
-    evidence = dict(latest.values) if latest is not None else {"explanation": flag.details.get("explanation", "")}
-    explanation = evidence.pop("explanation", "")
+    # Read after the claim: evidence that lands later clears the claim again and is told by its own alert.
+    pending, again = _unalerted(flag)
+    if not pending:
+        return False  # an alert a moment ago told it all
+    evidence = []
+    for event in pending:
+        values = {k: v for k, v in event.values.items() if k not in ("explanation", "alert")}
+        evidence.append({"at": event.at, "explanation": event.values.get("explanation", ""), "values": values})
     physio = flag.patient.physiotherapist
     # A deactivated physiotherapist reads no email: their clinic's admins get it instead.
     recipients = (
@@ -416,24 +449,15 @@ def flag_send_alert(*, flag_id: int) -> bool:
             ).values_list("email", flat=True)
         )
     )
+    context = {"flag": flag, "patient": flag.patient, "link": _flag_link(flag), "again": again, "evidence": evidence}
     try:
-        _send(
-            "flag_alert",
-            {
-                "flag": flag,
-                "patient": flag.patient,
-                "link": _flag_link(flag),
-                "again": latest is not None and latest.kind == FlagEventKind.EVIDENCE,
-                "explanation": explanation,
-                "values": evidence,
-                "reported_at": latest.at if latest is not None else flag.opened_at,
-            },
-            recipients,
-        )
+        _send("flag_alert", context, recipients)
     except Exception:
         flag_unclaim(flag_id=flag.pk, field="notified_at")
         raise
-    FlagEvent.objects.create(flag=flag, kind=FlagEventKind.NOTIFIED, values={"to": recipients})
+    FlagEvent.objects.create(
+        flag=flag, kind=FlagEventKind.NOTIFIED, values={"to": recipients, "events": [e.pk for e in pending]}
+    )
     return True
 
 

@@ -556,7 +556,7 @@ def report_correct(
         if new and new != result.outcome:
             result.outcome = new
             result.save(update_fields=["outcome"])
-    patient_services.flags_note_correction(
+    told = patient_services.flags_note_correction(
         patient=report.patient,
         report_id=report.pk,
         explanation=rules.correction_explanation(previous=previous, current=values),
@@ -566,8 +566,12 @@ def report_correct(
             "sharp_pain": sharp_pain,
             "symptoms": [name for name in rules.WARNING_SYMPTOM_FIELDS if values[name]],
         },
+        new_symptoms=any(values[name] and not previous.get(name) for name in rules.WARNING_SYMPTOM_FIELDS),
         now=now,
     )
+    for flag in told:
+        if flag.notified_at is None and flag.reason in rules.IMMEDIATE_REASONS:
+            _queue_alert(flag.pk)
     _queue_evaluation(report.pk)
     return report
 

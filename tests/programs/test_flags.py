@@ -426,6 +426,60 @@ class TestEmails:
             evaluate(later)  # the same report again: nothing new to say
         assert callbacks == [] and services.flags_sweep(now=timezone.now() + timedelta(minutes=5))["alerts"] == 0
 
+    def test_the_first_alert_tells_all_the_evidence_gathered_before_it(self, active):
+        """Two reports evaluated before the alert task ran (a backlog, the sweep after an outage): one email, a
+        first alert with both reports' symptoms, and nothing left for a second task."""
+        evaluate(report(active, max_pain=0, leg_weakness=True))
+        evaluate(report(active, max_pain=0, bladder_bowel=True))
+        flag = Flag.objects.get()
+        assert tasks.send_flag_alert(flag.pk) is True
+        assert tasks.send_flag_alert(flag.pk) is False
+        (email,) = mail.outbox
+        assert "again" not in email.subject and "again" not in email.body
+        assert "weakness in both legs" in email.body and "bladder or bowel" in email.body
+        assert "Please acknowledge by" in email.body
+
+    def test_an_alert_whose_evidence_an_earlier_alert_told_sends_nothing(self, active, physio):
+        evaluate(report(active, max_pain=0, leg_weakness=True))
+        flag = Flag.objects.get()
+        evaluate(report(active, max_pain=0, bladder_bowel=True))  # its re-alert is queued...
+        assert tasks.send_flag_alert(flag.pk) is True  # ...but the first alert, sent now, tells both
+        Flag.objects.filter(pk=flag.pk).update(notified_at=None)  # the second report's task runs after all
+        assert tasks.send_flag_alert(flag.pk) is False
+        assert len(mail.outbox) == 1
+
+    def test_an_alert_sent_before_alerts_recorded_what_they_told_covers_what_came_before(self, active):
+        evaluate(report(active, max_pain=0, leg_weakness=True))
+        flag = Flag.objects.get()
+        FlagEvent.objects.create(flag=flag, kind="notified", values={"to": ["alex@northside.example"]})
+        Flag.objects.filter(pk=flag.pk).update(notified_at=timezone.now())
+        evaluate(report(active, max_pain=0, saddle_numbness=True))
+        assert tasks.send_flag_alert(flag.pk) is True
+        (email,) = mail.outbox
+        assert "numbness" in email.body and "weakness in both legs" not in email.body
+
+    def test_a_correction_adding_a_warning_symptom_alerts_again(
+        self, active, physio, django_capture_on_commit_callbacks
+    ):
+        saved = report(active, max_pain=0, leg_weakness=True)
+        evaluate(saved)
+        flag = Flag.objects.get()
+        assert tasks.send_flag_alert(flag.pk) is True
+        patient_services.flag_acknowledge(flag=flag, by=physio)
+        done = {item.pk: "done" for item in active.items.all()}
+        correct = {"outcomes": done, "max_pain": 0, "pain_now": 0, "sharp_pain": False, "leg_weakness": True}
+        with django_capture_on_commit_callbacks() as callbacks:
+            services.report_correct(report=saved, **correct, bladder_bowel=True)
+        assert len(callbacks) == 2  # the alert and the evaluation
+        assert tasks.send_flag_alert(flag.pk) is True
+        again = mail.outbox[1]
+        assert "warning symptoms again" in again.subject
+        assert "new bladder or bowel control problems now reported" in again.body
+        with django_capture_on_commit_callbacks() as callbacks:  # taking one back alerts nobody
+            services.report_correct(report=saved, **correct)
+        assert len(callbacks) == 1 and tasks.send_flag_alert(flag.pk) is False
+        assert len(mail.outbox) == 2
+
     def test_new_pain_evidence_does_not_alert_again(self, active, django_capture_on_commit_callbacks):
         evaluate(report(active, max_pain=4))
         assert tasks.send_flag_alert(Flag.objects.get().pk) is True
