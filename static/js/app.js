@@ -1,6 +1,7 @@
 // Keep keyboard focus where it was after htmx swaps part of the page in place. When the focused control is
-// gone (an exercise removed, a flag acknowledged), focus goes to the control now at its place in the swapped
-// part, so that a keyboard user carries on from there rather than from the top of the page.
+// gone (an exercise removed or added, a flag acknowledged), focus goes to the control now at its place in the
+// nearest part around it that is still there (its list row, its table row, else the swapped part), so that a
+// keyboard user carries on from there rather than from the top of the page.
 const FOCUSABLE = "a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select:not([disabled]), " +
   "textarea:not([disabled]), summary, [tabindex]:not([tabindex='-1'])";
 let refocus = null;
@@ -11,8 +12,20 @@ document.addEventListener("htmx:beforeSwap", function (event) {
   if (!active || active === document.body) {
     return;
   }
-  const inside = target.contains(active) ? Array.from(target.querySelectorAll(FOCUSABLE)).indexOf(active) : -1;
-  refocus = { id: active.id, targetId: target.id, index: inside };
+  // Each part around the control that has an id, nearest first, up to the swapped part, with the control's
+  // place among that part's focusable controls.
+  const around = [];
+  if (target.contains(active)) {
+    for (let part = active.parentElement; part; part = part.parentElement) {
+      if (part.id) {
+        around.push({ id: part.id, index: Array.from(part.querySelectorAll(FOCUSABLE)).indexOf(active) });
+      }
+      if (part === target) {
+        break;
+      }
+    }
+  }
+  refocus = { id: active.id, around: around };
 });
 document.addEventListener("htmx:afterSettle", function () {
   const wanted = refocus;
@@ -25,12 +38,12 @@ document.addEventListener("htmx:afterSettle", function () {
     again.focus();
     return;
   }
-  const target = wanted.index >= 0 && wanted.targetId && document.getElementById(wanted.targetId);
-  if (target) {
-    const inside = target.querySelectorAll(FOCUSABLE);
-    const next = inside[Math.min(wanted.index, inside.length - 1)];
-    if (next) {
-      next.focus();
+  for (const place of wanted.around) {
+    const part = document.getElementById(place.id);
+    const inside = part ? part.querySelectorAll(FOCUSABLE) : [];
+    if (inside.length) {
+      inside[Math.min(place.index, inside.length - 1)].focus();
+      return;
     }
   }
 });

@@ -18,6 +18,20 @@ def add_exercise(page, search, name):
     expect(page.locator(".builder-item", has_text=name)).to_be_visible()
 
 
+def settle(page, action):
+    """Do `action` and wait until htmx has swapped and settled the answer in."""
+    page.evaluate(
+        "window.__settled = 0; if (!window.__counting) { window.__counting = true;"
+        " document.addEventListener('htmx:afterSettle', () => { window.__settled += 1; }); }"
+    )
+    action()
+    for _ in range(200):
+        if page.evaluate("window.__settled") > 0:
+            return
+        page.wait_for_timeout(25)
+    raise AssertionError("htmx did not swap an answer in")
+
+
 def item_names(page):
     return [n.strip() for n in page.locator(".builder-item").evaluate_all("els => els.map(e => e.dataset.exercise)")]
 
@@ -52,16 +66,19 @@ def test_physio_builds_balances_reorders_and_activates_a_program(desk_page, ship
     assert page.evaluate("window.__noReload") is True
 
     # Fix the balance: swap the bridge for an adductor exercise.
-    page.get_by_role("button", name="Remove Glute bridge").press("Enter")  # by keyboard
+    settle(page, lambda: page.get_by_role("button", name="Remove Glute bridge").press("Enter"))  # by keyboard
     expect(page.locator(".builder-item", has_text="Glute bridge")).to_have_count(0)
     # Focus stays in the builder, where the removed exercise was, not back at the top of the page.
-    page.wait_for_function("document.activeElement.closest('#builder') !== null")
+    assert page.evaluate("document.activeElement.closest('#builder') !== null")
     page.get_by_label("Muscle group").select_option("adductors")
     # As in add_exercise: the change may land before htmx has wired the builder the removal just swapped in,
     # so submit the search too.
-    page.get_by_label("Search the library").press("Enter")
-    page.get_by_role("button", name="Add Lying adductor squeeze with ball", exact=True).click()
+    settle(page, lambda: page.get_by_label("Search the library").press("Enter"))
+    settle(page, lambda: page.get_by_role("button", name="Add Lying adductor squeeze with ball").press("Enter"))
     expect(page.locator("#balance-warning")).to_have_count(0)
+    # Its Add button is gone (it is in the program now): focus stays on the same row of the library list.
+    row = page.locator("#picker-results li", has_text="Lying adductor squeeze with ball")
+    expect(row.get_by_role("link")).to_be_focused()
     expect(page.locator("#balance-ok")).to_be_visible()
     assert len(item_names(page)) == 4
 
