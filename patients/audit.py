@@ -42,7 +42,7 @@ LABELS = {  # names of pages and actions: the trail's own column says whether th
 def register() -> None:
     audit.LABELS.update(LABELS)
     for name in ("patients:detail", "patients:edit", "patients:threshold", "patients:audit"):
-        audit.register(name, patient_of=_patient_pk)
+        audit.register(name, patient_of=_patient_pk, object_is_patient=True)
     for name in (
         "patients:flag_detail",
         "patients:flag_acknowledge",
@@ -55,4 +55,6 @@ def register() -> None:
     audit.register("patients:reassign_all", object_kwarg="physio_pk", patient_of=lambda **_: None)
     # The Django admin's pages of one patient (superusers): recorded in that patient's clinic's trail.
     for name in ("admin:patients_patient_change", "admin:patients_patient_history", "admin:patients_patient_delete"):
-        audit.register(name, object_kwarg="object_id", patient_of=_admin_patient, clinic_of=_clinic_of)
+        audit.register(
+            name, object_kwarg="object_id", patient_of=_admin_patient, clinic_of=_clinic_of, object_is_patient=True
+        )

@@ -65,7 +65,12 @@ LABELS = {  # names of pages and actions: the trail's own column says whether th
 def register() -> None:
     audit.LABELS.update(LABELS)
     for name in ("programs:patient", "programs:new", "programs:pause", "programs:patient_reports"):
-        audit.register(name, object_kwarg="patient_pk", patient_of=lambda *, kwargs, **_: kwargs["patient_pk"])
+        audit.register(
+            name,
+            object_kwarg="patient_pk",
+            patient_of=lambda *, kwargs, **_: kwargs["patient_pk"],
+            object_is_patient=True,
+        )
     for name in (
         "programs:version",
         "programs:handout",

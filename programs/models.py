@@ -213,15 +213,6 @@ class Schedule(models.Model):
     def schedule_text(self) -> str:
         return rules.describe_schedule(weekdays=self.weekdays, sessions_per_week=self.sessions_per_week)
 
-    @property
-    def frequency_warning(self) -> str | None:
-        """Rule 13 against the patient's clinic's rest limit (reads the program's patient and clinic)."""
-        return rules.frequency_warning(
-            weekdays=self.weekdays,
-            sessions_per_week=self.sessions_per_week,
-            rest_days_allowed=self.program.patient.clinic.rest_days_allowed,
-        )
-
 
 class Program(models.Model):
     """A patient's exercise program. Its content lives in versions; only one version is in force."""
@@ -307,6 +298,15 @@ class ProgramVersion(Schedule):
 
     def __str__(self) -> str:
         return f"{self.program.title} v{self.number}"
+
+    @property
+    def frequency_warning(self) -> str | None:
+        """Rule 13 against the patient's clinic's rest limit (reads the program's patient and clinic)."""
+        return rules.frequency_warning(
+            weekdays=self.weekdays,
+            sessions_per_week=self.sessions_per_week,
+            rest_days_allowed=self.program.patient.clinic.rest_days_allowed,
+        )
 
 
 class ProgramExercise(Dosage):

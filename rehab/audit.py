@@ -24,6 +24,7 @@ class Audited:
     patient_of: Callable[..., int | None]
     # For superusers, who belong to no clinic (the Django admin): the clinic of the patient, whose trail it joins.
     clinic_of: Callable[[int], int | None] | None = None
+    object_is_patient: bool = False  # the URL's object is the patient whose trail it is: its id says nothing more
 
 
 REGISTRY: dict[str, Audited] = {}
@@ -34,14 +35,23 @@ def label_for(what: str) -> str:
     return LABELS.get(what, what)
 
 
+def object_label(what: str, object_id) -> str:
+    """The object an audit event is about, as "#12"; nothing when there is none or it is the patient."""
+    audited = REGISTRY.get(what)
+    if object_id in (None, "") or (audited is not None and audited.object_is_patient):
+        return ""
+    return f"#{object_id}"
+
+
 def register(
     url_name: str,
     *,
     object_kwarg: str | None = "pk",
     patient_of: Callable[..., int | None],
     clinic_of: Callable[[int], int | None] | None = None,
+    object_is_patient: bool = False,
 ) -> None:
-    REGISTRY[url_name] = Audited(object_kwarg, patient_of, clinic_of)
+    REGISTRY[url_name] = Audited(object_kwarg, patient_of, clinic_of, object_is_patient)
 
 
 def client_ip(request) -> str | None:

@@ -8,7 +8,7 @@ from django.utils.timesince import timesince
 
 from patients import rules
 from patients.rules import SYMPTOM_WORDS
-from rehab.audit import label_for
+from rehab.audit import label_for, object_label
 
 register = template.Library()
 
@@ -84,6 +84,12 @@ def ago(moment, now=None):
 def audit_label(what: str) -> str:
     """An audit event's page or action in words (the URL name stays in the trail itself)."""
     return label_for(what)
+
+
+@register.filter
+def audit_object(event) -> str:
+    """The object an audit event is about ("#12"), unless it is the patient the trail belongs to."""
+    return object_label(event.what, event.object_id)
 
 
 @register.simple_tag

@@ -24,6 +24,12 @@ def _deactivated(patient):
     return User.objects.get(pk=patient.user_id)
 
 
+def _made_staff(patient):
+    """An account with a patient record that is no longer a patient's: the record is not theirs to open."""
+    User.objects.filter(pk=patient.user_id).update(role=User.Role.PHYSIO)
+    return User.objects.get(pk=patient.user_id)
+
+
 @pytest.mark.parametrize(
     ("who", "user_of"),
     [
@@ -31,6 +37,7 @@ def _deactivated(patient):
         ("physiotherapist", lambda patient: PhysioFactory(clinic=patient.clinic)),
         ("clinic admin", lambda patient: ClinicAdminFactory(clinic=patient.clinic)),
         ("deactivated patient", _deactivated),
+        ("patient account given a staff role", _made_staff),
     ],
 )
 def test_own_patient_is_none_for_anyone_but_an_active_patient(who, user_of):

@@ -35,6 +35,21 @@ class TestAuditTrail:
         )  # the patient's own id not repeated
         assert '<span title="patients:detail">Patient page</span></td>' in page
 
+    @pytest.mark.parametrize(
+        ("what", "shown"),
+        [
+            ("patients:detail", ""),  # the patient whose trail it is
+            ("programs:pause", ""),
+            ("admin:patients_patient_change", ""),
+            ("patients:flag_detail", "#7"),  # a flag, whatever its number
+            ("programs:report_correct", "#7"),
+            ("programs:checkin", "#7"),
+        ],
+    )
+    def test_the_trail_numbers_every_object_but_the_patient(self, what, shown):
+        assert audit.object_label(what, 7) == shown
+        assert audit.object_label(what, None) == ""
+
     def test_every_audited_page_has_a_label(self):
         assert sorted(name for name in audit.REGISTRY if name not in audit.LABELS) == []
 
