@@ -394,6 +394,15 @@ def report_findings(
     return findings
 
 
+def worse_than_handled(*, handled: dict, finding: Finding) -> bool:
+    """A corrected report fires a rule whose flag staff already resolved for this same report: is the corrected
+    report worse than the values that flag was raised on? Only then is it flagged again, so that correcting a
+    typo in a note does not raise the same flag twice."""
+    if set(finding.values.get("symptoms", ())) - set(handled.get("symptoms", ())):
+        return True  # a warning symptom it did not report before
+    return finding.values.get("max_pain", 0) > handled.get("max_pain", 0)
+
+
 def rest_days(*, last_session: date, today: date) -> int:
     """Whole calendar days without a session between the last session and today (today not counted)."""
     return max(0, (today - last_session).days - 1)

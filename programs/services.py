@@ -600,8 +600,23 @@ def _record_findings(report: SessionReport, *, recent_pains: list[int], now) -> 
         recent_pains=recent_pains,
         session_date=report.session_date,
     )
+    # A corrected report is evaluated again. Where staff already resolved the flag it raised, it is flagged
+    # again only if the correction made it worse.
+    handled = {}
+    if report.corrected_at is not None:
+        handled = dict(  # per reason, the values of the latest resolved flag this report raised or added to
+            FlagEvent.objects.filter(
+                report_id=report.pk,
+                kind__in=[FlagEventKind.RAISED, FlagEventKind.EVIDENCE],
+                flag__status=FlagStatus.RESOLVED,
+            )
+            .order_by("pk")
+            .values_list("flag__reason", "values")
+        )
     flags = []
     for finding in findings:
+        if finding.reason in handled and not rules.worse_than_handled(handled=handled[finding.reason], finding=finding):
+            continue
         flag, _created = patient_services.flag_record(
             patient=patient,
             reason=finding.reason,

@@ -480,6 +480,24 @@ class TestEmails:
         assert len(callbacks) == 1 and tasks.send_flag_alert(flag.pk) is False
         assert len(mail.outbox) == 2
 
+    def test_a_corrected_report_raises_a_flag_staff_resolved_again_only_when_it_got_worse(self, active, physio):
+        saved = report(active, max_pain=4, leg_weakness=True)
+        evaluate(saved)
+        for flag in Flag.objects.all():
+            patient_services.flag_resolve(flag=flag, by=physio, outcome="contacted_patient", note="Seen in clinic")
+        done = {item.pk: "done" for item in active.items.all()}
+        same = {"outcomes": done, "max_pain": 4, "pain_now": 0, "sharp_pain": False, "leg_weakness": True}
+        services.report_correct(report=saved, **same, note="Typo fixed")
+        evaluate(saved)
+        assert Flag.objects.exclude(status="resolved").count() == 0  # nothing new: no second flag, no alert
+        services.report_correct(report=saved, **same | {"max_pain": 5})
+        evaluate(saved)
+        assert list(Flag.objects.exclude(status="resolved").values_list("reason", flat=True)) == ["pain"]
+        services.report_correct(report=saved, **same | {"max_pain": 5}, bladder_bowel=True)
+        evaluate(saved)
+        reopened = sorted(Flag.objects.exclude(status="resolved").values_list("reason", flat=True))
+        assert reopened == ["pain", "warning_symptoms"]
+
     def test_new_pain_evidence_does_not_alert_again(self, active, django_capture_on_commit_callbacks):
         evaluate(report(active, max_pain=4))
         assert tasks.send_flag_alert(Flag.objects.get().pk) is True

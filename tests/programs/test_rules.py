@@ -275,3 +275,20 @@ def test_adherence(reported, paused, schedule, expected):
         **schedule,
     )
     assert (result["reported"], result["planned"], result["percent"]) == expected
+
+
+@pytest.mark.parametrize(
+    ("handled", "now", "worse"),
+    [
+        ({"max_pain": 4}, {"max_pain": 4}, False),
+        ({"max_pain": 4}, {"max_pain": 3}, False),
+        ({"max_pain": 4}, {"max_pain": 5}, True),
+        ({"symptoms": ["leg_weakness"]}, {"symptoms": ["leg_weakness"]}, False),
+        ({"symptoms": ["leg_weakness", "bladder_bowel"]}, {"symptoms": ["bladder_bowel"]}, False),
+        ({"symptoms": ["leg_weakness"]}, {"symptoms": ["leg_weakness", "saddle_numbness"]}, True),
+        ({"sharp_pain": True, "max_pain": 2}, {"sharp_pain": True, "max_pain": 2}, False),
+    ],
+)
+def test_a_corrected_report_is_flagged_again_only_when_worse(handled, now, worse):
+    finding = rules.Finding("pain", "Rule", "Why", now)
+    assert rules.worse_than_handled(handled=handled, finding=finding) is worse
