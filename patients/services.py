@@ -246,14 +246,18 @@ def flag_record(
             [FlagEvent(flag=flag, kind=kind, at=now, report_id=report_id, values=event_values)], ignore_conflicts=True
         )
         if not created:
-            flag.last_evidence_at = now
-            changed = {"last_evidence_at": now}
-            if flag.urgent:
-                # New warning symptoms need a clinician now, even on a flag someone is already working: the
-                # alert goes out again (flag_send_alert), with this report's symptoms.
-                flag.notified_at = changed["notified_at"] = None
-            Flag.objects.filter(pk=flag.pk).update(**changed)
+            _new_evidence([flag], now=now, alert_again=flag.urgent)
     return flag, created
+
+
+def _new_evidence(flags: list[Flag], *, now, alert_again: bool) -> None:
+    """Record that evidence came in now. With `alert_again` (warning symptoms, which need a clinician even on a
+    flag someone is already working), clear notified_at too, so that flag_send_alert tells it."""
+    changed = {"last_evidence_at": now, **({"notified_at": None} if alert_again else {})}
+    Flag.objects.filter(pk__in=[flag.pk for flag in flags]).update(**changed)
+    for flag in flags:
+        for field, value in changed.items():
+            setattr(flag, field, value)
 
 
 def _transition_error(flag: Flag, action: str) -> ValidationError:
@@ -336,9 +340,7 @@ def flags_note_correction(
         for flag in flags
     )
     if realert:
-        Flag.objects.filter(pk__in=[flag.pk for flag in realert]).update(notified_at=None, last_evidence_at=now)
-        for flag in realert:
-            flag.notified_at, flag.last_evidence_at = None, now
+        _new_evidence(realert, now=now, alert_again=True)
     return flags
 
 

@@ -1,6 +1,7 @@
 """Which programs pages are audited, and how each finds its patient."""
 
 from patients.models import Pause
+from patients.selectors import own_patient
 from rehab import audit
 
 from .models import ProgramExercise, ProgramVersion, SessionReport
@@ -33,7 +34,7 @@ def _pause_patient(*, object_id, **_):
 
 
 def _own_patient(*, request, **_):
-    patient = getattr(request.user, "patient", None)
+    patient = own_patient(request.user)
     return patient.pk if patient is not None else None
 
 

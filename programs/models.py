@@ -300,6 +300,15 @@ class ProgramVersion(Schedule):
         return f"{self.program.title} v{self.number}"
 
     @property
+    def past_start_error(self) -> str | None:
+        """Rule 7 against a start day that has passed, for a program's first version (reads the clinic's day)."""
+        return rules.past_start_error(
+            start=self.start_date,
+            today=self.program.patient.clinic.local_today(),
+            first_version=self.based_on_id is None,
+        )
+
+    @property
     def frequency_warning(self) -> str | None:
         """Rule 13 against the patient's clinic's rest limit (reads the program's patient and clinic)."""
         return rules.frequency_warning(

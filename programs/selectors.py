@@ -212,6 +212,11 @@ def reports_visible_to(user: User) -> QuerySet[SessionReport]:
     return SessionReport.objects.filter(patient__in=patients_visible_to(user).values("pk"))
 
 
+def reported_on(*, patient, day: date) -> bool:
+    """Whether the patient has reported a session on `day`."""
+    return patient.reports.filter(session_date=day).exists()
+
+
 def report_list(*, patient) -> QuerySet[SessionReport]:
     """A patient's reports, newest first, with what was done and any corrections: a fixed number of queries.
 

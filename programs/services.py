@@ -303,10 +303,7 @@ def program_activate(
     patient = program.patient
     if not version.items.exists():
         raise ValidationError("Add at least one exercise before activating the program.")
-    today = patient.clinic.local_today()
-    start_error = rules.start_date_error(version.start_date, today) or rules.past_start_error(
-        start=version.start_date, today=today, first_version=version.based_on_id is None
-    )
+    start_error = rules.start_date_error(version.start_date, patient.clinic.local_today()) or version.past_start_error
     if start_error:
         raise ValidationError({"start_date": start_error})
     check = progression_for(version)

@@ -278,11 +278,7 @@ def _builder_context(request, version: ProgramVersion, *, item_errors=None, **fo
         "balance": [(labels[g], count) for g, count in counts.items()],
         "missing": [labels[g] for g in missing],
         "frequency_warning": version.frequency_warning,
-        "start_warning": rules.past_start_error(
-            start=version.start_date,
-            today=version.program.patient.clinic.local_today(),
-            first_version=version.based_on_id is None,
-        ),
+        "start_warning": version.past_start_error,
         "progression": selectors.progression_for(version, items),
         "weekly_volume": selectors.weekly_volume_of(version, items),
         "results": results,
@@ -471,7 +467,7 @@ def today(request):
     version = selectors.active_version_for(patient)
     items = selectors.version_items(version) if version else []
     pause = patient.pauses.filter(starts_on__lte=day, ends_on__gte=day, resumed_on__isnull=True).first()
-    reported_today = version is not None and patient.reports.filter(session_date=day).exists()
+    reported_today = version is not None and selectors.reported_on(patient=patient, day=day)
     context = {
         "patient": patient,
         "today": day,
@@ -536,7 +532,7 @@ def checkin(request):
             "version": version,
             "min_date": day - timedelta(days=rules.REPORT_MAX_DAYS_BACK),
             "max_date": day,
-            "reported_today": request.method == "GET" and patient.reports.filter(session_date=day).exists(),
+            "reported_today": request.method == "GET" and selectors.reported_on(patient=patient, day=day),
         },
     )
 

@@ -29,10 +29,15 @@ clinic_admin_required = role_required(User.Role.CLINIC_ADMIN)
 patient_required = role_required(User.Role.PATIENT)
 
 
+def login_key(email: str) -> str:
+    """An email as failed log-ins are counted under it, so that 'Ann@x' and 'ann@x' count together."""
+    return email.strip().lower()
+
+
 def login_attempt_username(request, credentials) -> str | None:
-    """The email a login attempt was for, in one case, so that 'Ann@x' and 'ann@x' count together."""
+    """The email a login attempt was for, as login_key counts it."""
     username = (credentials or {}).get("username") or request.POST.get("username")
-    return username.strip().lower() if username else None
+    return login_key(username) if username else None
 
 
 def two_factor_required(user) -> bool:

@@ -11,6 +11,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from .models import Clinic, ClinicSettingsChange, User
+from .permissions import login_key
 
 
 def email_in_use(email: str, *, exclude_user_id: int | None = None) -> bool:
@@ -43,7 +44,7 @@ def login_lockout_lift(*, user: User) -> int:
     by email: they have proved who they are. Returns how many attempts were forgotten."""
     from axes.utils import reset
 
-    return reset(username=user.email.strip().lower())  # as rehab.permissions.login_attempt_username counts them
+    return reset(username=login_key(user.email))
 
 
 def set_password_path(user: User) -> str:
