@@ -2,15 +2,11 @@
 
 from rehab import audit
 
-from .models import Flag, Patient
+from .models import Patient
 
 
 def _patient_pk(*, object_id, **_):
     return object_id
-
-
-def _flag_patient(*, object_id, **_):
-    return Flag.objects.filter(pk=object_id).values_list("patient_id", flat=True).first()
 
 
 def _admin_patient(*, object_id, **_):
@@ -26,12 +22,7 @@ LABELS = {  # names of pages and actions: the trail's own column says whether th
     "patients:edit": "Patient details",
     "patients:threshold": "Pain threshold",
     "patients:audit": "Audit trail",
-    "patients:flag_detail": "Flag page",
-    "patients:flag_acknowledge": "Flag: acknowledgement",
-    "patients:flag_resolve": "Flag: resolution",
-    "patients:flag_reassign": "Flag page: reassignment",
     "patients:create": "Patient registration",
-    "patients:flag_bulk_resolve": "Rest flags resolved together",
     "patients:reassign_all": "A physiotherapist's patients moved",
     "admin:patients_patient_change": "Django admin: patient record",
     "admin:patients_patient_history": "Django admin: record history",
@@ -43,15 +34,7 @@ def register() -> None:
     audit.LABELS.update(LABELS)
     for name in ("patients:detail", "patients:edit", "patients:threshold", "patients:audit"):
         audit.register(name, patient_of=_patient_pk, object_is_patient=True)
-    for name in (
-        "patients:flag_detail",
-        "patients:flag_acknowledge",
-        "patients:flag_resolve",
-        "patients:flag_reassign",
-    ):
-        audit.register(name, patient_of=_flag_patient)
     audit.register("patients:create", object_kwarg=None, patient_of=lambda **_: None)
-    audit.register("patients:flag_bulk_resolve", object_kwarg=None, patient_of=lambda **_: None)
     audit.register("patients:reassign_all", object_kwarg="physio_pk", patient_of=lambda **_: None)
     # The Django admin's pages of one patient (superusers): recorded in that patient's clinic's trail.
     for name in ("admin:patients_patient_change", "admin:patients_patient_history", "admin:patients_patient_delete"):

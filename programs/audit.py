@@ -1,10 +1,9 @@
 """Which programs pages are audited, and how each finds its patient."""
 
 from patients.models import Pause
-from patients.selectors import own_patient
 from rehab import audit
 
-from .models import ProgramExercise, ProgramVersion, SessionReport
+from .models import Program, ProgramExercise, ProgramVersion
 
 
 def _patient_pk(*, object_id, **_):
@@ -19,13 +18,7 @@ def _item_patient(*, object_id, **_):
     return ProgramExercise.objects.filter(pk=object_id).values_list("version__program__patient_id", flat=True).first()
 
 
-def _report_patient(*, object_id, **_):
-    return SessionReport.objects.filter(pk=object_id).values_list("patient_id", flat=True).first()
-
-
 def _program_patient(*, object_id, **_):
-    from .models import Program
-
     return Program.objects.filter(pk=object_id).values_list("patient_id", flat=True).first()
 
 
@@ -33,16 +26,10 @@ def _pause_patient(*, object_id, **_):
     return Pause.objects.filter(pk=object_id).values_list("patient_id", flat=True).first()
 
 
-def _own_patient(*, request, **_):
-    patient = own_patient(request.user)
-    return patient.pk if patient is not None else None
-
-
 LABELS = {  # names of pages and actions: the trail's own column says whether they were viewed or changed
     "programs:patient": "Exercise program page",
     "programs:new": "New program",
     "programs:pause": "Program pause",
-    "programs:patient_reports": "Reports and pain chart",
     "programs:version": "Program version",
     "programs:handout": "Printable handout",
     "programs:builder": "Program builder",
@@ -55,17 +42,14 @@ LABELS = {  # names of pages and actions: the trail's own column says whether th
     "programs:item_move": "Builder: exercise order",
     "programs:item_swap": "Builder: easier or harder variant",
     "programs:item_remove": "Builder: exercise removed",
-    "programs:report_done": "Sent report",
-    "programs:report_correct": "Report correction",
     "programs:revise": "Program revision",
     "programs:pause_resume": "Pause ended early",
-    "programs:checkin": "Session check-in",
 }
 
 
 def register() -> None:
     audit.LABELS.update(LABELS)
-    for name in ("programs:patient", "programs:new", "programs:pause", "programs:patient_reports"):
+    for name in ("programs:patient", "programs:new", "programs:pause"):
         audit.register(
             name,
             object_kwarg="patient_pk",
@@ -85,8 +69,5 @@ def register() -> None:
         audit.register(name, patient_of=_version_patient)
     for name in ("programs:item_update", "programs:item_move", "programs:item_swap", "programs:item_remove"):
         audit.register(name, patient_of=_item_patient)
-    for name in ("programs:report_done", "programs:report_correct"):
-        audit.register(name, patient_of=_report_patient)
     audit.register("programs:revise", patient_of=_program_patient)
     audit.register("programs:pause_resume", patient_of=_pause_patient)
-    audit.register("programs:checkin", object_kwarg=None, patient_of=_own_patient)

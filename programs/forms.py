@@ -1,11 +1,9 @@
 from django import forms
 
-from patients.rules import PAIN_WORDS
 from rehab.forms import DateInput, bounded_int
 
 from . import rules
-from .models import Category, Equipment, Exercise, ExerciseOutcome, MuscleGroup, ProgramTemplate
-from .rules import REPORT_NOTE_MAX
+from .models import Category, Equipment, Exercise, MuscleGroup, ProgramTemplate
 
 WEEKDAY_CHOICES = [(i, name) for i, name in enumerate(rules.WEEKDAY_NAMES)]
 DIFFICULTY_CHOICES = [(i, f"{i}") for i in range(rules.DIFFICULTY_MIN, rules.DIFFICULTY_MAX + 1)]
@@ -124,102 +122,3 @@ class PauseForm(forms.Form):
     starts_on = forms.DateField(label="First day of the pause", widget=DateInput())
     ends_on = forms.DateField(label="Last day of the pause", widget=DateInput())
     reason = forms.CharField(max_length=200, help_text="For example: holiday, flu.")
-
-
-PAIN_CHOICES = [(v, f"{v} – {words}") for v, words in PAIN_WORDS.items()]
-YES_NO = [("no", "No"), ("yes", "Yes")]
-SYMPTOM_CHOICES = [
-    ("bladder_bowel", "New problems controlling my bladder or bowel"),
-    ("saddle_numbness", "Numbness between my legs or around my bottom"),
-    ("leg_weakness", "New weakness in both legs"),
-]
-NONE_OF_THESE = "none"
-
-
-class CheckInForm(forms.Form):
-    """The session report. Each exercise of the program gets its own done / partly / skipped question."""
-
-    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
-    version = forms.IntegerField(widget=forms.HiddenInput)
-    # Carries the service's message about the exercise answers as a whole, shown with them.
-    exercises = forms.CharField(required=False, widget=forms.HiddenInput)
-    session_date = forms.DateField(label="Date of the session", widget=DateInput())
-    max_pain = forms.TypedChoiceField(
-        label="Highest pain during the session",
-        choices=PAIN_CHOICES,
-        coerce=int,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose how strong your pain was at its worst (0 to 5)."},
-    )
-    pain_now = forms.TypedChoiceField(
-        label="Pain now",
-        choices=PAIN_CHOICES,
-        coerce=int,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose how strong your pain is now (0 to 5)."},
-    )
-    sharp_pain = forms.ChoiceField(
-        label="Did you feel a sharp or intense pain?",
-        choices=YES_NO,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Answer yes or no."},
-    )
-    symptoms = forms.MultipleChoiceField(
-        label="Since your last session, have you noticed any of these?",
-        choices=[*SYMPTOM_CHOICES, (NONE_OF_THESE, "None of these")],
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Tick any that apply, or “None of these”."},
-    )
-    note = forms.CharField(
-        label="Anything else to tell your physiotherapist?",
-        required=False,
-        max_length=REPORT_NOTE_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-    def __init__(self, *args, items, with_date: bool = True, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.items = list(items)
-        if not with_date:
-            del self.fields["session_date"]
-        for item in self.items:
-            self.fields[self.item_field(item)] = forms.ChoiceField(
-                label=item.exercise.name,
-                choices=ExerciseOutcome.choices,
-                widget=forms.RadioSelect,
-                required=False,
-            )
-
-    @staticmethod
-    def item_field(item) -> str:
-        return f"exercise_{item.pk}"
-
-    def item_fields(self):
-        return [self[self.item_field(item)] for item in self.items]
-
-    def clean(self):
-        data = super().clean()
-        if any(not data.get(self.item_field(item)) for item in self.items):
-            self.add_error("exercises", "Say how each exercise went (done, partly or skipped).")
-        return data
-
-    def clean_symptoms(self):
-        symptoms = self.cleaned_data["symptoms"]
-        if NONE_OF_THESE in symptoms and len(symptoms) > 1:
-            raise forms.ValidationError("You ticked a symptom and “None of these”: please check your answer.")
-        return symptoms
-
-    def service_kwargs(self) -> dict:
-        data = self.cleaned_data
-        symptoms = set(data["symptoms"])
-        kwargs = {
-            "outcomes": {item.pk: data.get(self.item_field(item)) or "" for item in self.items},
-            "max_pain": data["max_pain"],
-            "pain_now": data["pain_now"],
-            "sharp_pain": data["sharp_pain"] == "yes",
-            "note": data["note"],
-            **{name: name in symptoms for name, _label in SYMPTOM_CHOICES},
-        }
-        if "session_date" in data:
-            kwargs["session_date"] = data["session_date"]
-        return kwargs

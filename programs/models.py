@@ -2,9 +2,7 @@ from django.conf import settings
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Length, Lower
-from django.db.models.lookups import LessThanOrEqual
-from django.utils import timezone
+from django.db.models.functions import Lower
 
 from patients.models import Patient
 from rehab.models import Clinic
@@ -388,100 +386,3 @@ class TemplateExercise(Dosage):
 
     def __str__(self) -> str:
         return f"{self.position}. {self.exercise}"
-
-
-class ExerciseOutcome(models.TextChoices):
-    DONE = "done", "Done"
-    PARTLY = "partly", "Partly"
-    SKIPPED = "skipped", "Skipped"
-
-
-PAIN_RANGE = (0, 5)
-
-
-def _pain(field: str) -> Q:
-    return _between(field, *PAIN_RANGE)
-
-
-class SessionReport(models.Model):
-    """A patient's check-in after an exercise session: what was done, pain, and warning symptoms."""
-
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="reports")
-    version = models.ForeignKey(ProgramVersion, on_delete=models.PROTECT, related_name="reports")
-    session_date = models.DateField()
-    max_pain = models.PositiveSmallIntegerField(
-        "highest pain during the session", validators=[MinValueValidator(0), MaxValueValidator(5)]
-    )
-    pain_now = models.PositiveSmallIntegerField(validators=[MinValueValidator(0), MaxValueValidator(5)])
-    sharp_pain = models.BooleanField("sharp or intense pain")
-    bladder_bowel = models.BooleanField("new problems controlling bladder or bowel", default=False)
-    saddle_numbness = models.BooleanField("numbness between the legs or around the bottom", default=False)
-    leg_weakness = models.BooleanField("new weakness in both legs", default=False)
-    note = models.TextField(blank=True, validators=[MaxLengthValidator(rules.REPORT_NOTE_MAX)])
-    idempotency_key = models.UUIDField(unique=True, editable=False)
-    submitted_at = models.DateTimeField(default=timezone.now)
-    corrected_at = models.DateTimeField(null=True, blank=True)
-    evaluated_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the flag rules last ran on this report; empty until they have."
-    )
-
-    class Meta:
-        ordering = ["-session_date", "-submitted_at"]
-        constraints = [
-            models.CheckConstraint(condition=_pain("max_pain"), name="report_max_pain_range"),
-            models.CheckConstraint(condition=_pain("pain_now"), name="report_pain_now_range"),
-            models.CheckConstraint(
-                condition=LessThanOrEqual(Length("note"), rules.REPORT_NOTE_MAX), name="report_note_length"
-            ),
-        ]
-        indexes = [
-            models.Index(fields=["patient", "session_date"], name="report_patient_date_idx"),
-            models.Index(
-                fields=["submitted_at"], condition=Q(evaluated_at__isnull=True), name="report_unevaluated_idx"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.patient} on {self.session_date}"
-
-    @property
-    def warning_symptoms(self) -> list[str]:
-        return [
-            str(self._meta.get_field(name).verbose_name) for name in rules.WARNING_SYMPTOM_FIELDS if getattr(self, name)
-        ]
-
-    @property
-    def has_warning_symptom(self) -> bool:
-        return any(getattr(self, name) for name in rules.WARNING_SYMPTOM_FIELDS)
-
-
-class ExerciseResult(models.Model):
-    """How one exercise of the program went in a reported session."""
-
-    report = models.ForeignKey(SessionReport, on_delete=models.CASCADE, related_name="results")
-    item = models.ForeignKey(ProgramExercise, on_delete=models.PROTECT, related_name="+")
-    outcome = models.CharField(max_length=10, choices=ExerciseOutcome.choices)
-
-    class Meta:
-        ordering = ["item__position"]
-        constraints = [
-            models.UniqueConstraint(fields=["report", "item"], name="exercise_result_unique"),
-            models.CheckConstraint(condition=Q(outcome__in=ExerciseOutcome.values), name="exercise_result_outcome"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.item}: {self.outcome}"
-
-
-class ReportCorrection(models.Model):
-    """The values a report had before its patient corrected it; kept so staff see both."""
-
-    report = models.ForeignKey(SessionReport, on_delete=models.CASCADE, related_name="corrections")
-    previous = models.JSONField(help_text="The report's values before this correction.")
-    corrected_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["corrected_at", "id"]
-
-    def __str__(self) -> str:
-        return f"Correction of {self.report_id} at {self.corrected_at}"

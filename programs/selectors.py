@@ -1,39 +1,20 @@
 """Reads about the exercise library and programs, always starting from what the user may see."""
 
-from datetime import date, timedelta
+from datetime import date
 
-from django.db.models import (
-    Case,
-    Count,
-    Exists,
-    F,
-    Min,
-    OuterRef,
-    Prefetch,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-    When,
-    Window,
-    prefetch_related_objects,
-)
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models import Case, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 
-from patients.models import Flag, FlagStatus, Patient, Pause
-from patients.selectors import flag_rows, flags_visible_to, patients_visible_to
+from patients.selectors import patients_visible_to
 from rehab.models import User
 
 from . import rules
 from .models import (
     Exercise,
     ExerciseMuscle,
-    ExerciseResult,
     Program,
     ProgramExercise,
     ProgramTemplate,
     ProgramVersion,
-    SessionReport,
 )
 
 
@@ -106,15 +87,6 @@ def version_items(version: ProgramVersion) -> list[ProgramExercise]:
     )
 
 
-def checkin_items(version: ProgramVersion) -> list[ProgramExercise]:
-    """A version's exercises in order, with only what the check-in asks about: each exercise's name.
-
-    They are kept on the version (as a prefetch), so checking the report against them reads nothing more."""
-    items = ProgramExercise.objects.select_related("exercise").only("version", "exercise__name").order_by("position")
-    prefetch_related_objects([version], Prefetch("items", queryset=items))
-    return list(version.items.all())
-
-
 def balance_for(items: list[ProgramExercise]) -> dict[str, int]:
     return rules.balance([m.group for m in item.exercise.muscles.all()] for item in items)
 
@@ -170,7 +142,7 @@ def patient_programs(*, patient) -> list[Program]:
     )
 
 
-def _first_start(program_ref: OuterRef) -> Subquery:
+def first_start(program_ref: OuterRef) -> Subquery:
     """The first day of a program: the start of its earliest version that was put in force."""
     return Subquery(
         ProgramVersion.objects.filter(program=program_ref, activated_at__isnull=False)
@@ -188,7 +160,7 @@ def active_version_for(patient) -> ProgramVersion | None:
             program__patient=patient, program__status=Program.Status.ACTIVE, status=ProgramVersion.Status.ACTIVE
         )
         .select_related("program")
-        .annotate(program_start=_first_start(OuterRef("program")))
+        .annotate(program_start=first_start(OuterRef("program")))
         .first()
     )
 
@@ -203,242 +175,3 @@ def version_program_start(version: ProgramVersion) -> date | None:
     if hasattr(version, "program_start"):
         return version.program_start
     return program_start_date(version.program)
-
-
-# --- Check-ins -----------------------------------------------------------------------------------
-
-
-def reports_visible_to(user: User) -> QuerySet[SessionReport]:
-    return SessionReport.objects.filter(patient__in=patients_visible_to(user).values("pk"))
-
-
-def reported_on(*, patient, day: date) -> bool:
-    """Whether the patient has reported a session on `day`."""
-    return patient.reports.filter(session_date=day).exists()
-
-
-def report_list(*, patient) -> QuerySet[SessionReport]:
-    """A patient's reports, newest first, with what was done and any corrections: a fixed number of queries.
-
-    Of each exercise done, only its name and outcome are read: the lists show nothing else.
-    """
-    results = (
-        ExerciseResult.objects.select_related("item__exercise")
-        .only("report", "outcome", "item__exercise__name")
-        .order_by("item__position")
-    )
-    return (
-        SessionReport.objects.filter(patient=patient)
-        .prefetch_related(Prefetch("results", queryset=results), "corrections")
-        .order_by("-session_date", "-submitted_at")
-    )
-
-
-def pain_series(*, patient, since: date | None = None) -> list[dict]:
-    """One point per report, oldest first: date, highest pain, pain afterwards, and the threshold then."""
-    reports = SessionReport.objects.filter(patient=patient)
-    if since is not None:
-        reports = reports.filter(session_date__gte=since)
-    rows = list(
-        reports.order_by("session_date", "submitted_at").values_list("pk", "session_date", "max_pain", "pain_now")
-    )
-    changes = list(patient.threshold_changes.order_by("changed_at", "id").values_list("changed_at", "value"))
-    tz = patient.clinic.tzinfo
-    steps = [(changed_at.astimezone(tz).date(), value) for changed_at, value in changes]
-    series = []
-    for pk, day, max_pain, pain_now in rows:
-        threshold = steps[0][1] if steps else patient.pain_threshold
-        for changed_on, value in steps:
-            if changed_on <= day:
-                threshold = value
-        series.append(
-            {
-                "id": pk,
-                "date": day.isoformat(),
-                "label": f"{day.day} {day:%b}",
-                "pain": max_pain,
-                "pain_now": pain_now,
-                "threshold": threshold,
-            }
-        )
-    return series
-
-
-def days_paused(pauses, *, start: date, end: date) -> frozenset[date]:
-    """The days from `start` to `end` inclusive that one of `pauses` covers."""
-    span = (start + timedelta(days=i) for i in range((end - start).days + 1))
-    return frozenset(day for day in span if any(pause.covers(day) for pause in pauses))
-
-
-def adherence(*, patient, version: ProgramVersion | None, today: date, windows: tuple[int, ...] = (14, 28)) -> list:
-    """Sessions reported against sessions planned over each of the last `windows` days up to today, from the
-    program's first day at the earliest (rules.adherence).
-
-    One read of the report dates, the pauses and the program start serves every window."""
-    if version is None:
-        return [{"days": days, "reported": 0, "planned": 0, "percent": None} for days in windows]
-    program_start = version_program_start(version) or version.start_date
-    earliest = max(today - timedelta(days=max(windows) - 1), program_start)
-    reported_days = set(
-        SessionReport.objects.filter(patient=patient, session_date__gte=earliest, session_date__lte=today)
-        .order_by()
-        .values_list("session_date", flat=True)
-    )
-    pauses = patient.pauses.filter(starts_on__lte=today, ends_on__gte=earliest)
-    paused = days_paused(list(pauses), start=earliest, end=today)
-    return [
-        {
-            "days": days,
-            **rules.adherence(
-                start=max(today - timedelta(days=days - 1), program_start),
-                end=today,
-                reported_days=reported_days,
-                paused_days=paused,
-                weekdays=version.weekdays,
-                sessions_per_week=version.sessions_per_week,
-            ),
-        }
-        for days in windows
-    ]
-
-
-# --- The physiotherapist's dashboard ----------------------------------------------------------
-
-SPARKLINE_POINTS = 10
-ADHERENCE_DAYS = 14  # the dashboard's adherence column: the last two weeks
-
-
-def _own_caseload(physio: User) -> QuerySet[Patient]:
-    return patients_visible_to(physio).filter(physiotherapist=physio)
-
-
-def _active_program():
-    return Program.objects.filter(patient=OuterRef("pk"), status=Program.Status.ACTIVE)
-
-
-def caseload(*, physio: User) -> QuerySet[Patient]:
-    """A physiotherapist's patients, those with open flags first, with their last report: one query.
-
-    Only the fields the dashboard shows are read.
-    """
-    last = SessionReport.objects.filter(patient=OuterRef("pk")).order_by("-session_date", "-submitted_at")
-    open_flags = (
-        Flag.objects.filter(patient=OuterRef("pk"))
-        .exclude(status=FlagStatus.RESOLVED)
-        .order_by()
-        .values("patient")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return (
-        _own_caseload(physio)
-        .select_related("user")
-        .only("onset_date", "pain_threshold", "user__first_name", "user__last_name")
-        .annotate(
-            open_flags=Coalesce(Subquery(open_flags), 0),
-            last_date=Subquery(last.values("session_date")[:1]),
-            last_pain=Subquery(last.values("max_pain")[:1]),
-            has_program=Exists(_active_program()),
-        )
-        .order_by("-open_flags", "user__last_name", "user__first_name", "pk")
-    )
-
-
-def caseload_without_program(*, physio: User, limit: int = 20) -> list[Patient]:
-    """A physiotherapist's patients with no program in force, by name: only what the list shows."""
-    return list(
-        _own_caseload(physio)
-        .filter(~Exists(_active_program()))
-        .select_related("user")
-        .only("pk", "user__first_name", "user__last_name")
-        .order_by("user__last_name", "user__first_name", "pk")[:limit]
-    )
-
-
-def caseload_rows(*, patients: list[Patient], today: date) -> list[dict]:
-    """Sparkline and 14-day adherence for a page of patients: a fixed number of queries for the page."""
-    ids = [p.pk for p in patients]
-    ranked = (
-        SessionReport.objects.filter(patient_id__in=ids)
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("patient_id")],
-                order_by=[F("session_date").desc(), F("submitted_at").desc()],
-            )
-        )
-        .filter(rank__lte=SPARKLINE_POINTS)
-        .values_list("patient_id", "session_date", "max_pain")
-    )
-    recent: dict[int, list[tuple[date, int]]] = {}
-    for patient_id, day, pain in ranked:
-        recent.setdefault(patient_id, []).append((day, pain))
-    window_start = today - timedelta(days=ADHERENCE_DAYS - 1)
-    reported: dict[int, set[date]] = {}
-    for patient_id, day in (
-        SessionReport.objects.filter(patient_id__in=ids, session_date__gte=window_start, session_date__lte=today)
-        .order_by()
-        .values_list("patient_id", "session_date")
-        .distinct()
-    ):
-        reported.setdefault(patient_id, set()).add(day)
-    versions = {
-        v.program.patient_id: v
-        for v in ProgramVersion.objects.filter(
-            program__patient_id__in=ids, status=ProgramVersion.Status.ACTIVE, program__status=Program.Status.ACTIVE
-        )
-        .select_related("program")
-        .only("start_date", "weekdays", "sessions_per_week", "program__patient")
-        .annotate(program_start=_first_start(OuterRef("program")))
-    }
-    pauses: dict[int, list] = {}
-    for pause in Pause.objects.filter(patient_id__in=ids, starts_on__lte=today, ends_on__gte=window_start).only(
-        "patient", "starts_on", "ends_on", "resumed_on"
-    ):
-        pauses.setdefault(pause.patient_id, []).append(pause)
-    rows = []
-    for patient in patients:
-        version = versions.get(patient.pk)
-        adherence = None
-        if version is not None:
-            start = max(window_start, version.program_start or version.start_date)
-            adherence = rules.adherence(
-                start=start,
-                end=today,
-                reported_days=reported.get(patient.pk, ()),
-                paused_days=days_paused(pauses.get(patient.pk, []), start=start, end=today),
-                weekdays=version.weekdays,
-                sessions_per_week=version.sessions_per_week,
-            )["percent"]
-        pains = [pain for _day, pain in sorted(recent.get(patient.pk, []))]
-        rows.append(
-            {
-                "patient": patient,
-                "adherence": adherence,
-                "pains": pains,
-                "spark": sparkline(pains, patient.pain_threshold),
-            }
-        )
-    return rows
-
-
-def sparkline(pains: list[int], threshold: int, *, width: int = 100, height: int = 24) -> dict:
-    """SVG coordinates for a small pain line (0-5 from bottom to top) and the threshold line."""
-    if not pains:
-        return {}
-    step = width / max(1, len(pains) - 1)
-
-    def y(value: int) -> float:
-        return round(height - value * height / 5, 1)
-
-    points = " ".join(f"{round(i * step, 1)},{y(p)}" for i, p in enumerate(pains))
-    return {"points": points, "threshold_y": y(threshold), "width": width, "height": height}
-
-
-def own_open_flags(*, physio: User) -> QuerySet[Flag]:
-    return (
-        flag_rows(flags_visible_to(physio))
-        .filter(patient__physiotherapist=physio)
-        .exclude(status=FlagStatus.RESOLVED)
-        .order_by("-urgent", "opened_at")
-    )

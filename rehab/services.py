@@ -10,8 +10,11 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from .enqueue import enqueue_on_commit
 from .models import Clinic, ClinicSettingsChange, User
 from .permissions import login_key
+
+SET_PASSWORD_TASK = "rehab.tasks.send_set_password_email"  # noqa: S105 - a task name
 
 
 def email_in_use(email: str, *, exclude_user_id: int | None = None) -> bool:
@@ -62,8 +65,8 @@ def user_send_set_password_email(*, user: User) -> None:
         "clinic": user.clinic,
         "valid_days": settings.PASSWORD_RESET_TIMEOUT // 86400,
     }
-    subject = render_to_string("emails/set_password_subject.txt", context).strip()
-    body = render_to_string("emails/set_password.txt", context)
+    subject = render_to_string("rehab/emails/set_password_subject.txt", context).strip()
+    body = render_to_string("rehab/emails/set_password.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
 
 
@@ -79,9 +82,7 @@ def staff_invite(*, clinic: Clinic, invited_by: User, email: str, first_name: st
     if role not in STAFF_ROLES:
         raise ValidationError({"role": "Choose physiotherapist or clinic admin."})
     user = user_create(clinic=clinic, role=role, email=email, first_name=first_name, last_name=last_name)
-    from .tasks import send_set_password_email
-
-    send_set_password_email.delay_on_commit(user.pk)
+    enqueue_on_commit(SET_PASSWORD_TASK, user.pk)
     return user
 
 
@@ -136,9 +137,7 @@ def clinic_create(*, name: str, time_zone: str, admin_email: str, admin_first_na
         first_name=admin_first_name,
         last_name=admin_last_name,
     )
-    from .tasks import send_set_password_email
-
-    send_set_password_email.delay_on_commit(admin.pk)
+    enqueue_on_commit(SET_PASSWORD_TASK, admin.pk)
     return admin
 
 

@@ -47,9 +47,13 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # The product's apps, each depending only on those above it.
     "rehab",
     "patients",
     "programs",
+    "checkins",
+    "flags",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -211,10 +215,13 @@ STORAGES = {
     },
 }
 
-# Sections other apps add to the staff's patient page, so that patients need not import them.
-PATIENT_DETAIL_PANELS = ["programs.panels.patient_progress"]
-FLAG_DETAIL_PANELS = ["programs.panels.flag_context"]
-STAFF_PAGE_PANELS = ["patients.panels.caseloads"]
+# Apps depend one way (flags -> checkins -> programs -> patients -> rehab). Where a lower app's page shows a higher
+# app's data, the higher app supplies a panel, a function (request, ...) -> HTML, listed here:
+PATIENT_DETAIL_PANELS = ["flags.panels.patient_flags", "checkins.panels.patient_progress"]  # the patient page
+STAFF_PAGE_PANELS = ["patients.panels.caseloads"]  # the clinic admin's staff page
+# ...and where a lower app's change concerns a higher app's rows, the higher app's service is called in the same
+# transaction: (patient_ids, previous physiotherapist by patient id, to, by, note) when patients are reassigned.
+PATIENT_REASSIGN_HOOKS = ["flags.services.flags_note_reassignment"]
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -252,9 +259,9 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
-    "sweep-flags": {"task": "programs.tasks.sweep_flags", "schedule": crontab(minute="*/15")},
-    "escalate-flags": {"task": "programs.tasks.escalate_flags", "schedule": crontab(minute="*/5")},
-    "rest-digests": {"task": "programs.tasks.send_rest_digests", "schedule": crontab(minute=0, hour=7)},
+    "sweep-flags": {"task": "flags.tasks.sweep_flags", "schedule": crontab(minute="*/15")},
+    "escalate-flags": {"task": "flags.tasks.escalate_flags", "schedule": crontab(minute="*/5")},
+    "rest-digests": {"task": "flags.tasks.send_rest_digests", "schedule": crontab(minute=0, hour=7)},
     "clear-expired-sessions": {
         "task": "rehab.tasks.clear_expired_sessions",
         "schedule": crontab(minute=17, hour=3),

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from . import views
 from .forms import PasswordResetForm
@@ -12,8 +13,8 @@ auth_patterns = [
         "password-reset/",
         auth_views.PasswordResetView.as_view(
             form_class=PasswordResetForm,
-            subject_template_name="emails/password_reset_subject.txt",
-            email_template_name="emails/password_reset.txt",
+            subject_template_name="rehab/emails/password_reset_subject.txt",
+            email_template_name="rehab/emails/password_reset.txt",
         ),
         name="password_reset",
     ),
@@ -40,5 +41,14 @@ urlpatterns = [
     path("clinic/settings/", views.clinic_settings, name="clinic_settings"),
     path("patients/", include("patients.urls")),
     path("programs/", include("programs.urls")),
+    path("", include("checkins.urls")),
+    path("", include("flags.urls")),
     path("admin/", admin.site.urls),
+    # Where these pages were before check-ins and flags had apps of their own: links in emails already sent and
+    # bookmarks still lead there.
+    path("patients/flags/<int:pk>/", RedirectView.as_view(pattern_name="flags:detail", permanent=True)),
+    path("programs/dashboard/", RedirectView.as_view(pattern_name="flags:dashboard", permanent=True)),
+    path("programs/today/", RedirectView.as_view(pattern_name="checkins:today", permanent=True)),
+    path("programs/check-in/", RedirectView.as_view(pattern_name="checkins:create", permanent=True)),
+    path("programs/history/", RedirectView.as_view(pattern_name="checkins:history", permanent=True)),
 ]

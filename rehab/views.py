@@ -24,9 +24,9 @@ from .models import Clinic, User
 from .permissions import clinic_admin_required, two_factor_required
 
 LANDING_PAGES = {
-    User.Role.PHYSIO: "programs:dashboard",
-    User.Role.CLINIC_ADMIN: "patients:flag_queue",
-    User.Role.PATIENT: "programs:today",
+    User.Role.PHYSIO: "flags:dashboard",
+    User.Role.CLINIC_ADMIN: "flags:queue",
+    User.Role.PATIENT: "checkins:today",
 }
 
 

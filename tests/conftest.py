@@ -69,6 +69,51 @@ def patient(physio):
 
 
 @pytest.fixture
+def library(db):
+    """The shipped library by key: loaded by the data migration, reloaded if a test emptied the tables."""
+    from programs.library import read_library, sync_library
+    from programs.models import Exercise, ExerciseMuscle
+
+    if not Exercise.objects.filter(clinic=None).exists():
+        sync_library(Exercise, ExerciseMuscle, read_library())
+    return {e.key: e for e in Exercise.objects.filter(clinic=None).select_related("easier", "harder")}
+
+
+@pytest.fixture
+def draft(patient, physio):
+    """A new program of the patient's, being built: its first version, a draft with no exercise yet."""
+    from programs.services import program_create
+
+    program = program_create(
+        patient=patient,
+        created_by=physio,
+        title="Early-stage program",
+        start_date=patient.clinic.local_today(),
+        weekdays=[0, 2, 4],
+    )
+    return program.versions.get()
+
+
+@pytest.fixture
+def active(patient, physio, library):
+    """An active program for the patient that started ten days ago, with two exercises."""
+    from datetime import timedelta
+
+    from programs.services import program_activate, program_create
+    from tests.helpers import add_exercises
+
+    today = patient.clinic.local_today()
+    program = program_create(patient=patient, created_by=physio, title="Program", start_date=today, weekdays=[0, 2, 4])
+    version = program.versions.get()
+    add_exercises(version, library, "dead-bug", "clamshell")
+    program_activate(version=version, activated_by=physio)
+    # Its history: a program is put in force from today on, and this one has been in force ten days.
+    type(version).objects.filter(pk=version.pk).update(start_date=today - timedelta(days=10))
+    version.refresh_from_db()
+    return version
+
+
+@pytest.fixture
 def shipped_library(transactional_db):
     """The shipped exercise library, reloaded for tests whose database is emptied between tests."""
     from programs.library import read_library, sync_library

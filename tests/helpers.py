@@ -1,6 +1,16 @@
-"""Small helpers shared by tests."""
+"""Small helpers shared by tests. Fixtures live in conftest.py; helpers are imported from here, never from a
+conftest."""
 
 import time
+import uuid
+from contextlib import contextmanager
+from datetime import timedelta
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+# Four shipped exercises that between them work every supporting muscle group.
+BALANCED = ("dead-bug", "adductor-ball-squeeze", "clamshell", "side-plank-knees")
 
 
 def wait_for(condition, timeout: float = 20.0) -> bool:
@@ -11,3 +21,68 @@ def wait_for(condition, timeout: float = 20.0) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+def add_exercises(version, library, *keys):
+    """Add shipped exercises, by key, to a draft version through the service."""
+    from programs.services import program_add_exercise
+
+    return [program_add_exercise(version=version, exercise=library[key]) for key in keys]
+
+
+def send_checkin(version, *, days_ago=0, max_pain=1, pain_now=0, sharp_pain=False, key=None, **symptoms):
+    """Send a check-in through the service, every exercise done."""
+    from checkins.services import checkin_submit
+
+    patient = version.program.patient
+    saved, _created = checkin_submit(
+        patient=patient,
+        version=version,
+        idempotency_key=key or uuid.uuid4(),
+        outcomes={item.pk: "done" for item in version.items.all()},
+        session_date=patient.clinic.local_today() - timedelta(days=days_ago),
+        max_pain=max_pain,
+        pain_now=pain_now,
+        sharp_pain=sharp_pain,
+        **symptoms,
+    )
+    return saved
+
+
+def checkin_form_data(version, **overrides):
+    """What the check-in form posts for a version, every exercise done; an override of None leaves a field out."""
+    data = {
+        "idempotency_key": str(uuid.uuid4()),
+        "version": str(version.pk),
+        "session_date": version.program.patient.clinic.local_today().isoformat(),
+        "max_pain": "3",
+        "pain_now": "1",
+        "sharp_pain": "no",
+        "symptoms": ["none"],
+        "note": "Felt stiff at first.",
+    }
+    for item in version.items.all():
+        data[f"exercise_{item.pk}"] = "done"
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+@contextmanager
+def count_queries():
+    """The statements run inside the block, as django.test.utils.CaptureQueriesContext keeps them."""
+    with CaptureQueriesContext(connection) as captured:
+        yield captured
+
+
+def _listing(captured) -> str:
+    return "\n".join(f"  {i}. {query['sql']}" for i, query in enumerate(captured.captured_queries, 1))
+
+
+def assert_same_query_count(few, many, *, what: str = "the queries") -> None:
+    """The same number of statements ran for a small and a larger data set (two count_queries() results); on a
+    mismatch, print both lists of statements so the one that grew with the data can be found."""
+    if len(few) != len(many):
+        raise AssertionError(
+            f"{what}: {len(few)} statements with less data, {len(many)} with more.\n"
+            f"With less data:\n{_listing(few)}\nWith more data:\n{_listing(many)}"
+        )

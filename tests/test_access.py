@@ -10,6 +10,8 @@ import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from checkins import services as checkin_services
+from flags import services as flag_services
 from patients.services import pause_create
 from programs import services as program_services
 from programs.models import Exercise
@@ -40,7 +42,7 @@ CLINIC_STAFF_ACTION = {**CLINIC_STAFF_OBJECT, "physio": OK, "clinic_admin": OK}
 POST_ONLY = dict.fromkeys(ROLES, 405)
 STAFF_FORBIDDEN = {"physio": 403, "clinic_admin": 403, "other_physio": 403, "other_admin": 403}
 PATIENT_ONLY = {"anonymous": LOGIN, "patient": 200, "other_patient": 200, **STAFF_FORBIDDEN}
-OWN_REPORT = {**PATIENT_ONLY, "other_patient": 404}
+OWN_CHECKIN = {**PATIENT_ONLY, "other_patient": 404}
 
 
 def invite_data(w):
@@ -119,35 +121,35 @@ TABLE = {
         PHYSIO_ACTION,
         lambda w: {"value": "2", "reason": "Access test"},
     ),
-    "patients:flag_queue": (None, {**ANY_STAFF, "physio": 403, "other_physio": 403}, None, None),
-    "patients:flag_bulk_resolve": (
+    "flags:queue": (None, {**ANY_STAFF, "physio": 403, "other_physio": 403}, None, None),
+    "flags:bulk_resolve": (
         None,
         POST_ONLY,
         {**NOT_PATIENTS, "physio": 403, "other_physio": 403, "clinic_admin": OK, "other_admin": OK},
         lambda w: {"flags": [w["flag"].pk], "bulk-outcome": "no_action"},
     ),
-    "patients:flag_detail": (pk("flag"), CLINIC_STAFF_OBJECT, None, None),
-    "patients:flag_acknowledge": (pk("flag"), POST_ONLY, CLINIC_STAFF_ACTION, None),
-    "patients:flag_resolve": (pk("flag"), POST_ONLY, CLINIC_STAFF_ACTION, lambda w: {"outcome": "no_action"}),
-    "patients:flag_reassign": (
+    "flags:detail": (pk("flag"), CLINIC_STAFF_OBJECT, None, None),
+    "flags:acknowledge": (pk("flag"), POST_ONLY, CLINIC_STAFF_ACTION, None),
+    "flags:resolve": (pk("flag"), POST_ONLY, CLINIC_STAFF_ACTION, lambda w: {"outcome": "no_action"}),
+    "flags:reassign": (
         pk("flag"),
         POST_ONLY,
         CLINIC_STAFF_ACTION,
         lambda w: {"physiotherapist": w["second_physio"].pk},
     ),
-    "programs:dashboard": (None, {**ANY_STAFF, "clinic_admin": 403, "other_admin": 403}, None, None),
-    "programs:today": (None, PATIENT_ONLY, None, None),
+    "flags:dashboard": (None, {**ANY_STAFF, "clinic_admin": 403, "other_admin": 403}, None, None),
+    "checkins:today": (None, PATIENT_ONLY, None, None),
     # The other patient has no program yet: the check-in sends them back to their home page.
-    "programs:checkin": (
+    "checkins:create": (
         None,
         {**PATIENT_ONLY, "other_patient": 302},
         {**PATIENT_ONLY, "patient": OK, "other_patient": 302},
         lambda w: checkin_data(w),
     ),
-    "programs:history": (None, PATIENT_ONLY, None, None),
-    "programs:report_done": (pk("report"), OWN_REPORT, None, None),
-    "programs:report_correct": (pk("report"), OWN_REPORT, None, None),
-    "programs:patient_reports": (patient_pk, CLINIC_STAFF_OBJECT, None, None),
+    "checkins:history": (None, PATIENT_ONLY, None, None),
+    "checkins:detail": (pk("report"), OWN_CHECKIN, None, None),
+    "checkins:correct": (pk("report"), OWN_CHECKIN, None, None),
+    "checkins:patient": (patient_pk, CLINIC_STAFF_OBJECT, None, None),
     "programs:exercise_list": (None, ANY_STAFF, None, None),
     "programs:exercise_create": (None, ANY_STAFF, None, None),
     "programs:exercise_detail": (pk("exercise"), ANY_STAFF, None, None),
@@ -232,7 +234,7 @@ def _build_world():
     program_services.program_activate(version=first, activated_by=physio)
     draft = program_services.program_revise(program=program, created_by=physio)
     first.refresh_from_db()
-    report, _ = program_services.report_submit(
+    checkin, _ = checkin_services.checkin_submit(
         patient=target,
         version=first,
         idempotency_key=uuid.uuid4(),
@@ -242,7 +244,7 @@ def _build_world():
         pain_now=1,
         sharp_pain=False,
     )
-    high, _ = program_services.report_submit(
+    high, _ = checkin_services.checkin_submit(
         patient=target,
         version=first,
         idempotency_key=uuid.uuid4(),
@@ -252,9 +254,9 @@ def _build_world():
         pain_now=2,
         sharp_pain=False,
     )
-    (flag,) = program_services.report_evaluate(report_id=high.pk)
+    (flag,) = flag_services.checkin_evaluate(checkin_id=high.pk)
     return {
-        "report": report,
+        "report": checkin,
         "flag": flag,
         "second_physio": PhysioFactory(clinic=clinic),
         "inactive_physio": PhysioFactory(clinic=clinic, is_active=False),

@@ -150,12 +150,12 @@ CASES = {
         lambda w, v: {"starts_on": w["today"].isoformat(), "ends_on": w["today"].isoformat(), "reason": v},
         lambda w: reverse("programs:patient", args=[w["target"].pk]),
     ),
-    "checkin.note": ("patient", lambda w: reverse("programs:checkin"), checkin, lambda w: reverse("programs:history")),
+    "checkin.note": ("patient", lambda w: reverse("checkins:create"), checkin, lambda w: reverse("checkins:history")),
     "flag.note": (
         "clinic_admin",
-        lambda w: reverse("patients:flag_resolve", args=[w["flag"].pk]),
+        lambda w: reverse("flags:resolve", args=[w["flag"].pk]),
         lambda w, v: {"outcome": "no_action", "note": v},
-        lambda w: reverse("patients:flag_detail", args=[w["flag"].pk]),
+        lambda w: reverse("flags:detail", args=[w["flag"].pk]),
     ),
     "invite.first_name": (
         "clinic_admin",
@@ -183,9 +183,9 @@ CASES = {
     ),
     "checkin.max_pain": (
         "patient",
-        lambda w: reverse("programs:checkin"),
+        lambda w: reverse("checkins:create"),
         lambda w, v: checkin(w, "note") | {"max_pain": v},
-        lambda w: reverse("programs:history"),
+        lambda w: reverse("checkins:history"),
     ),
     "dose.sets": (
         "physio",
@@ -198,7 +198,7 @@ CASES = {
         lambda w: reverse("programs:builder", args=[w["draft"].pk]),
     ),
     "search.patients": ("physio", None, None, lambda w: reverse("patients:list")),
-    "search.flags": ("clinic_admin", None, None, lambda w: reverse("patients:flag_queue")),
+    "search.flags": ("clinic_admin", None, None, lambda w: reverse("flags:queue")),
     "search.exercises": ("physio", None, None, lambda w: reverse("programs:exercise_list")),
 }
 PARAMS = [(case, name) for case in CASES for name in HOSTILE]

@@ -3,8 +3,10 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from patients.models import Flag, FlagStatus
-from programs import services
+from checkins import services as checkin_services
+from flags import services as flag_services
+from flags.models import Flag, FlagStatus
+from programs import services as program_services
 from programs.models import Exercise
 from tests.e2e.conftest import log_in
 from tests.factories import PASSWORD, ClinicAdminFactory, ClinicFactory, PhysioFactory, make_patient
@@ -15,13 +17,13 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def patient_with_report(physio, name, *, max_pain, **symptoms):
     first, last = name.split()
     patient = make_patient(physio=physio, first_name=first, last_name=last)
-    version = services.program_create(
+    version = program_services.program_create(
         patient=patient, created_by=physio, title="P", start_date=patient.clinic.local_today(), weekdays=[0, 2, 4]
     ).versions.get()
-    services.program_add_exercise(version=version, exercise=Exercise.objects.get(clinic=None, key="dead-bug"))
-    services.program_activate(version=version, activated_by=physio)
+    program_services.program_add_exercise(version=version, exercise=Exercise.objects.get(clinic=None, key="dead-bug"))
+    program_services.program_activate(version=version, activated_by=physio)
     version.refresh_from_db()
-    saved, _ = services.report_submit(
+    saved, _ = checkin_services.checkin_submit(
         patient=patient,
         version=version,
         idempotency_key=uuid.uuid4(),
@@ -32,7 +34,7 @@ def patient_with_report(physio, name, *, max_pain, **symptoms):
         sharp_pain=False,
         **symptoms,
     )
-    services.report_evaluate(report_id=saved.pk)
+    flag_services.checkin_evaluate(checkin_id=saved.pk)
     return patient
 
 

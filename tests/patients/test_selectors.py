@@ -1,11 +1,10 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from patients.selectors import own_patient
 from rehab.models import User
 from tests.factories import ClinicAdminFactory, PhysioFactory, make_patient
+from tests.helpers import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -13,7 +12,7 @@ pytestmark = pytest.mark.django_db
 def test_own_patient_is_the_patients_record_with_the_users_clinic_and_no_further_read():
     patient = make_patient()
     user = User.objects.select_related("clinic", "patient").get(pk=patient.user_id)
-    with CaptureQueriesContext(connection) as queries:
+    with count_queries() as queries:
         found = own_patient(user)
         assert found.clinic.name == patient.clinic.name
     assert found.pk == patient.pk and len(queries) == 0

@@ -138,6 +138,7 @@ class TestDatabaseConstraints:
 def test_update_changes_details_not_threshold(patient, physio):
     other = PhysioFactory(clinic=physio.clinic)
     services.patient_update(
+        by=physio,
         patient=patient,
         first_name="Maria",
         last_name="Lopez-Diaz",
@@ -161,6 +162,7 @@ def test_update_refuses_email_of_another_account(patient, physio):
     other = make_patient(physio=physio, email="taken@example.com")
     with pytest.raises(ValidationError) as exc:
         services.patient_update(
+            by=physio,
             patient=patient,
             first_name="M",
             last_name="L",

@@ -8,7 +8,7 @@ from patients.services import pause_create, pause_resume
 from programs import services
 from programs.models import Program, ProgramExercise, ProgramTemplate, ProgramVersion
 from tests.factories import ClinicFactory, PhysioFactory, make_patient
-from tests.programs.conftest import BALANCED, add
+from tests.helpers import BALANCED, add_exercises
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def test_create_program_starts_as_draft_version_1(draft):
 
 
 def test_add_move_remove_keep_positions_dense(draft, library):
-    a, b, c = add(draft, library, "dead-bug", "clamshell", "bird-dog")
+    a, b, c = add_exercises(draft, library, "dead-bug", "clamshell", "bird-dog")
     services.program_move_item(item=c, direction="up")
     assert [i.exercise.key for i in draft.items.order_by("position")] == ["dead-bug", "bird-dog", "clamshell"]
     services.program_move_item(item=a, direction="up")  # already first: nothing happens
@@ -42,7 +42,7 @@ def test_activate_requires_an_exercise(draft, physio):
 def test_a_program_whose_start_has_passed_is_not_put_in_force(draft, physio, library):
     """A draft left for a few days: put in force as it is, the sweep would count the days since its start as
     rest. A revision's start, on the other hand, does not move the program's first day."""
-    add(draft, library, *BALANCED)
+    add_exercises(draft, library, *BALANCED)
     today = draft.program.patient.clinic.local_today()
     draft.start_date = today - timedelta(days=4)
     draft.save(update_fields=["start_date"])
@@ -61,7 +61,7 @@ def test_a_program_whose_start_has_passed_is_not_put_in_force(draft, physio, lib
 
 
 def test_activate_then_revise_keeps_old_version_intact(draft, physio, library):
-    add(draft, library, *BALANCED)
+    add_exercises(draft, library, *BALANCED)
     services.program_activate(version=draft, activated_by=physio)
     program = draft.program
     program.refresh_from_db()
@@ -88,14 +88,14 @@ def test_activate_then_revise_keeps_old_version_intact(draft, physio, library):
 
 
 def test_a_draft_cannot_be_edited_once_active(draft, physio, library):
-    (item,) = add(draft, library, "dead-bug")
+    (item,) = add_exercises(draft, library, "dead-bug")
     services.program_activate(version=draft, activated_by=physio)
     with pytest.raises(ValidationError, match="Only a draft"):
         services.program_update_item(item=item, sets=5, reps=5, hold_seconds=None, rest_seconds=30, notes="")
 
 
 def test_over_extending_revision_needs_a_reason(draft, physio, library):
-    (item,) = add(draft, library, "glute-bridge")
+    (item,) = add_exercises(draft, library, "glute-bridge")
     services.program_update_item(item=item, sets=2, reps=10, hold_seconds=None, rest_seconds=30, notes="")
     services.program_activate(version=draft, activated_by=physio)
     v2 = services.program_revise(program=draft.program, created_by=physio)
@@ -118,7 +118,7 @@ def test_over_extending_revision_needs_a_reason(draft, physio, library):
 
 
 def test_two_level_jump_warns(draft, physio, library):
-    add(draft, library, "glute-bridge")
+    add_exercises(draft, library, "glute-bridge")
     services.program_activate(version=draft, activated_by=physio)
     v2 = services.program_revise(program=draft.program, created_by=physio)
     item = v2.items.get()
@@ -132,16 +132,16 @@ def test_two_level_jump_warns(draft, physio, library):
 
 
 def test_swap_without_variant(draft, library):
-    (item,) = add(draft, library, "pelvic-tilt")
+    (item,) = add_exercises(draft, library, "pelvic-tilt")
     assert library["pelvic-tilt"].easier is None
     with pytest.raises(ValidationError, match="no easier variant"):
         services.program_swap_variant(item=item, direction="easier")
 
 
 def test_an_exercise_appears_once_in_a_program(draft, library):
-    clamshell, _bridge = add(draft, library, "clamshell", "glute-bridge")
+    clamshell, _bridge = add_exercises(draft, library, "clamshell", "glute-bridge")
     harder = library["clamshell"].harder
-    add(draft, library, harder.key)
+    add_exercises(draft, library, harder.key)
     with pytest.raises(ValidationError, match="Clamshell is already in this program: change its dose instead."):
         services.program_add_exercise(version=draft, exercise=library["clamshell"])
     with pytest.raises(ValidationError, match="already in this program"):
@@ -150,12 +150,12 @@ def test_an_exercise_appears_once_in_a_program(draft, library):
 
 
 def test_new_program_replaces_active_one(draft, physio, patient, library):
-    add(draft, library, "dead-bug")
+    add_exercises(draft, library, "dead-bug")
     services.program_activate(version=draft, activated_by=physio)
     other = services.program_create(
         patient=patient, created_by=physio, title="Second", start_date=patient.clinic.local_today(), weekdays=[1, 3, 5]
     )
-    add(other.versions.get(), library, "bird-dog")
+    add_exercises(other.versions.get(), library, "bird-dog")
     services.program_activate(version=other.versions.get(), activated_by=physio, progression_reason="New block")
     assert list(Program.objects.filter(patient=patient, status=Program.Status.ACTIVE)) == [other]
     draft.program.refresh_from_db()
@@ -163,7 +163,7 @@ def test_new_program_replaces_active_one(draft, physio, patient, library):
 
 
 def test_template_round_trip(draft, physio, patient, library):
-    add(draft, library, *BALANCED)
+    add_exercises(draft, library, *BALANCED)
     template = services.template_create_from_version(version=draft, created_by=physio, name="Early stage, balanced")
     assert list(template.items.values_list("exercise__key", flat=True)) == list(BALANCED)
     with pytest.raises(ValidationError, match="already has a template"):
@@ -183,7 +183,7 @@ def test_template_round_trip(draft, physio, patient, library):
 
 
 def test_template_of_another_clinic_refused(draft, physio, library):
-    add(draft, library, "dead-bug")
+    add_exercises(draft, library, "dead-bug")
     template = services.template_create_from_version(version=draft, created_by=physio, name="Ours")
     outsider = PhysioFactory(clinic=ClinicFactory(name="Elsewhere"))
     stranger = make_patient(physio=outsider)
@@ -233,7 +233,7 @@ def test_bad_schedule(patient, physio, kwargs, field):
     ],
 )
 def test_bad_dose_stores_nothing(draft, library, dose, field):
-    (item,) = add(draft, library, "dead-bug")
+    (item,) = add_exercises(draft, library, "dead-bug")
     before = (item.sets, item.reps, item.hold_seconds)
     args = {"sets": 2, "reps": 10, "hold_seconds": None, "rest_seconds": 30, "notes": ""} | dose
     with pytest.raises(ValidationError) as exc:
@@ -248,12 +248,12 @@ class TestDatabaseConstraints:
         "values", [{"sets": 0}, {"reps": 101}, {"hold_seconds": 301}, {"reps": None, "hold_seconds": None}]
     )
     def test_dose_ranges(self, draft, library, values):
-        (item,) = add(draft, library, "dead-bug")
+        (item,) = add_exercises(draft, library, "dead-bug")
         with pytest.raises(IntegrityError), transaction.atomic():
             ProgramExercise.objects.filter(pk=item.pk).update(**values)
 
     def test_one_active_program_per_patient(self, draft, physio, patient, library):
-        add(draft, library, "dead-bug")
+        add_exercises(draft, library, "dead-bug")
         services.program_activate(version=draft, activated_by=physio)
         with pytest.raises(IntegrityError), transaction.atomic():
             Program.objects.create(patient=patient, created_by=physio, status=Program.Status.ACTIVE)
@@ -319,12 +319,12 @@ class TestPauses:
 def test_new_program_is_compared_with_the_one_in_force(draft, physio, patient, library):
     from programs.selectors import progression_for
 
-    add(draft, library, "glute-bridge")
+    add_exercises(draft, library, "glute-bridge")
     services.program_activate(version=draft, activated_by=physio)
     replacement = services.program_create(
         patient=patient, created_by=physio, title="Harder", start_date=patient.clinic.local_today(), weekdays=[0, 2, 4]
     ).versions.get()
-    add(replacement, library, "single-leg-bridge", "glute-bridge", "dead-bug")
+    add_exercises(replacement, library, "single-leg-bridge", "glute-bridge", "dead-bug")
     check = progression_for(replacement)
     assert check is not None and check.needs_confirmation
     with pytest.raises(ValidationError) as exc:

@@ -1,42 +1,42 @@
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from programs import services
 from programs.models import Exercise, ProgramVersion
 from tests.factories import ClinicFactory, PhysioFactory
-from tests.programs.conftest import BALANCED, add
+from tests.helpers import BALANCED, add_exercises, assert_same_query_count, count_queries
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-def test_builder_query_count_does_not_grow_with_exercises(client, physio, draft, library, django_assert_num_queries):
+def test_builder_query_count_does_not_grow_with_exercises(client, physio, draft, library):
     client.force_login(physio)
     url = reverse("programs:builder", args=[draft.pk])
-    add(draft, library, "dead-bug")
+    add_exercises(draft, library, "dead-bug")
     client.get(url)  # the first request of a session also saves it
-    with CaptureQueriesContext(connection) as one:
+    with count_queries() as one:
         client.get(url)
-    add(draft, library, "clamshell", "bird-dog", "side-plank-knees", "adductor-ball-squeeze", "glute-bridge")
-    with django_assert_num_queries(len(one.captured_queries)):
+    add_exercises(draft, library, "clamshell", "bird-dog", "side-plank-knees", "adductor-ball-squeeze", "glute-bridge")
+    with count_queries() as more:
         response = client.get(url)
+    assert_same_query_count(one, more)
     assert len(response.context["item_rows"]) == 6
 
 
-def test_revision_builder_query_count_is_fixed(client, physio, draft, library, django_assert_num_queries):
-    add(draft, library, "dead-bug")
+def test_revision_builder_query_count_is_fixed(client, physio, draft, library):
+    add_exercises(draft, library, "dead-bug")
     services.program_activate(version=draft, activated_by=physio)
     v2 = services.program_revise(program=draft.program, created_by=physio)
     client.force_login(physio)
     url = reverse("programs:builder", args=[v2.pk])
     client.get(url)  # the first request of a session also saves it
-    with CaptureQueriesContext(connection) as one:
+    with count_queries() as one:
         client.get(url)
-    add(v2, library, "clamshell", "bird-dog", "side-plank-knees")
-    with django_assert_num_queries(len(one.captured_queries)):
+    add_exercises(v2, library, "clamshell", "bird-dog", "side-plank-knees")
+    with count_queries() as more:
         client.get(url)
+    assert_same_query_count(one, more)
 
 
 def test_add_with_htmx_returns_the_builder_fragment(client, physio, draft, library):
@@ -87,7 +87,7 @@ def test_add_other_clinics_own_exercise_is_404(client, physio, draft):
 
 
 def test_balanced_program_has_no_warning(client, physio, draft, library):
-    add(draft, library, *BALANCED)
+    add_exercises(draft, library, *BALANCED)
     client.force_login(physio)
     html = client.get(reverse("programs:builder", args=[draft.pk])).content.decode()
     assert "All four supporting groups are worked" in html
@@ -130,7 +130,7 @@ def test_handout_states_the_clinics_rest_limit(client, physio, active):
     ],
 )
 def test_bad_dose_shown_beside_field(client, physio, draft, library, data, field, message):
-    (item,) = add(draft, library, "dead-bug")
+    (item,) = add_exercises(draft, library, "dead-bug")
     client.force_login(physio)
     payload = {"sets": "2", "reps": "8", "hold_seconds": "", "rest_seconds": "30", "notes": ""} | data
     response = client.post(
@@ -169,7 +169,7 @@ def test_start_date_over_a_year_away(client, physio, draft):
 def test_builder_warns_of_a_start_that_has_passed_and_activation_explains_it(client, physio, draft, library):
     from datetime import timedelta
 
-    add(draft, library, *BALANCED)
+    add_exercises(draft, library, *BALANCED)
     draft.start_date -= timedelta(days=3)
     draft.save(update_fields=["start_date"])
     client.force_login(physio)
@@ -185,7 +185,7 @@ def test_builder_warns_of_a_start_that_has_passed_and_activation_explains_it(cli
 
 
 def test_activate_redirects_to_program_page_and_version_readable(client, physio, draft, library, patient):
-    add(draft, library, *BALANCED)
+    add_exercises(draft, library, *BALANCED)
     client.force_login(physio)
     response = client.post(reverse("programs:builder_activate", args=[draft.pk]), {})
     assert response.url == reverse("programs:patient", args=[patient.pk])

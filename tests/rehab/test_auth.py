@@ -11,7 +11,7 @@ from tests.factories import PASSWORD
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("who", "landing"),
-    [("physio", "programs:dashboard"), ("clinic_admin", "patients:flag_queue"), ("patient", "programs:today")],
+    [("physio", "flags:dashboard"), ("clinic_admin", "flags:queue"), ("patient", "checkins:today")],
 )
 def test_each_role_lands_on_its_page(client, request, who, landing):
     user = request.getfixturevalue(who)
@@ -63,7 +63,7 @@ def test_set_password_link_logs_the_patient_in(client, patient):
     response = client.post(
         response.redirect_chain[-1][0], {"new_password1": new_password, "new_password2": new_password}, follow=True
     )
-    assert response.redirect_chain[-1][0] == reverse("programs:today")
+    assert response.redirect_chain[-1][0] == reverse("checkins:today")
     patient.user.refresh_from_db()
     assert patient.user.check_password(new_password)
     # The link works once.

@@ -41,9 +41,9 @@ class TestAuditTrail:
             ("patients:detail", ""),  # the patient whose trail it is
             ("programs:pause", ""),
             ("admin:patients_patient_change", ""),
-            ("patients:flag_detail", "#7"),  # a flag, whatever its number
-            ("programs:report_correct", "#7"),
-            ("programs:checkin", "#7"),
+            ("flags:detail", "#7"),  # a flag, whatever its number
+            ("checkins:correct", "#7"),
+            ("checkins:create", "#7"),
         ],
     )
     def test_the_trail_numbers_every_object_but_the_patient(self, what, shown):
@@ -140,7 +140,7 @@ class TestLogin:
 
     def test_patient_session_lasts_longer(self, client, patient, settings):
         client.force_login(patient.user)
-        client.get(reverse("programs:today"))
+        client.get(reverse("checkins:today"))
         assert client.session.get_expiry_age() > settings.STAFF_IDLE_SECONDS
 
 
@@ -179,7 +179,7 @@ class TestTwoFactor:
         assert response.status_code == 302 and response.url == reverse("two_factor_setup")
         client.post(reverse("logout"))
         client.post(reverse("login"), {"username": patient.user.email, "password": PASSWORD})
-        assert client.get(reverse("programs:today")).status_code == 200  # patients are not asked
+        assert client.get(reverse("checkins:today")).status_code == 200  # patients are not asked
 
 
 class TestDjangoAdmin:
@@ -212,7 +212,7 @@ class TestDjangoAdmin:
         patient.user.is_staff = True
         patient.user.save()
         self.log_in(client, patient.user)
-        assert client.get(reverse("programs:today")).status_code == 200
+        assert client.get(reverse("checkins:today")).status_code == 200
         assert client.get("/admin/").status_code == 302  # the admin still wants a confirmed code
 
     def test_admin_refuses_a_session_without_a_confirmed_code(self, client, superuser):
@@ -275,7 +275,12 @@ class TestDjangoAdmin:
         assert list(AuditEvent.objects.values_list("clinic_id", "patient_id")) == [(patient.clinic_id, patient.pk)]
 
 
-VIEW_MODULES = ["patients/views.py", "programs/views.py", "rehab/views.py"]
+APPS = ("rehab", "patients", "programs", "checkins", "flags")
+VIEW_MODULES = sorted(
+    str(path.relative_to(ROOT))
+    for app in APPS
+    for path in [*ROOT.glob(f"{app}/views.py"), *ROOT.glob(f"{app}/views/*.py")]
+)
 SCOPED_MODELS = {
     "Patient",
     "Flag",
@@ -285,9 +290,9 @@ SCOPED_MODELS = {
     "Program",
     "ProgramVersion",
     "ProgramExercise",
-    "SessionReport",
+    "CheckIn",
     "ExerciseResult",
-    "ReportCorrection",
+    "CheckInCorrection",
     "AuditEvent",
     "User",
 }

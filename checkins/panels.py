@@ -1,0 +1,24 @@
+"""The check-ins section of the staff's patient page (patients cannot import check-ins): a panel listed in
+settings.PATIENT_DETAIL_PANELS, a function (request, patient) -> HTML."""
+
+from django.template.loader import render_to_string
+
+from programs.selectors import active_version_for
+
+from . import selectors
+
+RECENT = 5
+
+
+def patient_progress(*, request, patient) -> str:
+    today = patient.clinic.local_today()
+    version = active_version_for(patient)
+    context = {
+        "patient": patient,
+        "version": version,
+        "series": selectors.pain_series(patient=patient),
+        "adherence": selectors.adherence(patient=patient, version=version, today=today, windows=(14, 28)),
+        "page": {"object_list": list(selectors.checkin_list(patient=patient)[:RECENT])},
+        "show_corrections": True,
+    }
+    return render_to_string("checkins/_patient_panel.html", context, request=request)

@@ -1,0 +1,116 @@
+"""Reads about check-ins, always starting from what the requesting user may see."""
+
+from datetime import date, timedelta
+
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+
+from patients.selectors import patients_visible_to
+from programs.models import ProgramExercise, ProgramVersion
+from programs.selectors import version_program_start
+from rehab.models import User
+
+from . import rules
+from .models import CheckIn, ExerciseResult
+
+
+def checkins_visible_to(user: User) -> QuerySet[CheckIn]:
+    return CheckIn.objects.filter(patient__in=patients_visible_to(user).values("pk"))
+
+
+def checkin_items(version: ProgramVersion) -> list[ProgramExercise]:
+    """A version's exercises in order, with only what the check-in asks about: each exercise's name.
+
+    They are kept on the version (as a prefetch), so checking the check-in against them reads nothing more."""
+    items = ProgramExercise.objects.select_related("exercise").only("version", "exercise__name").order_by("position")
+    prefetch_related_objects([version], Prefetch("items", queryset=items))
+    return list(version.items.all())
+
+
+def reported_on(*, patient, day: date) -> bool:
+    """Whether the patient has checked in a session on `day`."""
+    return patient.checkins.filter(session_date=day).exists()
+
+
+def checkin_list(*, patient) -> QuerySet[CheckIn]:
+    """A patient's check-ins, newest first, with what was done and any corrections: a fixed number of queries.
+
+    Of each exercise done, only its name and outcome are read: the lists show nothing else.
+    """
+    results = (
+        ExerciseResult.objects.select_related("item__exercise")
+        .only("checkin", "outcome", "item__exercise__name")
+        .order_by("item__position")
+    )
+    return (
+        CheckIn.objects.filter(patient=patient)
+        .prefetch_related(Prefetch("results", queryset=results), "corrections")
+        .order_by("-session_date", "-submitted_at")
+    )
+
+
+def pain_series(*, patient, since: date | None = None) -> list[dict]:
+    """One point per check-in, oldest first: date, highest pain, pain afterwards, and the threshold then."""
+    checkins = CheckIn.objects.filter(patient=patient)
+    if since is not None:
+        checkins = checkins.filter(session_date__gte=since)
+    rows = list(
+        checkins.order_by("session_date", "submitted_at").values_list("pk", "session_date", "max_pain", "pain_now")
+    )
+    changes = list(patient.threshold_changes.order_by("changed_at", "id").values_list("changed_at", "value"))
+    tz = patient.clinic.tzinfo
+    steps = [(changed_at.astimezone(tz).date(), value) for changed_at, value in changes]
+    series = []
+    for pk, day, max_pain, pain_now in rows:
+        threshold = steps[0][1] if steps else patient.pain_threshold
+        for changed_on, value in steps:
+            if changed_on <= day:
+                threshold = value
+        series.append(
+            {
+                "id": pk,
+                "date": day.isoformat(),
+                "label": f"{day.day} {day:%b}",
+                "pain": max_pain,
+                "pain_now": pain_now,
+                "threshold": threshold,
+            }
+        )
+    return series
+
+
+def days_paused(pauses, *, start: date, end: date) -> frozenset[date]:
+    """The days from `start` to `end` inclusive that one of `pauses` covers."""
+    span = (start + timedelta(days=i) for i in range((end - start).days + 1))
+    return frozenset(day for day in span if any(pause.covers(day) for pause in pauses))
+
+
+def adherence(*, patient, version: ProgramVersion | None, today: date, windows: tuple[int, ...] = (14, 28)) -> list:
+    """Sessions checked in against sessions planned over each of the last `windows` days up to today, from the
+    program's first day at the earliest (rules.adherence).
+
+    One read of the check-in dates, the pauses and the program start serves every window."""
+    if version is None:
+        return [{"days": days, "reported": 0, "planned": 0, "percent": None} for days in windows]
+    program_start = version_program_start(version) or version.start_date
+    earliest = max(today - timedelta(days=max(windows) - 1), program_start)
+    reported_days = set(
+        CheckIn.objects.filter(patient=patient, session_date__gte=earliest, session_date__lte=today)
+        .order_by()
+        .values_list("session_date", flat=True)
+    )
+    pauses = patient.pauses.filter(starts_on__lte=today, ends_on__gte=earliest)
+    paused = days_paused(list(pauses), start=earliest, end=today)
+    return [
+        {
+            "days": days,
+            **rules.adherence(
+                start=max(today - timedelta(days=days - 1), program_start),
+                end=today,
+                reported_days=reported_days,
+                paused_days=paused,
+                weekdays=version.weekdays,
+                sessions_per_week=version.sessions_per_week,
+            ),
+        }
+        for days in windows
+    ]

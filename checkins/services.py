@@ -1,0 +1,160 @@
+"""Writes about check-ins: sending one and correcting it. Keyword-only, validated, one transaction each.
+
+The flag rules look at every check-in once it is saved: the flags app's task is queued by name on commit, and
+the flags app, not this one, says on the patient's flags what a correction changed.
+"""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from patients.models import Patient
+from programs.models import ProgramVersion
+from programs.selectors import version_program_start
+from rehab.enqueue import enqueue_on_commit
+
+from . import rules
+from .models import CheckIn, CheckInCorrection, ExerciseOutcome, ExerciseResult
+
+EVALUATE_TASK = "flags.tasks.evaluate_checkin"
+FIELDS = ("session_date", "max_pain", "pain_now", "sharp_pain", *rules.WARNING_SYMPTOM_FIELDS, "note")
+
+
+def _check(
+    *, patient: Patient, version: ProgramVersion, outcomes: dict[int, str], values: dict, correcting: bool = False
+) -> None:
+    errors: dict[str, str] = {}
+    # No query when the version's items were prefetched (selectors.checkin_items, as the check-in page does);
+    # only draft versions can change their items, so those the page listed are the ones in force.
+    item_ids = {item.pk for item in version.items.all()}
+    answered = {pk for pk, outcome in outcomes.items() if outcome in ExerciseOutcome.values}
+    if not answered & item_ids:
+        errors["exercises"] = "Say how the exercises went: done, partly or skipped."
+    elif item_ids - answered:
+        errors["exercises"] = "Say how each exercise went (done, partly or skipped)."
+    elif answered - item_ids:
+        errors["exercises"] = "These exercises are not in your program."
+    for field in ("max_pain", "pain_now"):
+        value = values.get(field)
+        if value is None or not 0 <= value <= 5:
+            errors[field] = "Choose a number from 0 (no pain) to 5 (worst pain)."
+    if len(values.get("note") or "") > rules.NOTE_MAX:
+        errors["note"] = f"Keep the note under {rules.NOTE_MAX} characters."
+    if not correcting:
+        date_error = rules.session_date_error(
+            session_date=values["session_date"],
+            today=patient.clinic.local_today(),
+            program_start=version_program_start(version),
+        )
+        if date_error:
+            errors["session_date"] = date_error
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def checkin_submit(
+    *,
+    patient: Patient,
+    version: ProgramVersion,
+    idempotency_key,
+    outcomes: dict[int, str],
+    session_date: date,
+    max_pain: int,
+    pain_now: int,
+    sharp_pain: bool,
+    bladder_bowel: bool = False,
+    saddle_numbness: bool = False,
+    leg_weakness: bool = False,
+    note: str = "",
+) -> tuple[CheckIn, bool]:
+    """Save a check-in once. The same idempotency key again returns the stored check-in: (check-in, created)."""
+    existing = CheckIn.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        if existing.patient_id != patient.pk:
+            raise ValidationError("This form has already been used. Please open the check-in again.")
+        return existing, False
+    if version.program.patient_id != patient.pk or version.status != ProgramVersion.Status.ACTIVE:
+        raise ValidationError("This is not your current program. Please open the check-in again.")
+    values = {
+        "session_date": session_date,
+        "max_pain": max_pain,
+        "pain_now": pain_now,
+        "sharp_pain": sharp_pain,
+        "bladder_bowel": bladder_bowel,
+        "saddle_numbness": saddle_numbness,
+        "leg_weakness": leg_weakness,
+        "note": (note or "").strip(),
+    }
+    _check(patient=patient, version=version, outcomes=outcomes, values=values)
+    checkin = CheckIn(patient=patient, version=version, idempotency_key=idempotency_key, **values)
+    # _check has checked the ranges with the patient's own words and the database's CHECK constraints enforce
+    # them again, so Django's constraint checks (a query each) and foreign-key lookups are skipped.
+    checkin.full_clean(exclude=["patient", "version"], validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            checkin.save()
+    except IntegrityError:
+        # The same form submitted twice at the same moment: the other request stored it.
+        return CheckIn.objects.get(idempotency_key=idempotency_key), False
+    ExerciseResult.objects.bulk_create(
+        ExerciseResult(checkin=checkin, item_id=pk, outcome=outcome) for pk, outcome in sorted(outcomes.items())
+    )
+    enqueue_on_commit(EVALUATE_TASK, checkin.pk)
+    return checkin, True
+
+
+def snapshot(checkin: CheckIn) -> dict:
+    """A check-in's values as a correction keeps them."""
+    data = {field: getattr(checkin, field) for field in FIELDS}
+    data["session_date"] = checkin.session_date.isoformat()
+    data["outcomes"] = {str(r.item_id): r.outcome for r in checkin.results.all()}
+    return data
+
+
+@transaction.atomic
+def checkin_correct(
+    *,
+    checkin: CheckIn,
+    outcomes: dict[int, str],
+    max_pain: int,
+    pain_now: int,
+    sharp_pain: bool,
+    bladder_bowel: bool = False,
+    saddle_numbness: bool = False,
+    leg_weakness: bool = False,
+    note: str = "",
+) -> CheckIn:
+    """Correct a check-in within 24 hours of sending it. The values it had are kept for staff to see, and the
+    flag rules look at it again."""
+    checkin = CheckIn.objects.select_for_update().select_related("patient__clinic", "version").get(pk=checkin.pk)
+    now = timezone.now()
+    if not rules.can_correct(submitted_at=checkin.submitted_at, now=now):
+        raise ValidationError("A report can be corrected only within 24 hours of sending it.")
+    values = {
+        "session_date": checkin.session_date,
+        "max_pain": max_pain,
+        "pain_now": pain_now,
+        "sharp_pain": sharp_pain,
+        "bladder_bowel": bladder_bowel,
+        "saddle_numbness": saddle_numbness,
+        "leg_weakness": leg_weakness,
+        "note": (note or "").strip(),
+    }
+    _check(patient=checkin.patient, version=checkin.version, outcomes=outcomes, values=values, correcting=True)
+    CheckInCorrection.objects.create(checkin=checkin, previous=snapshot(checkin), corrected_at=now)
+    for field, value in values.items():
+        setattr(checkin, field, value)
+    checkin.corrected_at = now
+    checkin.evaluated_at = None  # the flag rules look at it again
+    checkin.full_clean(validate_unique=False)
+    checkin.save()
+    for result in checkin.results.all():
+        new = outcomes.get(result.item_id)
+        if new and new != result.outcome:
+            result.outcome = new
+            result.save(update_fields=["outcome"])
+    enqueue_on_commit(EVALUATE_TASK, checkin.pk)
+    return checkin

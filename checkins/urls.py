@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "checkins"
+
+urlpatterns = [
+    path("today/", views.today, name="today"),
+    path("check-ins/", views.history, name="history"),
+    path("check-ins/new/", views.checkin_create, name="create"),
+    path("check-ins/<int:pk>/", views.checkin_detail, name="detail"),
+    path("check-ins/<int:pk>/correct/", views.checkin_correct, name="correct"),
+    path("patients/<int:patient_pk>/check-ins/", views.patient_checkins, name="patient"),
+]

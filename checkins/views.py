@@ -1,0 +1,174 @@
+"""The patient's pages (today's program, the check-in, their history) and the staff's list of a patient's
+check-ins. Thin: parse, call a service or a selector, render."""
+
+import uuid
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from patients.models import Patient
+from patients.rules import PAIN_WORDS
+from patients.selectors import own_patient, patient_detail
+from programs import rules as program_rules
+from programs import selectors as program_selectors
+from rehab.forms import run_service
+from rehab.permissions import patient_required, staff_required
+
+from . import rules, selectors, services
+from .forms import NONE_OF_THESE, CheckInForm
+from .models import CheckIn
+
+PAGE_SIZE = 20
+
+
+def _own_patient(request) -> Patient:
+    patient = own_patient(request.user)
+    if patient is None:
+        raise Http404("No patient record for this account.")
+    return patient
+
+
+def _own_checkin(request, pk: int) -> CheckIn:
+    try:
+        return selectors.checkins_visible_to(request.user).select_related("patient__clinic").get(pk=pk)
+    except ObjectDoesNotExist as exc:
+        raise Http404 from exc
+
+
+@patient_required
+def today(request):
+    patient = _own_patient(request)
+    day = patient.clinic.local_today()
+    version = program_selectors.active_version_for(patient)
+    items = program_selectors.version_items(version) if version else []
+    pause = patient.pauses.filter(starts_on__lte=day, ends_on__gte=day, resumed_on__isnull=True).first()
+    reported_today = version is not None and selectors.reported_on(patient=patient, day=day)
+    context = {
+        "patient": patient,
+        "today": day,
+        "version": version,
+        "items": items,
+        "pause": pause,
+        "planned_today": program_rules.is_planned_day(day, weekdays=version.weekdays) if version else None,
+        # A revision may start later; the program itself started with its first version.
+        "not_started": version is not None and (program_selectors.version_program_start(version) or day) > day,
+        "reported_today": reported_today,
+        "threshold_words": PAIN_WORDS[patient.pain_threshold],
+    }
+    return render(request, "checkins/today.html", context)
+
+
+@patient_required
+def checkin_create(request):
+    patient = _own_patient(request)
+    version = program_selectors.active_version_for(patient)
+    if version is None:
+        messages.info(request, "You have no program to report on yet.")
+        return redirect("checkins:today")
+    day = patient.clinic.local_today()
+    form = CheckInForm(
+        request.POST or None,
+        items=selectors.checkin_items(version),
+        initial={"idempotency_key": uuid.uuid4(), "version": version.pk, "session_date": day},
+    )
+    if request.method == "POST" and form.is_valid():
+        posted = form.cleaned_data["version"]
+        posted_version = (
+            version  # the usual case: the form was opened on the version still in force
+            if posted == version.pk
+            else program_selectors.versions_visible_to(request.user).filter(pk=posted).first()
+        )
+        if posted_version is None:
+            form.add_error(None, "This is not your current program. Please open the check-in again.")
+        else:
+            result = run_service(
+                form,
+                services.checkin_submit,
+                patient=patient,
+                version=posted_version,
+                idempotency_key=form.cleaned_data["idempotency_key"],
+                **form.service_kwargs(),
+            )
+            if result is not None:
+                checkin, _created = result
+                return redirect("checkins:detail", pk=checkin.pk)
+    return render(
+        request,
+        "checkins/form.html",
+        {
+            "form": form,
+            "patient": patient,
+            "version": version,
+            "min_date": day - timedelta(days=rules.MAX_DAYS_BACK),
+            "max_date": day,
+            "reported_today": request.method == "GET" and selectors.reported_on(patient=patient, day=day),
+        },
+    )
+
+
+@patient_required
+def checkin_detail(request, pk: int):
+    checkin = _own_checkin(request, pk)
+    return render(request, "checkins/detail.html", {"checkin": checkin, "patient": checkin.patient})
+
+
+@patient_required
+def checkin_correct(request, pk: int):
+    checkin = _own_checkin(request, pk)
+    if not rules.can_correct(submitted_at=checkin.submitted_at, now=timezone.now()):
+        messages.error(request, "A report can be corrected only within 24 hours of sending it.")
+        return redirect("checkins:history")
+    items = [r.item for r in checkin.results.select_related("item__exercise")]
+    initial = {
+        "idempotency_key": checkin.idempotency_key,
+        "version": checkin.version_id,
+        "max_pain": checkin.max_pain,
+        "pain_now": checkin.pain_now,
+        "sharp_pain": "yes" if checkin.sharp_pain else "no",
+        "symptoms": [n for n in rules.WARNING_SYMPTOM_FIELDS if getattr(checkin, n)] or [NONE_OF_THESE],
+        "note": checkin.note,
+        **{CheckInForm.item_field(r.item): r.outcome for r in checkin.results.all()},
+    }
+    form = CheckInForm(request.POST or None, items=items, with_date=False, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        corrected = run_service(form, services.checkin_correct, checkin=checkin, **form.service_kwargs())
+        if corrected is not None:
+            messages.success(request, "Your report is corrected. Your physiotherapist can see both versions.")
+            return redirect("checkins:detail", pk=checkin.pk)
+    return render(request, "checkins/form.html", {"form": form, "patient": checkin.patient, "checkin": checkin})
+
+
+@patient_required
+def history(request):
+    patient = _own_patient(request)
+    page = Paginator(selectors.checkin_list(patient=patient), PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    return render(
+        request,
+        "checkins/history.html",
+        {
+            "patient": patient,
+            "page": page,
+            "series": selectors.pain_series(patient=patient),
+            "correctable": {c.pk for c in page.object_list if rules.can_correct(submitted_at=c.submitted_at, now=now)},
+        },
+    )
+
+
+@staff_required
+def patient_checkins(request, patient_pk: int):
+    try:
+        patient = patient_detail(user=request.user, pk=patient_pk)
+    except Patient.DoesNotExist as exc:
+        raise Http404("No such patient.") from exc
+    page = Paginator(selectors.checkin_list(patient=patient), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "checkins/patient_checkins.html",
+        {"patient": patient, "page": page, "series": selectors.pain_series(patient=patient)},
+    )

@@ -1,0 +1,216 @@
+"""Load the demo clinic: an admin, two physiotherapists and eight patients. Safe to run again."""
+
+import uuid
+from datetime import date, datetime, time, timedelta
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from checkins.models import CheckIn, ExerciseResult
+from flags import services as flag_services
+from patients import services as patient_services
+from patients.models import Patient
+from programs import services as program_services
+from programs.models import Exercise
+from rehab.models import Clinic, User
+from rehab.services import user_create
+
+DEMO_PASSWORD = "rehab-demo-2026"  # noqa: S105 - demo accounts on a local SQLite file only
+CLINIC_NAME = "Riverside Spine & Physio"
+
+STAFF = [
+    ("admin@riverside.example", "Jordan", "Reyes", User.Role.CLINIC_ADMIN),
+    ("alex.morgan@riverside.example", "Alex", "Morgan", User.Role.PHYSIO),
+    ("sam.patel@riverside.example", "Sam", "Patel", User.Role.PHYSIO),
+]
+
+# email, first, last, days since onset, years old, condition, physiotherapist email
+PATIENTS = [
+    (
+        "maria.lopez@example.com",
+        "Maria",
+        "Lopez",
+        24,
+        41,
+        "Acute low-back strain after lifting a suitcase; stiff in the mornings.",
+        "alex.morgan@riverside.example",
+    ),
+    (
+        "tom.becker@example.com",
+        "Tom",
+        "Becker",
+        25,
+        33,
+        "Low-back pain after a long drive, no pain into the legs.",
+        "sam.patel@riverside.example",
+    ),
+    (
+        "aisha.khan@example.com",
+        "Aisha",
+        "Khan",
+        55,
+        52,
+        "Recurring lower-back ache since returning to desk work.",
+        "alex.morgan@riverside.example",
+    ),
+    (
+        "peter.novak@example.com",
+        "Peter",
+        "Novak",
+        110,
+        60,
+        "Lumbar disc irritation, pain into the right buttock, improving.",
+        "sam.patel@riverside.example",
+    ),
+    (
+        "lena.schmidt@example.com",
+        "Lena",
+        "Schmidt",
+        150,
+        29,
+        "Pain on the left side of the lower back after a running injury.",
+        "alex.morgan@riverside.example",
+    ),
+    (
+        "david.okafor@example.com",
+        "David",
+        "Okafor",
+        240,
+        47,
+        "Long-standing mechanical low-back pain; wants to return to gardening.",
+        "sam.patel@riverside.example",
+    ),
+    (
+        "grace.lee@example.com",
+        "Grace",
+        "Lee",
+        400,
+        68,
+        "Chronic low-back stiffness with reduced hip mobility.",
+        "alex.morgan@riverside.example",
+    ),
+    (
+        "omar.haddad@example.com",
+        "Omar",
+        "Haddad",
+        900,
+        55,
+        "Long-term back pain after an old fall; flare-ups a few times a year.",
+        "sam.patel@riverside.example",
+    ),
+]
+
+
+# Which demo patients get a program, and the highest pain of their sessions over the last three weeks
+# (oldest first; None is a day without a session). Their thresholds follow from their phase.
+HISTORIES = {
+    "maria.lopez@example.com": [2, None, 2, 1, None, 2, 1, None, 1, 1, None, 2, None, 1, 1, None, 2, 1, None, 1, 3],
+    "tom.becker@example.com": [1, None, 1, None, 2, None, 1, None, 1, None, None, None, None, None],
+    "aisha.khan@example.com": [1, None, 1, 0, None, 1, 1, None, 1, 0, None, 1, None, 2, 3, 4],
+    "peter.novak@example.com": [2, None, 1, None, 1, 1, None, 1, None, 0, 1, None, 1, 0, None, 1],
+    "lena.schmidt@example.com": [1, 1, None, 1, None, 1, 0, None, 1, None, 1, None, None, None, None],
+    "david.okafor@example.com": [3, None, 2, 2, None, 2, None, 1, 2, None, 1, None, 2, 1, None, 1],
+}
+PROGRAM = ["pelvic-tilt", "dead-bug", "adductor-ball-squeeze", "clamshell", "side-plank-knees", "glute-bridge"]
+
+
+class Command(BaseCommand):
+    help = "Create the demo clinic with its staff and patients (nothing is duplicated on a second run)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        clinic, _ = Clinic.objects.get_or_create(
+            name=CLINIC_NAME,
+            defaults={"time_zone": "Europe/London", "phone": "020 7946 0321"},  # a number reserved for fiction
+        )
+        staff = {}
+        for email, first, last, role in STAFF:
+            user = User.objects.filter(email=email).first() or user_create(
+                clinic=clinic, role=role, email=email, first_name=first, last_name=last, password=DEMO_PASSWORD
+            )
+            staff[email] = user
+        today = clinic.local_today()
+        created = 0
+        patients = {}
+        for index, (email, first, last, days, age, condition, physio_email) in enumerate(PATIENTS):
+            if User.objects.filter(email=email).exists():
+                continue
+            born = date(today.year - age, 1 + (index * 5) % 12, 1 + (index * 11) % 28)  # birthdays spread out
+            patient = patient_services.patient_register(
+                clinic=clinic,
+                registered_by=staff[physio_email],
+                first_name=first,
+                last_name=last,
+                email=email,
+                date_of_birth=born,
+                onset_date=today - timedelta(days=days),
+                condition=condition,
+                physiotherapist=staff[physio_email],
+            )
+            patient.user.set_password(DEMO_PASSWORD)
+            patient.user.save(update_fields=["password"])
+            created += 1
+            patients[email] = patient
+        programs = self._programs(clinic, staff)
+        self.stdout.write(
+            f"Demo clinic '{clinic.name}': {created} new patients, {programs} new programs "
+            "(the rest was already there)."
+        )
+        self.stdout.write(self.style.SUCCESS(f"\nDemo logins (password for every account: {DEMO_PASSWORD})"))
+        for email, _first, _last, role in STAFF:
+            self.stdout.write(f"  {User.Role(role).label:<16} {email}")
+        self.stdout.write(f"  {'Patient':<16} {PATIENTS[0][0]}  (and the other demo patients)\n")
+
+    def _programs(self, clinic, staff) -> int:
+        """Programs with three weeks of check-ins for most demo patients, and the flags they raise."""
+        today = clinic.local_today()
+        exercises = {e.key: e for e in Exercise.objects.filter(clinic=None, key__in=PROGRAM)}
+        made = 0
+        for email, pains in HISTORIES.items():
+            patient = Patient.objects.select_related("physiotherapist", "clinic").get(user__email=email)
+            if patient.programs.exists():
+                continue
+            physio = patient.physiotherapist
+            start = today - timedelta(days=len(pains) - 1)
+            program = program_services.program_create(
+                patient=patient,
+                created_by=physio,
+                title="Back strength, stage 1",
+                start_date=today,
+                weekdays=[0, 2, 4] if email != "tom.becker@example.com" else [0, 3],
+            )
+            version = program.versions.get()
+            for key in PROGRAM[: 4 + made % 3]:
+                program_services.program_add_exercise(version=version, exercise=exercises[key])
+            program_services.program_activate(version=version, activated_by=physio, change_note="First program")
+            # As if the program had been put in force on its first morning, weeks ago (a program is put in force
+            # from today on), and each session reported that evening.
+            tz, now = clinic.tzinfo, timezone.now()
+            version.start_date = start
+            version.activated_at = min(datetime.combine(start, time(9, 30), tz), now)
+            version.save(update_fields=["start_date", "activated_at"])
+            items = list(version.items.all())
+            for offset, pain in enumerate(pains):
+                if pain is None:
+                    continue
+                # Seeded history goes further back than a patient may check in, so it is stored directly.
+                checkin = CheckIn.objects.create(
+                    patient=patient,
+                    version=version,
+                    session_date=start + timedelta(days=offset),
+                    max_pain=pain,
+                    pain_now=max(0, pain - 1),
+                    sharp_pain=pain >= 4,
+                    idempotency_key=uuid.uuid4(),
+                    note="Felt a twinge getting up afterwards." if pain >= 3 else "",
+                    submitted_at=min(datetime.combine(start + timedelta(days=offset), time(18, 30), tz), now),
+                )
+                ExerciseResult.objects.bulk_create(
+                    ExerciseResult(checkin=checkin, item=item, outcome="done" if pain < 3 or i < 2 else "partly")
+                    for i, item in enumerate(items)
+                )
+                flag_services.checkin_evaluate(checkin_id=checkin.pk)
+            made += 1
+        flag_services.flags_sweep_rest()
+        return made

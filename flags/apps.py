@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class FlagsConfig(AppConfig):
+    name = "flags"
+
+    def ready(self):
+        from . import audit
+
+        audit.register()

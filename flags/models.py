@@ -1,0 +1,141 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from checkins.models import CheckIn
+from patients.models import Patient
+
+
+class FlagReason(models.TextChoices):
+    WARNING_SYMPTOMS = "warning_symptoms", "Warning symptoms"
+    PAIN = "pain", "Pain over threshold"
+    SHARP_PAIN = "sharp_pain", "Sharp or intense pain"
+    WORSENING = "worsening", "Pain getting worse"
+    REST = "rest", "Resting too long"
+
+
+class FlagStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    RESOLVED = "resolved", "Resolved"
+
+
+class FlagOutcome(models.TextChoices):
+    CONTACTED_PATIENT = "contacted_patient", "Contacted the patient"
+    PROGRAM_CHANGED = "program_changed", "Program changed"
+    REFERRED = "referred", "Referred"
+    NO_ACTION = "no_action", "No action needed"
+    PATIENT_REPORTED = "patient_reported", "Patient reported a session"
+
+
+STAFF_OUTCOMES = [c for c in FlagOutcome.choices if c[0] != FlagOutcome.PATIENT_REPORTED]
+UNRESOLVED = ~Q(status=FlagStatus.RESOLVED)
+
+
+class Flag(models.Model):
+    """A patient who needs a clinician's attention, and why. Nothing about a flag is ever deleted."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="flags")
+    reason = models.CharField(max_length=20, choices=FlagReason.choices)
+    urgent = models.BooleanField(default=False)
+    status = models.CharField(max_length=12, choices=FlagStatus.choices, default=FlagStatus.OPEN)
+    details = models.JSONField(default=dict, help_text="The rule that fired and the values that fired it.")
+    opened_at = models.DateTimeField(default=timezone.now)
+    ack_due_at = models.DateTimeField(help_text="Escalated to the clinic's admins if not acknowledged by then.")
+    last_evidence_at = models.DateTimeField(default=timezone.now)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    outcome = models.CharField(max_length=20, choices=FlagOutcome.choices, blank=True)
+    resolution_note = models.TextField(blank=True, max_length=2000)
+    notified_at = models.DateTimeField(null=True, blank=True)
+    digest_sent_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-urgent", "opened_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "reason"],
+                condition=UNRESOLVED,
+                name="one_open_flag_per_patient_and_reason",
+                violation_error_message="This patient already has an open flag for this reason.",
+            ),
+            models.CheckConstraint(condition=Q(reason__in=FlagReason.values), name="flag_reason_valid"),
+            models.CheckConstraint(condition=Q(status__in=FlagStatus.values), name="flag_status_valid"),
+            models.CheckConstraint(
+                condition=~Q(status=FlagStatus.RESOLVED) | (Q(resolved_at__isnull=False) & ~Q(outcome="")),
+                name="flag_resolved_has_outcome",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=FlagStatus.ACKNOWLEDGED) | Q(acknowledged_at__isnull=False),
+                name="flag_acknowledged_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "urgent", "opened_at"], name="flag_queue_idx"),
+            models.Index(fields=["patient", "status"], name="flag_patient_status_idx"),
+            models.Index(fields=["ack_due_at"], condition=Q(acknowledged_at__isnull=True), name="flag_ack_due_idx"),
+            # The sweep's "resolved lately" test: a patient's rest flags by when staff resolved them.
+            models.Index(fields=["patient", "resolved_at"], condition=Q(reason="rest"), name="flag_rest_resolved_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()}: {self.patient}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != FlagStatus.RESOLVED
+
+    def is_overdue(self, now=None) -> bool:
+        return (
+            self.acknowledged_at is None
+            and self.status == FlagStatus.OPEN
+            and (now or timezone.now()) > self.ack_due_at
+        )
+
+
+class FlagEventKind(models.TextChoices):
+    RAISED = "raised", "Raised"
+    EVIDENCE = "evidence", "New evidence"
+    NOTIFIED = "notified", "Physiotherapist notified"
+    ESCALATED = "escalated", "Escalated to clinic admins"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    RESOLVED = "resolved", "Resolved"
+    REASSIGNED = "reassigned", "Patient reassigned"
+    CORRECTED = "corrected", "Report corrected by the patient"
+
+
+class FlagEvent(models.Model):
+    """Something that happened to a flag, with the values behind it. Appended, never changed."""
+
+    flag = models.ForeignKey(Flag, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=FlagEventKind.choices)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # The check-in behind the event, when there is one.
+    checkin = models.ForeignKey(CheckIn, on_delete=models.PROTECT, null=True, blank=True, related_name="flag_events")
+    values = models.JSONField(default=dict, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            # Evaluating a check-in twice adds no second event for it.
+            models.UniqueConstraint(
+                fields=["flag", "checkin"],
+                condition=Q(checkin__isnull=False) & Q(kind__in=["raised", "evidence"]),
+                name="flag_event_once_per_checkin",
+            ),
+            models.CheckConstraint(condition=Q(kind__in=FlagEventKind.values), name="flag_event_kind_valid"),
+        ]
+        indexes = [models.Index(fields=["flag", "at"], name="flag_event_flag_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.at}"

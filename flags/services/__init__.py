@@ -1,0 +1,49 @@
+"""Every write to flags and their events. One module per part of a flag's life; the names are importable from
+here as before."""
+
+from .alerts import flag_escalate_overdue, flag_send_alert, flag_send_rest_digests
+from .evaluation import checkin_evaluate, checkins_evaluate
+from .lifecycle import (
+    flag_acknowledge,
+    flag_bulk_resolve,
+    flag_claim,
+    flag_record,
+    flag_resolve,
+    flag_unclaim,
+    flags_close_rest,
+    flags_note_correction,
+    flags_note_reassignment,
+)
+from .sweep import (
+    EVALUATE_CHUNK,
+    UNEVALUATED_BATCH,
+    UNEVALUATED_GRACE,
+    flags_evaluate_missed,
+    flags_send_missed_alerts,
+    flags_sweep,
+    flags_sweep_rest,
+)
+
+__all__ = [
+    "EVALUATE_CHUNK",
+    "UNEVALUATED_BATCH",
+    "UNEVALUATED_GRACE",
+    "checkin_evaluate",
+    "checkins_evaluate",
+    "flag_acknowledge",
+    "flag_bulk_resolve",
+    "flag_claim",
+    "flag_escalate_overdue",
+    "flag_record",
+    "flag_resolve",
+    "flag_send_alert",
+    "flag_send_rest_digests",
+    "flag_unclaim",
+    "flags_close_rest",
+    "flags_evaluate_missed",
+    "flags_note_correction",
+    "flags_note_reassignment",
+    "flags_send_missed_alerts",
+    "flags_sweep",
+    "flags_sweep_rest",
+]

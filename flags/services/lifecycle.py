@@ -1,0 +1,262 @@
+"""A flag's life: raised or given new evidence, acknowledged, resolved (by staff, or by the check-in that ends a
+rest), and the notes a correction or a reassignment adds to it. Nothing about a flag is ever deleted."""
+
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from patients.models import Patient
+from rehab import db
+from rehab.models import User
+
+from ..models import STAFF_OUTCOMES, Flag, FlagEvent, FlagEventKind, FlagOutcome, FlagReason, FlagStatus
+
+
+def _ack_due(clinic, *, urgent: bool, opened_at):
+    window = timedelta(minutes=clinic.urgent_ack_minutes) if urgent else timedelta(hours=clinic.ack_hours)
+    return opened_at + window
+
+
+@transaction.atomic
+def flag_record(
+    *,
+    patient: Patient,
+    reason: str,
+    rule: str,
+    explanation: str,
+    values: dict,
+    urgent: bool = False,
+    checkin_id: int | None = None,
+    now=None,
+) -> tuple[Flag, bool]:
+    """Raise a flag, or add the evidence to the patient's open flag for the same reason: one open flag per patient
+    and reason.
+
+    Returns (flag, created). Safe to repeat: the same check-in never adds a second event to a flag, and
+    two workers at once end up with one flag (the database refuses a second open one).
+    """
+    now = now or timezone.now()
+    flag = (
+        Flag.objects.select_for_update()
+        .filter(patient=patient, reason=reason)
+        .exclude(status=FlagStatus.RESOLVED)
+        .first()
+    )
+    created = False
+    if flag is None:
+        try:
+            with transaction.atomic():
+                flag = Flag.objects.create(
+                    patient=patient,
+                    reason=reason,
+                    urgent=urgent,
+                    details={"rule": rule, "explanation": explanation, "values": values},
+                    opened_at=now,
+                    last_evidence_at=now,
+                    ack_due_at=_ack_due(patient.clinic, urgent=urgent, opened_at=now),
+                )
+                created = True
+        except IntegrityError:
+            flag = Flag.objects.select_for_update().get(
+                patient=patient, reason=reason, status__in=[FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED]
+            )
+    # The flag row is locked, so checking for this check-in's event first is race-free; the partial
+    # unique constraint on (flag, checkin) backs it up.
+    if created or checkin_id is None or not flag.events.filter(checkin_id=checkin_id).exists():
+        kind = FlagEventKind.RAISED if created else FlagEventKind.EVIDENCE
+        event_values = {"explanation": explanation, **values}
+        FlagEvent.objects.bulk_create(
+            [FlagEvent(flag=flag, kind=kind, at=now, checkin_id=checkin_id, values=event_values)], ignore_conflicts=True
+        )
+        if not created:
+            _new_evidence([flag], now=now, alert_again=flag.urgent)
+    return flag, created
+
+
+def _new_evidence(flags: list[Flag], *, now, alert_again: bool) -> None:
+    """Record that evidence came in now. With `alert_again` (warning symptoms, which need a clinician even on a
+    flag someone is already working), clear notified_at too, so that flag_send_alert tells it."""
+    changed = {"last_evidence_at": now, **({"notified_at": None} if alert_again else {})}
+    Flag.objects.filter(pk__in=[flag.pk for flag in flags]).update(**changed)
+    for flag in flags:
+        for field, value in changed.items():
+            setattr(flag, field, value)
+
+
+def _transition_error(flag: Flag, action: str) -> ValidationError:
+    if flag.status == FlagStatus.RESOLVED:
+        return ValidationError(f"This flag is already resolved; it cannot be {action}.")
+    return ValidationError(f"This flag is already acknowledged; it cannot be {action}.")
+
+
+@transaction.atomic
+def flag_acknowledge(*, flag: Flag, by: User) -> Flag:
+    """Someone has seen the flag and is working it ."""
+    flag = Flag.objects.select_for_update().get(pk=flag.pk)
+    if flag.status != FlagStatus.OPEN:
+        raise _transition_error(flag, "acknowledged")
+    now = timezone.now()
+    flag.status, flag.acknowledged_at, flag.acknowledged_by = FlagStatus.ACKNOWLEDGED, now, by
+    flag.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
+    FlagEvent.objects.create(flag=flag, kind=FlagEventKind.ACKNOWLEDGED, at=now, by=by)
+    return flag
+
+
+@transaction.atomic
+def flag_resolve(*, flag: Flag, by: User, outcome: str, note: str = "") -> Flag:
+    """Staff close a flag with its outcome and a note. Resolving an open flag acknowledges it too.
+
+    A check-in closes a rest flag through flags_close_rest instead."""
+    flag = Flag.objects.select_for_update().get(pk=flag.pk)
+    if flag.status == FlagStatus.RESOLVED:
+        raise _transition_error(flag, "resolved again")
+    if outcome not in {value for value, _label in STAFF_OUTCOMES}:
+        raise ValidationError({"outcome": "Choose what was done about this flag."})
+    note = (note or "").strip()
+    if len(note) > 2000:
+        raise ValidationError({"note": "Keep the note under 2000 characters."})
+    now = timezone.now()
+    if flag.acknowledged_at is None:
+        flag.acknowledged_at, flag.acknowledged_by = now, by
+        FlagEvent.objects.create(flag=flag, kind=FlagEventKind.ACKNOWLEDGED, at=now, by=by)
+    event = _mark_resolved(flag, by=by, outcome=outcome, note=note, now=now)
+    flag.save(update_fields=["acknowledged_at", "acknowledged_by", *RESOLUTION_FIELDS])
+    event.save()
+    return flag
+
+
+RESOLUTION_FIELDS = ("status", "resolved_at", "resolved_by", "outcome", "resolution_note")
+
+
+def _mark_resolved(flag: Flag, *, by: User | None, outcome: str, note: str, now) -> FlagEvent:
+    """Set a flag's RESOLUTION_FIELDS and return its "resolved" event; the caller saves both."""
+    flag.status, flag.resolved_at, flag.resolved_by = FlagStatus.RESOLVED, now, by
+    flag.outcome, flag.resolution_note = outcome, note
+    return FlagEvent(flag=flag, kind=FlagEventKind.RESOLVED, at=now, by=by, values={"outcome": outcome}, note=note)
+
+
+@transaction.atomic(savepoint=False)
+def flags_close_rest(*, ends_rest: dict[int, tuple[int, date]], now=None) -> list[Flag]:
+    """flag_close_rest for many patients at once, in a fixed number of queries.
+
+    `ends_rest` maps a patient's id to the check-in that ends their rest (its id and session date), for at most
+    rehab.db.ID_SLICE patients: one statement locks all their flags, in id order, so that two evaluations
+    closing overlapping sets wait for each other rather than deadlock. Each open rest flag is resolved with
+    the check-in as its resolution and a "resolved" event.
+    """
+    if len(ends_rest) > db.ID_SLICE:
+        raise ValueError(f"flags_close_rest takes at most {db.ID_SLICE} patients at once, not {len(ends_rest)}.")
+    flags = list(
+        Flag.objects.select_for_update()
+        .filter(patient_id__in=list(ends_rest), reason=FlagReason.REST)
+        .exclude(status=FlagStatus.RESOLVED)
+        .order_by("pk")
+    )
+    now = now or timezone.now()
+    events = []
+    for flag in flags:
+        checkin_id, session_date = ends_rest[flag.patient_id]
+        note = f"Closed automatically: the patient reported a session on {session_date:%d %b %Y} (report {checkin_id})."
+        events.append(_mark_resolved(flag, by=None, outcome=FlagOutcome.PATIENT_REPORTED, note=note, now=now))
+    if flags:
+        Flag.objects.bulk_update(flags, RESOLUTION_FIELDS, batch_size=db.BULK_BATCH)
+        FlagEvent.objects.bulk_create(events, batch_size=db.BULK_BATCH)
+    return flags
+
+
+def flag_claim(*, flag_id: int, field: str, now=None) -> bool:
+    """Mark a once-only step (notified, escalated, digest) as done; False if someone else already did it.
+
+    The conditional UPDATE is atomic in the database, so two workers never both send the same email.
+    """
+    now = now or timezone.now()
+    return Flag.objects.filter(pk=flag_id, **{f"{field}__isnull": True}).update(**{field: now}) == 1
+
+
+def flag_unclaim(*, flag_id: int, field: str) -> None:
+    """Undo a claim whose email could not be sent, so that the next run tries again."""
+    Flag.objects.filter(pk=flag_id).update(**{field: None})
+
+
+def flags_note_correction(
+    *,
+    patient: Patient,
+    checkin_id: int,
+    correction_id: int,
+    explanation: str,
+    values: dict,
+    new_symptoms: bool = False,
+    now=None,
+) -> list[Flag]:
+    """A check-in behind open flags was corrected: say so on each of them, with the new figures (the events that
+    raised them keep the figures they were raised on), once per correction. When the correction adds a warning
+    symptom, an urgent flag among them is alerted again (as flag_record does for a new check-in). Returns the
+    flags told."""
+    now = now or timezone.now()
+    raised_or_added_to = FlagEvent.objects.filter(
+        checkin_id=checkin_id, kind__in=[FlagEventKind.RAISED, FlagEventKind.EVIDENCE]
+    ).values("flag_id")
+    told_before = FlagEvent.objects.filter(
+        checkin_id=checkin_id, kind=FlagEventKind.CORRECTED, values__correction=correction_id
+    ).values("flag_id")
+    flags = list(
+        Flag.objects.select_for_update()
+        .filter(patient=patient, pk__in=raised_or_added_to)
+        .exclude(pk__in=told_before)
+        .exclude(status=FlagStatus.RESOLVED)
+        .order_by("pk")
+    )
+    realert = [flag for flag in flags if flag.urgent and new_symptoms]
+    FlagEvent.objects.bulk_create(
+        FlagEvent(
+            flag=flag,
+            kind=FlagEventKind.CORRECTED,
+            at=now,
+            checkin_id=checkin_id,
+            values={
+                "explanation": explanation,
+                **values,
+                "correction": correction_id,
+                **({"alert": True} if flag in realert else {}),
+            },
+        )
+        for flag in flags
+    )
+    if realert:
+        _new_evidence(realert, now=now, alert_again=True)
+    return flags
+
+
+@transaction.atomic
+def flag_bulk_resolve(*, flag_ids: list[int], by: User, outcome: str, note: str = "") -> list[Flag]:
+    """Resolve several rest flags at once with one outcome; refuses the lot if any cannot be resolved."""
+    flags = list(Flag.objects.select_for_update().filter(pk__in=flag_ids).order_by("pk"))
+    if not flags:
+        raise ValidationError({"flags": "Select at least one rest flag."})
+    if any(f.reason != FlagReason.REST for f in flags):
+        raise ValidationError({"flags": "Only rest flags can be resolved together."})
+    if any(f.status == FlagStatus.RESOLVED for f in flags):
+        raise ValidationError({"flags": "Some of these flags are already resolved; reload the list."})
+    return [flag_resolve(flag=f, by=by, outcome=outcome, note=note) for f in flags]
+
+
+def flags_note_reassignment(
+    *, patient_ids: list[int], previous: dict[int, User], to: User, by: User, note: str = ""
+) -> int:
+    """Patients were given to another physiotherapist: say so on each of their flags not yet resolved, naming who
+    looked after the patient before. Listed in settings.PATIENT_REASSIGN_HOOKS, so that the patients app, which
+    cannot import this one, records it in the same transaction as the change. Returns the events written."""
+    events = [
+        FlagEvent(
+            flag=flag,
+            kind=FlagEventKind.REASSIGNED,
+            by=by,
+            values={"from": previous[flag.patient_id].get_full_name(), "to": to.get_full_name()},
+            note=(note or "").strip(),
+        )
+        for flag in Flag.objects.filter(patient_id__in=patient_ids).exclude(status=FlagStatus.RESOLVED).order_by("pk")
+    ]
+    FlagEvent.objects.bulk_create(events, batch_size=db.BULK_BATCH)
+    return len(events)

@@ -1,0 +1,50 @@
+"""Template helpers for the flag pages."""
+
+from datetime import date
+
+from django import template
+from django.utils import dateformat
+
+from patients.rules import SYMPTOM_WORDS
+
+register = template.Library()
+
+VALUE_LABELS = {
+    "session_date": "Session",
+    "max_pain": "Highest pain",
+    "threshold": "Threshold then",
+    "sharp_pain": "Sharp or intense pain",
+    "symptoms": "Warning symptoms",
+    "pains": "Highest pain, report by report",
+    "last_session": "Last session",
+    "rest_days": "Whole days without a session",
+    "allowed": "Rest days allowed",
+}
+
+
+def _readable_date(iso: str) -> str:
+    """'2026-11-23' -> 'Mon 23 Nov 2026', in the format the check-in list shows session dates in."""
+    try:
+        day = date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return dateformat.format(day, "D j M Y")
+
+
+@register.filter
+def flag_values(values):
+    """A flag's triggering values as (label, readable value) pairs."""
+    rows = []
+    for key, value in (values or {}).items():
+        if key in ("max_pain", "threshold"):
+            value = f"{value}/5"
+        elif key == "symptoms":
+            value = "; ".join(SYMPTOM_WORDS.get(v, v) for v in value)
+        elif key == "pains":
+            value = " → ".join(str(v) for v in value)
+        elif key == "sharp_pain":
+            value = "yes" if value else "no"
+        elif key in ("session_date", "last_session") and isinstance(value, str):
+            value = _readable_date(value)
+        rows.append((VALUE_LABELS.get(key, key.replace("_", " ").capitalize()), value))
+    return rows

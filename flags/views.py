@@ -1,0 +1,262 @@
+"""The clinic's flag queue, a flag's own page, the actions on a flag, and the physiotherapist's dashboard.
+
+Actions are plain POST forms that work without JavaScript; from a row of the queue or the dashboard, htmx swaps
+only that row (and the queue's counts)."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from checkins import selectors as checkin_selectors
+from patients import rules as patient_rules
+from patients import services as patient_services
+from patients.forms import ReassignForm
+from programs import selectors as program_selectors
+from rehab.audit import mark_refused
+from rehab.forms import run_service
+from rehab.permissions import clinic_admin_required, physio_required, staff_required
+
+from . import selectors, services
+from .forms import BulkResolveForm, FlagFilterForm, ResolveForm
+from .models import Flag, FlagReason, FlagStatus
+
+RECENT_CHECKINS = 5
+
+QUEUE_PAGE_SIZE = 25
+
+
+def _get_flag(request, pk: int) -> Flag:
+    try:
+        return selectors.flag_detail(user=request.user, pk=pk)
+    except Flag.DoesNotExist as exc:
+        raise Http404("No such flag.") from exc
+
+
+def _back(request, default: str):
+    target = request.POST.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
+    return redirect(default)
+
+
+def _wants_row(request) -> bool:
+    """An htmx action from a row of the queue or the dashboard (the detail page swaps itself whole)."""
+    return bool(request.htmx) and request.POST.get("view") in ("row", "dash")
+
+
+def _row_response(request, flag: Flag, *, error: str = "", resolve_form=None):
+    """The queue row of one flag after an htmx action, with the counts at the top refreshed too."""
+    flag = selectors.flag_detail(user=request.user, pk=flag.pk)
+    now = timezone.now()
+    in_queue = request.POST.get("view") == "row"  # only the queue shows the counts
+    context = {
+        "flag": flag,
+        "now": now,
+        "row_error": error,
+        "resolve_form": resolve_form or ResolveForm(),
+        "counts": selectors.flag_counts(user=request.user, now=now) if in_queue else None,
+        "oob": in_queue,
+        "next": request.POST.get("next", ""),
+        "show_checkbox": request.POST.get("view") == "row",
+    }
+    response = render(request, "flags/_row_response.html", context)
+    return mark_refused(response) if error or (resolve_form is not None and resolve_form.errors) else response
+
+
+@clinic_admin_required
+def flag_queue(request):
+    clinic = request.user.clinic
+    form = FlagFilterForm(request.GET or None, clinic=clinic)
+    filters = {}
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        filters = {
+            "search": data["q"],
+            "reason": data["reason"],
+            "status": data["status"],
+            "physiotherapist_id": data["physiotherapist"].pk if data["physiotherapist"] else None,
+            "escalated": data["escalated"],
+            "opened_from": data["opened_from"],
+            "opened_to": data["opened_to"],
+        }
+    page = Paginator(selectors.flag_queue(user=request.user, **filters), QUEUE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    now = timezone.now()
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "flags/queue.html",
+        {
+            "form": form,
+            "page": page,
+            "now": now,
+            "counts": selectors.flag_counts(user=request.user, now=now),
+            "query": query.urlencode(),
+            "filtered": any(v not in ("", None) for v in filters.values()),
+            "resolve_form": ResolveForm(),
+            "bulk_form": ResolveForm(prefix="bulk"),
+            "show_checkbox": True,
+            "next": request.get_full_path(),
+        },
+    )
+
+
+def _checkins_context(flag: Flag) -> dict:
+    """Beside the flag: the pain chart with the check-ins that fired it marked, recent check-ins, the program."""
+    patient = flag.patient
+    version = program_selectors.active_version_for(patient)
+    marked = sorted({event.checkin_id for event in flag.events.all() if event.checkin_id})
+    return {
+        "version": version,
+        "items": program_selectors.version_items(version) if version else [],
+        "series": checkin_selectors.pain_series(patient=patient),
+        "marked": ",".join(str(pk) for pk in marked),
+        "page": {"object_list": list(checkin_selectors.checkin_list(patient=patient)[:RECENT_CHECKINS])},
+        "show_corrections": True,
+    }
+
+
+def _flag_page(request, flag: Flag, *, resolve_form=None):
+    patient = flag.patient
+    return render(
+        request,
+        "flags/detail.html",
+        {
+            "flag": flag,
+            "patient": patient,
+            "phase": patient_rules.condition_phase(patient.onset_date, patient.clinic.local_today()),
+            "now": timezone.now(),
+            "resolve_form": resolve_form or ResolveForm(),
+            "reassign_form": ReassignForm(clinic=patient.clinic),
+            **_checkins_context(flag),
+        },
+    )
+
+
+@staff_required
+def flag_detail(request, pk: int):
+    return _flag_page(request, _get_flag(request, pk))
+
+
+@require_POST
+@staff_required
+def flag_acknowledge(request, pk: int):
+    flag = _get_flag(request, pk)
+    try:
+        services.flag_acknowledge(flag=flag, by=request.user)
+    except ValidationError as exc:
+        if _wants_row(request):
+            return _row_response(request, flag, error=" ".join(exc.messages))
+        messages.error(request, " ".join(exc.messages))
+        return _back(request, reverse("flags:detail", args=[flag.pk]))
+    if _wants_row(request):
+        return _row_response(request, flag)
+    messages.success(request, "Flag acknowledged.")
+    return _back(request, reverse("flags:detail", args=[flag.pk]))
+
+
+@require_POST
+@staff_required
+def flag_resolve(request, pk: int):
+    flag = _get_flag(request, pk)
+    form = ResolveForm(request.POST)
+    if form.is_valid():
+        resolved = run_service(
+            form,
+            services.flag_resolve,
+            flag=flag,
+            by=request.user,
+            outcome=form.cleaned_data["outcome"],
+            note=form.cleaned_data["note"],
+        )
+        if resolved is not None:
+            if _wants_row(request):
+                return _row_response(request, flag)
+            messages.success(request, f"Flag resolved: {resolved.get_outcome_display().lower()}.")
+            return _back(request, reverse("flags:detail", args=[flag.pk]))
+    if _wants_row(request):
+        return _row_response(request, flag, resolve_form=form)
+    return _flag_page(request, flag, resolve_form=form)
+
+
+@require_POST
+@clinic_admin_required
+def flag_bulk_resolve(request):
+    rest_flags = (
+        selectors.flags_visible_to(request.user).filter(reason=FlagReason.REST).exclude(status=FlagStatus.RESOLVED)
+    )
+    # The checkboxes sit in the queue's rows, outside the prefixed form: read them by their own name.
+    data = request.POST.copy()
+    data.setlist("bulk-flags", request.POST.getlist("flags"))
+    form = BulkResolveForm(data, prefix="bulk", flag_ids=list(rest_flags.values_list("pk", flat=True)))
+    if form.is_valid():
+        resolved = run_service(
+            form,
+            services.flag_bulk_resolve,
+            flag_ids=form.cleaned_data["flags"],
+            by=request.user,
+            outcome=form.cleaned_data["outcome"],
+            note=form.cleaned_data["note"],
+        )
+        if resolved is not None:
+            messages.success(request, f"{len(resolved)} rest flag{'s' if len(resolved) != 1 else ''} resolved.")
+            return _back(request, reverse("flags:queue"))
+    errors = [e for field_errors in form.errors.values() for e in field_errors]
+    messages.error(request, "Nothing was resolved: " + " ".join(errors))
+    return _back(request, reverse("flags:queue"))
+
+
+@require_POST
+@staff_required
+def flag_reassign(request, pk: int):
+    flag = _get_flag(request, pk)
+    form = ReassignForm(request.POST, clinic=flag.patient.clinic)
+    if form.is_valid():
+        patient = run_service(
+            form,
+            patient_services.patient_reassign,
+            patient=flag.patient,
+            physiotherapist=form.cleaned_data["physiotherapist"],
+            by=request.user,
+            note=form.cleaned_data["note"],
+        )
+        if patient is not None:
+            messages.success(
+                request, f"{patient.full_name} is now looked after by {patient.physiotherapist.get_full_name()}."
+            )
+            return redirect("flags:detail", pk=flag.pk)
+    messages.error(request, "Not reassigned: " + " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("flags:detail", pk=flag.pk)
+
+
+DASHBOARD_PAGE_SIZE = 25
+
+
+@physio_required
+def dashboard(request):
+    physio = request.user
+    today = physio.clinic.local_today()
+    page = Paginator(selectors.caseload(physio=physio), DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    patients = list(page.object_list)
+    return render(
+        request,
+        "flags/dashboard.html",
+        {
+            "page": page,
+            "rows": selectors.caseload_rows(patients=patients, today=today),
+            "flags": list(selectors.own_open_flags(physio=physio)),
+            "without_program": selectors.caseload_without_program(physio=physio),
+            "resolve_form": ResolveForm(),
+            "now": timezone.now(),
+            "next": request.get_full_path(),
+            "today": today,
+        },
+    )

@@ -1,0 +1,32 @@
+"""Every write about the exercise library, programs and templates, one module per part; the names are
+importable from here as before."""
+
+from .builder import (
+    program_activate,
+    program_add_exercise,
+    program_create,
+    program_discard_draft,
+    program_move_item,
+    program_remove_item,
+    program_revise,
+    program_set_schedule,
+    program_swap_variant,
+    program_update_item,
+)
+from .library import exercise_create
+from .templates import template_create_from_version
+
+__all__ = [
+    "exercise_create",
+    "program_activate",
+    "program_add_exercise",
+    "program_create",
+    "program_discard_draft",
+    "program_move_item",
+    "program_remove_item",
+    "program_revise",
+    "program_set_schedule",
+    "program_swap_variant",
+    "program_update_item",
+    "template_create_from_version",
+]

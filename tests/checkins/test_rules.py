@@ -1,0 +1,57 @@
+from datetime import date, timedelta
+
+import pytest
+
+from checkins import rules
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "said"),
+    [
+        ((4, 2, False), (2, 2, False), "highest pain 4 → 2 out of 5."),
+        ((1, 0, False), (1, 0, True), "sharp pain now reported."),
+        ((3, 1, True), (3, 1, False), "sharp pain no longer reported."),
+        ((3, 1, False), (3, 1, False), "the figures did not change."),
+        ((0, 0, False, True), (0, 0, False, False), "new weakness in both legs no longer reported."),
+        ((2, 1, False), (2, 1, False, False, True), "numbness between the legs now reported."),
+    ],
+)
+def test_correction_explanation(before, after, said):
+    day = date(2026, 11, 23)
+    keys = ("max_pain", "pain_now", "sharp_pain", "leg_weakness", "saddle_numbness")
+    text = rules.correction_explanation(
+        previous=dict(zip(keys, before, strict=False)) | {"session_date": day.isoformat()},
+        current=dict(zip(keys, after, strict=False)) | {"session_date": day},
+    )
+    assert text == f"The patient corrected the report of Mon 23 Nov: {said}"
+
+
+MON = date(2026, 11, 16)  # a Monday
+
+
+@pytest.mark.parametrize(
+    ("reported", "paused", "schedule", "expected"),
+    [
+        # Mon/Wed/Fri over two weeks: 6 planned; two reports on one day count once.
+        ([MON, MON, MON + timedelta(days=2)], [], {"weekdays": [0, 2, 4]}, (2, 6, 33)),
+        # A report before the span (an earlier program's) or after it does not count.
+        ([MON - timedelta(days=1), MON + timedelta(days=14)], [], {"weekdays": [0, 2, 4]}, (0, 6, 0)),
+        # The first week paused: 3 planned, 3 reported.
+        ([MON + timedelta(days=d) for d in (7, 9, 11)], range(7), {"weekdays": [0, 2, 4]}, (3, 3, 100)),
+        # More reports than planned is still 100%.
+        ([MON + timedelta(days=d) for d in range(14)], [], {"weekdays": [0]}, (14, 2, 100)),
+        # 3 a week on any days: 6 planned over two weeks.
+        ([MON], [], {"sessions_per_week": 3}, (1, 6, 17)),
+        # Every day paused: nothing planned, so no percentage.
+        ([], range(14), {"weekdays": [0, 2, 4]}, (0, 0, None)),
+    ],
+)
+def test_adherence(reported, paused, schedule, expected):
+    result = rules.adherence(
+        start=MON,
+        end=MON + timedelta(days=13),
+        reported_days=reported,
+        paused_days=frozenset(MON + timedelta(days=d) for d in paused),
+        **schedule,
+    )
+    assert (result["reported"], result["planned"], result["percent"]) == expected

@@ -1,0 +1,36 @@
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from checkins import rules as checkin_rules
+from checkins.models import CheckIn
+from patients.models import Patient
+from programs.models import Program, ProgramVersion
+from rehab.models import Clinic
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_data_is_believable_and_a_second_run_adds_nothing(capsys):
+    call_command("seed_demo")
+    assert "Demo logins" in capsys.readouterr().out
+    counts = (Patient.objects.count(), Program.objects.count(), CheckIn.objects.count())
+    assert all(counts)
+    call_command("seed_demo")
+    assert "0 new patients, 0 new programs" in capsys.readouterr().out
+    assert (Patient.objects.count(), Program.objects.count(), CheckIn.objects.count()) == counts
+
+    clinic = Clinic.objects.get()
+    assert clinic.phone
+    today, now, tz = clinic.local_today(), timezone.now(), clinic.tzinfo
+    birthdays = {(p.date_of_birth.month, p.date_of_birth.day) for p in Patient.objects.all()}
+    assert len(birthdays) == Patient.objects.count()  # not everybody's birthday today
+    for version in ProgramVersion.objects.exclude(activated_at=None):
+        assert version.activated_at.astimezone(tz).date() == version.start_date  # in force from its first day
+    for checkin in CheckIn.objects.all():
+        assert checkin.submitted_at <= now
+        assert checkin.submitted_at.astimezone(tz).date() == checkin.session_date  # reported the same day
+        if checkin.session_date < today - timedelta(days=1):
+            assert not checkin_rules.can_correct(submitted_at=checkin.submitted_at, now=now)  # too late to correct
