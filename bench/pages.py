@@ -29,7 +29,7 @@ from pathlib import Path
 
 from bench.common import BENCH_DIR, PROJECT_DIR, bench_env, collect_static, configure, size_label, write_raw
 
-EXPECT = {"checkin": (302, "/programs/reports/")}
+EXPECT = {"checkin": (302, "/check-ins/")}
 
 
 def lua_str(text: str) -> str:

@@ -5,9 +5,12 @@ from rehab import audit
 
 from .models import CheckIn
 
-
-def _checkin_patient(*, object_id, **_):
-    return CheckIn.objects.filter(pk=object_id).values_list("patient_id", flat=True).first()
+LABELS = {  # names of pages and actions: the trail's own column says whether they were viewed or changed
+    "checkins:create": "Session check-in",
+    "checkins:detail": "Sent report",
+    "checkins:correct": "Report correction",
+    "checkins:patient": "Reports and pain chart",
+}
 
 
 def _own_patient(*, request, **_):
@@ -15,28 +18,11 @@ def _own_patient(*, request, **_):
     return patient.pk if patient is not None else None
 
 
-LABELS = {  # names of pages and actions: the trail's own column says whether they were viewed or changed
-    "checkins:create": "Session check-in",
-    "checkins:detail": "Sent report",
-    "checkins:correct": "Report correction",
-    "checkins:patient": "Reports and pain chart",
-    # Before check-ins had an app of their own, the trail recorded them under these names.
-    "programs:checkin": "Session check-in",
-    "programs:report_done": "Sent report",
-    "programs:report_correct": "Report correction",
-    "programs:patient_reports": "Reports and pain chart",
-}
-
-
 def register() -> None:
     audit.LABELS.update(LABELS)
     audit.register("checkins:create", object_kwarg=None, patient_of=_own_patient)
     for name in ("checkins:detail", "checkins:correct"):
-        audit.register(name, patient_of=_checkin_patient)
-    for name in ("checkins:patient", "programs:patient_reports"):
-        audit.register(
-            name,
-            object_kwarg="patient_pk",
-            patient_of=lambda *, kwargs, **_: kwargs["patient_pk"],
-            object_is_patient=True,
-        )
+        audit.register(name, patient_of=audit.patient_via(CheckIn))
+    audit.register(
+        "checkins:patient", object_kwarg="patient_pk", patient_of=audit.patient_in_url, object_is_patient=True
+    )

@@ -61,9 +61,9 @@ def main():
         page = phone.new_page()
         log_in(page, "maria.lopez@example.com")
         shot(page, "patient-today-phone")
-        page.goto(f"{BASE}/programs/check-in/")
+        page.goto(f"{BASE}/check-ins/new/")
         shot(page, "checkin-phone")
-        page.goto(f"{BASE}/programs/history/")
+        page.goto(f"{BASE}/check-ins/")
         shot(page, "history-phone")
         browser.close()
 

@@ -57,8 +57,8 @@ def checkin_findings(
     recent_pains: Sequence[int] = (),
     session_date: date | None = None,
 ) -> list[Finding]:
-    """The rules about one check-in. `recent_pains` are the highest pains of the patient's check-ins up to and
-    including this one, oldest first."""
+    """The rules about one check-in (docs/clinical-rules.md, rules 3-6). `recent_pains` are the highest pains of the
+    patient's check-ins up to and including this one, oldest first."""
     when = {"session_date": session_date.isoformat()} if session_date else {}
     findings = []
     ticked = [name for name, yes in symptoms.items() if yes]
@@ -124,7 +124,8 @@ def rest_cutoff(*, today: date, rest_days_allowed: int = REST_DAYS_ALLOWED) -> d
 def rest_finding(
     *, last_session: date, today: date, paused: bool, rest_days_allowed: int = REST_DAYS_ALLOWED
 ) -> Finding | None:
-    """Resting too long. `last_session` is the last checked-in session, or the program start before the first."""
+    """Resting too long (docs/clinical-rules.md, rule 7). `last_session` is the last checked-in session, or the
+    program start before the first."""
     days = rest_days(last_session=last_session, today=today)
     if paused or days <= rest_days_allowed:
         return None

@@ -1,7 +1,7 @@
 """Pure domain rules about patients: condition phase, default pain threshold, the pain scale.
 
 No ORM and no I/O here: every function takes plain values (dates, numbers) and returns plain values,
-so each rule can be read and tested on its own. DESIGN.md rules 1 and 2.
+so each rule can be read and tested on its own. docs/clinical-rules.md, rules 1 and 2.
 """
 
 from datetime import date, timedelta

@@ -5,27 +5,6 @@ from rehab import audit
 
 from .models import Program, ProgramExercise, ProgramVersion
 
-
-def _patient_pk(*, object_id, **_):
-    return object_id
-
-
-def _version_patient(*, object_id, **_):
-    return ProgramVersion.objects.filter(pk=object_id).values_list("program__patient_id", flat=True).first()
-
-
-def _item_patient(*, object_id, **_):
-    return ProgramExercise.objects.filter(pk=object_id).values_list("version__program__patient_id", flat=True).first()
-
-
-def _program_patient(*, object_id, **_):
-    return Program.objects.filter(pk=object_id).values_list("patient_id", flat=True).first()
-
-
-def _pause_patient(*, object_id, **_):
-    return Pause.objects.filter(pk=object_id).values_list("patient_id", flat=True).first()
-
-
 LABELS = {  # names of pages and actions: the trail's own column says whether they were viewed or changed
     "programs:patient": "Exercise program page",
     "programs:new": "New program",
@@ -50,12 +29,7 @@ LABELS = {  # names of pages and actions: the trail's own column says whether th
 def register() -> None:
     audit.LABELS.update(LABELS)
     for name in ("programs:patient", "programs:new", "programs:pause"):
-        audit.register(
-            name,
-            object_kwarg="patient_pk",
-            patient_of=lambda *, kwargs, **_: kwargs["patient_pk"],
-            object_is_patient=True,
-        )
+        audit.register(name, object_kwarg="patient_pk", patient_of=audit.patient_in_url, object_is_patient=True)
     for name in (
         "programs:version",
         "programs:handout",
@@ -66,8 +40,8 @@ def register() -> None:
         "programs:builder_discard",
         "programs:builder_template",
     ):
-        audit.register(name, patient_of=_version_patient)
+        audit.register(name, patient_of=audit.patient_via(ProgramVersion, "program__patient_id"))
     for name in ("programs:item_update", "programs:item_move", "programs:item_swap", "programs:item_remove"):
-        audit.register(name, patient_of=_item_patient)
-    audit.register("programs:revise", patient_of=_program_patient)
-    audit.register("programs:pause_resume", patient_of=_pause_patient)
+        audit.register(name, patient_of=audit.patient_via(ProgramExercise, "version__program__patient_id"))
+    audit.register("programs:revise", patient_of=audit.patient_via(Program))
+    audit.register("programs:pause_resume", patient_of=audit.patient_via(Pause))

@@ -1,6 +1,6 @@
 """Pure domain rules about exercise programs: balance, frequency, gradual progression, dosage limits.
 
-No ORM and no I/O: plain values in, plain values out. DESIGN.md rules 11-13.
+No ORM and no I/O: plain values in, plain values out. docs/clinical-rules.md, rules 11-13.
 """
 
 import math

@@ -29,15 +29,28 @@ class Audited:
 
 REGISTRY: dict[str, Audited] = {}
 LABELS: dict[str, str] = {}  # URL name -> what the audit page calls it, given by each app with its URLs
+# The names the trail recorded pages under before they moved to another app (its rows are never rewritten): they
+# read as the page is called now.
+FORMER_NAMES = {
+    "patients:flag_detail": "flags:detail",
+    "patients:flag_acknowledge": "flags:acknowledge",
+    "patients:flag_resolve": "flags:resolve",
+    "patients:flag_reassign": "flags:reassign",
+    "patients:flag_bulk_resolve": "flags:bulk_resolve",
+    "programs:checkin": "checkins:create",
+    "programs:report_done": "checkins:detail",
+    "programs:report_correct": "checkins:correct",
+    "programs:patient_reports": "checkins:patient",
+}
 
 
 def label_for(what: str) -> str:
-    return LABELS.get(what, what)
+    return LABELS.get(FORMER_NAMES.get(what, what), what)
 
 
 def object_label(what: str, object_id) -> str:
     """The object an audit event is about, as "#12"; nothing when there is none or it is the patient."""
-    audited = REGISTRY.get(what)
+    audited = REGISTRY.get(FORMER_NAMES.get(what, what))
     if object_id in (None, "") or (audited is not None and audited.object_is_patient):
         return ""
     return f"#{object_id}"
@@ -52,6 +65,20 @@ def register(
     object_is_patient: bool = False,
 ) -> None:
     REGISTRY[url_name] = Audited(object_kwarg, patient_of, clinic_of, object_is_patient)
+
+
+def patient_via(model, path: str = "patient_id") -> Callable[..., int | None]:
+    """How a URL whose object is a `model` finds its patient: by following `path` from that object."""
+
+    def patient_of(*, object_id, **_) -> int | None:
+        return model.objects.filter(pk=as_id(object_id)).values_list(path, flat=True).first()
+
+    return patient_of
+
+
+def patient_in_url(*, kwargs, **_) -> int | None:
+    """For a URL whose patient_pk names the patient."""
+    return as_id(kwargs["patient_pk"])
 
 
 def client_ip(request) -> str | None:

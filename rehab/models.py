@@ -28,7 +28,7 @@ class Clinic(models.Model):
         validators=[validate_time_zone],
         help_text="Days, deadlines and rest counts follow this time zone.",
     )
-    # The numbers the clinic works by (DESIGN.md rules 7, 9 and 12), with the product's defaults.
+    # The numbers the clinic works by (docs/clinical-rules.md, rules 7, 9 and 12), with the product's defaults.
     urgent_ack_minutes = models.PositiveIntegerField(
         "urgent flags: acknowledge within (minutes)",
         default=60,

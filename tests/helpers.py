@@ -49,6 +49,20 @@ def send_checkin(version, *, days_ago=0, max_pain=1, pain_now=0, sharp_pain=Fals
     return saved
 
 
+def evaluate(checkin):
+    """Apply the flag rules to a check-in, as its queued task does."""
+    from flags.services import checkin_evaluate
+
+    return checkin_evaluate(checkin_id=checkin.pk)
+
+
+def flag_reasons(patient) -> list[str]:
+    """The reasons of every flag the patient has, open or not, in order."""
+    from flags.models import Flag
+
+    return sorted(Flag.objects.filter(patient=patient).values_list("reason", flat=True))
+
+
 def checkin_form_data(version, **overrides):
     """What the check-in form posts for a version, every exercise done; an override of None leaves a field out."""
     data = {

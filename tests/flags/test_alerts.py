@@ -10,17 +10,9 @@ from flags import services, tasks
 from flags.models import Flag, FlagEvent
 from flags.services import alerts
 from tests.factories import ClinicAdminFactory, ClinicFactory, PhysioFactory, bulk_active_patients, make_patient
-from tests.helpers import count_queries, send_checkin
+from tests.helpers import count_queries, evaluate, send_checkin
 
 pytestmark = pytest.mark.django_db
-
-
-def evaluate(saved):
-    return services.checkin_evaluate(checkin_id=saved.pk)
-
-
-def reasons(patient):
-    return sorted(Flag.objects.filter(patient=patient).values_list("reason", flat=True))
 
 
 class TestEmails:

@@ -9,24 +9,23 @@ from checkins.models import CheckIn
 from flags import services, tasks
 from flags.models import Flag, FlagEvent, FlagOutcome, FlagReason, FlagStatus
 from tests.factories import bulk_active_patients
-from tests.helpers import assert_same_query_count, checkin_form_data, count_queries, send_checkin
+from tests.helpers import (
+    assert_same_query_count,
+    checkin_form_data,
+    count_queries,
+    evaluate,
+    flag_reasons,
+    send_checkin,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-def evaluate(saved):
-    return services.checkin_evaluate(checkin_id=saved.pk)
-
-
-def reasons(patient):
-    return sorted(Flag.objects.filter(patient=patient).values_list("reason", flat=True))
 
 
 class TestCheckinEvaluation:
     def test_pain_equal_to_threshold_raises_nothing(self, active):
         patient = active.program.patient
         evaluate(send_checkin(active, max_pain=patient.pain_threshold))
-        assert reasons(patient) == []
+        assert flag_reasons(patient) == []
         assert CheckIn.objects.get().evaluated_at is not None
 
     def test_one_over_threshold_raises_explained_pain_flag(self, active):
@@ -73,7 +72,7 @@ class TestCheckinEvaluation:
 
     def test_sharp_pain_flags_whatever_the_number(self, active):
         evaluate(send_checkin(active, max_pain=0, sharp_pain=True))
-        assert reasons(active.program.patient) == ["sharp_pain"]
+        assert flag_reasons(active.program.patient) == ["sharp_pain"]
 
     def test_warning_symptom_is_urgent_and_due_in_an_hour(self, active):
         evaluate(send_checkin(active, max_pain=0, leg_weakness=True))
@@ -88,7 +87,7 @@ class TestCheckinEvaluation:
         patient.save()
         for days_ago, pain in ((3, 1), (2, 2), (1, 3)):
             evaluate(send_checkin(active, days_ago=days_ago, max_pain=pain))
-        assert reasons(patient) == ["pain", "worsening"]
+        assert flag_reasons(patient) == ["pain", "worsening"]
         flag = Flag.objects.get(reason="worsening")
         assert flag.details["values"]["pains"] == [1, 2, 3]
 
@@ -102,7 +101,7 @@ class TestCheckinEvaluation:
         rest.refresh_from_db()
         assert (rest.status, rest.outcome) == (FlagStatus.RESOLVED, FlagOutcome.PATIENT_REPORTED)
         assert str(saved.pk) in rest.resolution_note
-        assert reasons(patient) == ["rest"]
+        assert flag_reasons(patient) == ["rest"]
 
     def test_missed_reports_are_evaluated_by_the_sweep(self, active):
         saved = send_checkin(active, max_pain=5)  # its queued evaluation never ran
@@ -111,7 +110,7 @@ class TestCheckinEvaluation:
         assert result["evaluated"] == 1
         saved.refresh_from_db()
         assert saved.evaluated_at is not None
-        assert reasons(active.program.patient) == ["pain"]
+        assert flag_reasons(active.program.patient) == ["pain"]
 
 
 class TestMissedEvaluationsTogether:

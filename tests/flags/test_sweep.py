@@ -11,17 +11,9 @@ from flags import services
 from flags.models import Flag, FlagEvent, FlagReason, FlagStatus
 from patients.services import pause_create
 from tests.factories import ClinicFactory, PhysioFactory, bulk_active_patients, make_patient
-from tests.helpers import assert_same_query_count, count_queries, send_checkin
+from tests.helpers import assert_same_query_count, count_queries, evaluate, flag_reasons, send_checkin
 
 pytestmark = pytest.mark.django_db
-
-
-def evaluate(saved):
-    return services.checkin_evaluate(checkin_id=saved.pk)
-
-
-def reasons(patient):
-    return sorted(Flag.objects.filter(patient=patient).values_list("reason", flat=True))
 
 
 def set_start(version, start):
@@ -43,7 +35,7 @@ class TestRestRule:
         evaluate(saved)
         now = at(patient.clinic, today + timedelta(days=rest_days + 1))
         assert services.flags_sweep_rest(now=now) == int(flagged)
-        assert (reasons(patient) == ["rest"]) is flagged
+        assert (flag_reasons(patient) == ["rest"]) is flagged
 
     def test_program_start_counts_as_last_session(self, active):
         patient = active.program.patient

@@ -333,3 +333,52 @@ class TestActionsOverHttp:
         patient.refresh_from_db()
         assert patient.physiotherapist == sam
         assert FlagEvent.objects.filter(flag=flag, kind="reassigned").exists()
+
+
+class TestReassignment:
+    """A new physiotherapist, from the flag page or from the patient's details, is one reassignment: the same
+    event on each flag still being worked."""
+
+    def test_from_the_flag_page(self, client, physio, patient):
+        flag = raise_flag(patient)
+        other = PhysioFactory(clinic=physio.clinic, first_name="Sam", last_name="Patel")
+        client.force_login(physio)
+        client.post(reverse("flags:reassign", args=[flag.pk]), {"physiotherapist": other.pk, "note": "Holiday cover"})
+        event = flag.events.get(kind="reassigned")
+        assert (event.values, event.by, event.note) == (
+            {"from": "Alex Morgan", "to": "Sam Patel"},
+            physio,
+            "Holiday cover",
+        )
+
+    def test_from_the_patients_details(self, client, physio, patient):
+        flag = raise_flag(patient)
+        resolved = raise_flag(patient, FlagReason.REST)
+        services.flag_resolve(flag=resolved, by=physio, outcome="no_action")
+        other = PhysioFactory(clinic=physio.clinic, first_name="Sam", last_name="Patel")
+        client.force_login(physio)
+        data = {
+            "first_name": "Maria",
+            "last_name": "Lopez",
+            "email": "maria@example.com",
+            "date_of_birth": patient.date_of_birth.isoformat(),
+            "onset_date": patient.onset_date.isoformat(),
+            "condition": patient.condition,
+            "physiotherapist": other.pk,
+        }
+        assert client.post(reverse("patients:edit", args=[patient.pk]), data).status_code == 302
+        event = flag.events.get(kind="reassigned")
+        assert (event.values, event.by) == ({"from": "Alex Morgan", "to": "Sam Patel"}, physio)
+        assert not resolved.events.filter(kind="reassigned").exists()  # a resolved flag is history
+        client.post(reverse("patients:edit", args=[patient.pk]), data)  # saved again: not a reassignment
+        assert flag.events.filter(kind="reassigned").count() == 1
+
+
+def test_links_to_where_flags_and_check_ins_used_to_be_lead_to_them(client, physio, patient):
+    flag = raise_flag(patient)
+    client.force_login(physio)
+    response = client.get(f"/patients/flags/{flag.pk}/")  # the link in an alert sent before the move
+    assert (response.status_code, response.url) == (301, reverse("flags:detail", args=[flag.pk]))
+    assert client.get("/programs/dashboard/").url == reverse("flags:dashboard")
+    for old, name in (("today", "today"), ("check-in", "create"), ("history", "history")):
+        assert client.get(f"/programs/{old}/").url == reverse(f"checkins:{name}")

@@ -88,3 +88,19 @@ def test_broker_outage_then_sweep_catches_the_report(program, private_broker, cl
         assert wait_for(lambda: Flag.objects.filter(patient=patient, reason="pain").exists())
     saved.refresh_from_db()
     assert saved.evaluated_at is not None
+
+
+def test_a_message_queued_under_a_tasks_earlier_name_still_runs(program):
+    """Messages queued, and beat entries saved, before flags had an app of their own name the tasks as they were
+    then: the worker still runs them, for this release."""
+    saved = submit(program, max_pain=4)
+    app.control.purge()  # the evaluation queued under the task's own name...
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        app.send_task("programs.tasks.evaluate_report", args=[saved.pk])  # ...and one queued under the old name
+        assert wait_for(lambda: Flag.objects.filter(patient=program.program.patient, reason="pain").exists())
+        app.send_task("programs.tasks.sweep_flags")
+        app.send_task("programs.tasks.escalate_flags")
+        app.send_task("programs.tasks.send_rest_digests")
+        flag = Flag.objects.get(patient=program.program.patient, reason="pain")
+        app.send_task("programs.tasks.send_flag_alert", args=[flag.pk])
+        assert wait_for(lambda: Flag.objects.filter(pk=flag.pk, notified_at__isnull=False).exists())

@@ -205,3 +205,22 @@ def test_patient_page_flag_links_say_which_flag_they_open(client, physio):
     link = f'<a href="{reverse("flags:detail", args=[flag.pk])}"><span class="visually-hidden">'
     raised = flag.opened_at.astimezone(patient.clinic.tzinfo)  # the page shows the clinic's own day
     assert link + f"Pain over threshold flag raised {raised.day} {raised:%b %Y}: </span>Open</a>" in page
+
+
+def test_the_audit_trail_reads_rows_recorded_under_a_pages_former_name(client, clinic_admin, patient):
+    """The trail is never rewritten: a row recorded before a page moved to another app reads as the page now."""
+    from rehab.models import AuditEvent
+
+    AuditEvent.objects.create(
+        user=clinic_admin,
+        clinic=clinic_admin.clinic,
+        action="viewed",
+        what="patients:flag_detail",
+        object_id=7,
+        patient_id=patient.pk,
+        path="/patients/flags/7/",
+        method="GET",
+    )
+    client.force_login(clinic_admin)
+    html = client.get(reverse("patients:audit", args=[patient.pk])).content.decode()
+    assert "Flag page" in html and "#7" in html

@@ -1,0 +1,345 @@
+"""A database made before check-ins and flags had apps of their own migrates forward with every row, constraint
+and index: PostgreSQL (the product) and SQLite (the demo).
+
+Each run happens in a database of its own, in a child process (`python -m tests.rehab.test_migrations`): the
+schema as it was is built with MigrationExecutor, a row goes into every table of the product's apps, everything
+migrates forward, and the child reports what it found as JSON for the test to check.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# The last migrations before the move, for the product's apps; the apps that did not exist yet start at zero.
+BEFORE = {
+    "rehab": "0006_clinic_phone",
+    "patients": "0005_flag_event_corrected",
+    "programs": "0005_one_new_program",
+    "checkins": None,
+    "flags": None,
+}
+TABLES = {  # before -> after
+    "programs_sessionreport": "checkins_checkin",
+    "programs_exerciseresult": "checkins_exerciseresult",
+    "programs_reportcorrection": "checkins_checkincorrection",
+    "patients_flag": "flags_flag",
+    "patients_flagevent": "flags_flagevent",
+}
+COLUMNS = {  # (table before, column before) -> column after
+    ("programs_exerciseresult", "report_id"): "checkin_id",
+    ("programs_reportcorrection", "report_id"): "checkin_id",
+    ("patients_flagevent", "report_id"): "checkin_id",
+}
+NAMES = {  # constraints and indexes named by the app, before -> after
+    "report_max_pain_range": "checkin_max_pain_range",
+    "report_pain_now_range": "checkin_pain_now_range",
+    "report_note_length": "checkin_note_length",
+    "report_patient_date_idx": "checkin_patient_date_idx",
+    "report_unevaluated_idx": "checkin_unevaluated_idx",
+    "flag_event_once_per_report": "flag_event_once_per_checkin",
+}
+APPS = ("rehab", "patients", "programs", "checkins", "flags")
+
+
+# --- In the child process ----------------------------------------------------------------------
+
+
+def _rows(connection, table: str) -> list[dict]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)} ORDER BY id")  # noqa: S608 - our tables
+        names = [col[0] for col in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _schema(connection) -> dict:
+    """Every table of the product's apps: its constraints and indexes, named and by what they are."""
+    schema = {}
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            if not table.startswith(tuple(f"{app}_" for app in APPS)):
+                continue
+            found = connection.introspection.get_constraints(cursor, table)
+            schema[table] = {
+                name: {
+                    "columns": sorted(col or "(expression)" for col in c["columns"]),
+                    "kind": [k for k in ("primary_key", "unique", "foreign_key", "check", "index") if c.get(k)],
+                    "to": (c["foreign_key"] or [None])[0],
+                }
+                for name, c in found.items()
+            }
+    return schema
+
+
+def _fill(apps) -> None:
+    """A row in every table of the product's apps, through the models as they were."""
+    from django.utils import timezone
+
+    def get(label):
+        return apps.get_model(*label.split("."))
+
+    now = timezone.now()
+    today = date.today()
+    clinic = get("rehab.Clinic").objects.create(name="Old Clinic", time_zone="Europe/London", phone="020 7946 0000")
+    user = get("rehab.User")
+    physio = user.objects.create(email="physio@old.example", role="physio", clinic=clinic, password="!")
+    admin = user.objects.create(email="admin@old.example", role="clinic_admin", clinic=clinic, password="!")
+    person = user.objects.create(email="patient@old.example", role="patient", clinic=clinic, password="!")
+    get("rehab.ClinicSettingsChange").objects.create(clinic=clinic, changed_by=admin, changes={"ack_hours": [24, 12]})
+    get("rehab.AuditEvent").objects.create(
+        user=physio,
+        clinic=clinic,
+        action="viewed",
+        what="patients:flag_detail",
+        path="/patients/flags/1/",
+        method="GET",
+    )
+    patient = get("patients.Patient").objects.create(
+        user=person,
+        clinic=clinic,
+        physiotherapist=physio,
+        date_of_birth=date(1980, 5, 1),
+        onset_date=today - timedelta(days=60),
+        condition="Old back pain",
+        pain_threshold=1,
+    )
+    get("patients.ThresholdChange").objects.create(patient=patient, value=1, reason="Default", changed_by=physio)
+    get("patients.Pause").objects.create(
+        patient=patient, starts_on=today, ends_on=today + timedelta(days=3), reason="Holiday", created_by=physio
+    )
+    exercise = get("programs.Exercise").objects.get(clinic=None, key="dead-bug")  # the shipped library
+    own = get("programs.Exercise").objects.create(
+        clinic=clinic,
+        key="own",
+        name="Own",
+        category="strength",
+        difficulty=2,
+        summary="s",
+        instructions="i",
+        sets=2,
+        reps=10,
+    )
+    get("programs.ExerciseMuscle").objects.create(exercise=own, group="core", primary=True)
+    program = get("programs.Program").objects.create(patient=patient, status="active", created_by=physio)
+    version = get("programs.ProgramVersion").objects.create(
+        program=program,
+        number=1,
+        status="active",
+        start_date=today - timedelta(days=20),
+        weekdays=[0, 2, 4],
+        created_by=physio,
+        activated_by=physio,
+        activated_at=now,
+    )
+    item = get("programs.ProgramExercise").objects.create(
+        version=version, exercise=exercise, position=1, sets=2, reps=8
+    )
+    template = get("programs.ProgramTemplate").objects.create(clinic=clinic, name="T", weekdays=[0], created_by=physio)
+    get("programs.TemplateExercise").objects.create(template=template, exercise=exercise, position=1, sets=1, reps=5)
+    report = get("programs.SessionReport").objects.create(
+        patient=patient,
+        version=version,
+        session_date=today,
+        max_pain=3,
+        pain_now=2,
+        sharp_pain=True,
+        leg_weakness=True,
+        note="Old note",
+        idempotency_key=uuid.uuid4(),
+        corrected_at=now,
+        evaluated_at=now,
+    )
+    get("programs.ExerciseResult").objects.create(report=report, item=item, outcome="partly")
+    get("programs.ReportCorrection").objects.create(report=report, previous={"max_pain": 2}, corrected_at=now)
+    flag = get("patients.Flag").objects.create(
+        patient=patient,
+        reason="pain",
+        details={
+            "rule": "Rule 3: pain over the patient's threshold",
+            "explanation": "Pain 3/5",
+            "report_id": report.pk,
+        },
+        ack_due_at=now + timedelta(hours=24),
+    )
+    get("patients.Flag").objects.create(
+        patient=patient,
+        reason="rest",
+        status="resolved",
+        resolved_at=now,
+        outcome="no_action",
+        ack_due_at=now,
+        details={"rule": "Rule 7: more than 2 whole rest days in a row", "explanation": "Rested"},
+    )
+    get("patients.FlagEvent").objects.create(flag=flag, kind="raised", report_id=report.pk, values={"max_pain": 3})
+    get("patients.FlagEvent").objects.create(flag=flag, kind="acknowledged", by=physio)
+
+
+def _refused(connection, sql: str, params: list) -> bool:
+    """Whether the database refuses a statement (it is rolled back either way)."""
+    from django.db import DatabaseError, transaction
+
+    try:
+        with transaction.atomic(using=connection.alias):
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+            connection.check_constraints()  # foreign keys are checked at commit: check them now
+            raise _RolledBack
+    except DatabaseError:
+        return True
+    except _RolledBack:
+        return False
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def run_in_child() -> dict:
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    leaves = executor.loader.graph.leaf_nodes()
+    before = [(app, BEFORE.get(app, name)) for app, name in leaves if app not in BEFORE] + list(BEFORE.items())
+    executor.migrate(before)
+    state = executor.loader.project_state([t for t in before if t[1] is not None])
+    _fill(state.apps)
+    named = {  # the constraints and indexes the apps named themselves
+        item.name
+        for model in state.models.values()
+        if model.app_label in APPS
+        for item in (*model.options.get("constraints", ()), *model.options.get("indexes", ()))
+    }
+    old_schema = _schema(connection)
+    old_rows = {table: _rows(connection, table) for table in old_schema}
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    new_schema = _schema(connection)
+    new_rows = {table: _rows(connection, table) for table in new_schema}
+
+    problems = []
+    for table, rows in old_rows.items():
+        after = TABLES.get(table, table)
+        if after not in new_rows:
+            problems.append(f"table {table} is gone (expected {after})")
+            continue
+        expected = [{COLUMNS.get((table, col), col): value for col, value in row.items()} for row in rows]
+        if table == "patients_flag":  # the rule is named in words now, and the check-in is on the event
+            for row in expected:
+                details = row["details"] if isinstance(row["details"], dict) else json.loads(row["details"])
+                details.pop("report_id", None)
+                details["rule"] = details["rule"].split(": ", 1)[1].capitalize()
+                row["details"] = details
+            for row in new_rows[after]:
+                if not isinstance(row["details"], dict):
+                    row["details"] = json.loads(row["details"])
+        if expected != new_rows[after]:
+            problems.append(f"rows of {table} changed: {expected!r} != {new_rows[after]!r}")
+        for name, shape in old_schema[table].items():
+            kept = new_schema[after].get(NAMES.get(name, name))
+            like = [s for s in new_schema[after].values() if _same(shape, s, table)]
+            if name in named:  # named by the app: kept under its (new) name
+                if kept is None or not _same(shape, kept, table):
+                    problems.append(f"{table}: {name} is not kept as {NAMES.get(name, name)}")
+            elif not like:  # named by Django: something of the same shape on the same columns
+                problems.append(f"{table}: nothing like {name} {shape} is left")
+    flag = new_rows["flags_flag"][0]
+    enforced = {
+        "second open flag for a reason": _refused(
+            connection,
+            "INSERT INTO flags_flag (patient_id, reason, urgent, status, details, opened_at, ack_due_at,"
+            " last_evidence_at, outcome, resolution_note) SELECT patient_id, reason, urgent, 'open', details,"
+            " opened_at, ack_due_at, last_evidence_at, '', '' FROM flags_flag WHERE id = %s",
+            [flag["id"]],
+        ),
+        "pain over 5": _refused(connection, "UPDATE checkins_checkin SET max_pain = 9", []),
+        "unknown flag reason": _refused(connection, "UPDATE flags_flag SET reason = 'other'", []),
+        "event for a check-in that does not exist": _refused(
+            connection, "UPDATE flags_flagevent SET checkin_id = 987654 WHERE checkin_id IS NOT NULL", []
+        ),
+    }
+    return {
+        "problems": problems,
+        "enforced": enforced,
+        "rows": {table: len(rows) for table, rows in new_rows.items()},
+        "rules": sorted(row["details"]["rule"] for row in new_rows["flags_flag"]),
+    }
+
+
+def _same(old: dict, new: dict, table: str) -> bool:
+    columns = sorted(COLUMNS.get((table, col), col) for col in old["columns"])
+    to = old["to"] and TABLES.get(old["to"], old["to"])
+    return (columns, old["kind"], to) == (new["columns"], new["kind"], new["to"])
+
+
+if __name__ == "__main__":
+    json.dump(run_in_child(), sys.stdout, default=str)
+
+
+# --- The tests ---------------------------------------------------------------------------------
+
+
+def _run(env: dict) -> dict:
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.rehab.test_migrations"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _check(report: dict) -> None:
+    assert report["problems"] == []
+    assert all(report["enforced"].values()), report["enforced"]
+    for table in ("checkins_checkin", "checkins_exerciseresult", "checkins_checkincorrection", "flags_flagevent"):
+        assert report["rows"][table] >= 1, table
+    assert report["rows"]["flags_flag"] == 2 and report["rows"]["flags_flagevent"] == 2
+    assert report["rules"] == ["More than 2 whole rest days in a row", "Pain over the patient's threshold"]
+
+
+@pytest.mark.migrations
+def test_a_postgresql_database_of_the_old_layout_migrates_with_every_row(tmp_path):
+    db = settings.DATABASES["default"]
+    name = f"rehab_migrations_{os.getpid()}"
+    server = f"host={db['HOST'] or '127.0.0.1'} port={db['PORT'] or 5432} user={db['USER']} dbname=postgres"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name}")
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}"
+        _check(_run({"DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": url}))
+    finally:
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.mark.migrations
+def test_a_sqlite_demo_database_of_the_old_layout_migrates_with_every_row(tmp_path):
+    env = {
+        "DJANGO_SETTINGS_MODULE": "rehab.settings",
+        "DEBUG": "1",
+        "DATABASE_URL": "",
+        "REDIS_URL": "",
+        "SQLITE_PATH": str(tmp_path / "demo.sqlite3"),
+        "CELERY_FS_BROKER_DIR": str(tmp_path / "broker"),
+    }
+    _check(_run(env))
