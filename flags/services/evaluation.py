@@ -68,7 +68,7 @@ def _record_findings(checkin: CheckIn, *, recent_pains: list[int], now) -> list[
     return flags
 
 
-def _note_corrections(checkin: CheckIn, *, now) -> list[Flag]:
+def _note_corrections(checkin: CheckIn) -> list[Flag]:
     """Say on the flags a check-in raised what each of its corrections changed, once per correction; returns the
     flags told."""
     if checkin.corrected_at is None:
@@ -86,6 +86,7 @@ def _note_corrections(checkin: CheckIn, *, now) -> list[Flag]:
             patient=checkin.patient,
             checkin_id=checkin.pk,
             correction_id=correction.pk,
+            corrected_at=correction.corrected_at,
             explanation=checkin_rules.correction_explanation(previous=before, current=current),
             values={
                 "max_pain": after["max_pain"],
@@ -94,7 +95,6 @@ def _note_corrections(checkin: CheckIn, *, now) -> list[Flag]:
                 "symptoms": symptoms,
             },
             new_symptoms=any(after.get(name) and not before.get(name) for name in checkin_rules.WARNING_SYMPTOM_FIELDS),
-            now=now,
         )
     return told
 
@@ -121,7 +121,7 @@ def checkin_evaluate(*, checkin_id: int, now=None) -> list[Flag]:
     )
     if checkin is None:
         return []
-    told = _note_corrections(checkin, now=now)
+    told = _note_corrections(checkin)
     flags = _record_findings(checkin, recent_pains=_recent_pains(checkin), now=now)
     _queue_alerts(told + flags)
     flags_close_rest(ends_rest={checkin.patient_id: (checkin.pk, checkin.session_date)}, now=now)
@@ -164,7 +164,7 @@ def checkins_evaluate(*, checkin_ids: list[int], now=None) -> int:
     for checkin in checkins:
         upto = (checkin.session_date, checkin.submitted_at)
         recent = [pain for key, pain in history[checkin.patient_id] if key <= upto][-rules.WORSENING_RUN :]
-        told = _note_corrections(checkin, now=now)
+        told = _note_corrections(checkin)
         _queue_alerts(told + _record_findings(checkin, recent_pains=recent, now=now))
         if checkin.patient_id in open_rest:
             ends_rest.setdefault(checkin.patient_id, (checkin.pk, checkin.session_date))
