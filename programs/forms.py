@@ -122,3 +122,13 @@ class PauseForm(forms.Form):
     starts_on = forms.DateField(label="First day of the pause", widget=DateInput())
     ends_on = forms.DateField(label="Last day of the pause", widget=DateInput())
     reason = forms.CharField(max_length=200, help_text="For example: holiday, flu.")
+
+
+class ExerciseMediaForm(forms.Form):
+    file = forms.FileField(
+        label="Photo or video",
+        help_text="A photo (JPEG, PNG or WebP) or a short video (MP4 or WebM). Your clinic sees it instead of the "
+        "drawing; your patients see it when their program holds this exercise.",
+        error_messages={"required": "Choose a photo or a video to upload.", "empty": "This file is empty."},
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp,video/mp4,video/webm"}),
+    )

@@ -386,3 +386,45 @@ class TemplateExercise(Dosage):
 
     def __str__(self) -> str:
         return f"{self.position}. {self.exercise}"
+
+
+class ExerciseMedia(models.Model):
+    """A clinic's own photo or short video of an exercise, shown to that clinic instead of the drawing.
+
+    The files live in the private "exercise_media" storage (settings.STORAGES) under names the app makes up; they are
+    served only through short-lived signed links (programs/media.py), never from a public URL.
+    """
+
+    class Kind(models.TextChoices):
+        PHOTO = "photo", "Photo"
+        VIDEO = "video", "Video"
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="exercise_media")
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="media")
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    file_name = models.CharField(max_length=200, help_text="The file's name in the exercise media storage.")
+    thumbnail_name = models.CharField(max_length=200, blank=True)
+    content_type = models.CharField(max_length=40)
+    size_bytes = models.PositiveBigIntegerField()
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "exercise"],
+                name="exercise_media_one_per_clinic",
+                violation_error_message="Your clinic already shows its own media for this exercise.",
+            ),
+            models.CheckConstraint(condition=Q(kind__in=["photo", "video"]), name="exercise_media_kind"),
+            models.CheckConstraint(
+                condition=Q(kind="video") | ~Q(thumbnail_name=""), name="exercise_media_photo_has_thumbnail"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.exercise} ({self.clinic})"

@@ -10,6 +10,7 @@ from rehab.models import User
 from . import rules
 from .models import (
     Exercise,
+    ExerciseMedia,
     ExerciseMuscle,
     Program,
     ProgramExercise,
@@ -25,6 +26,27 @@ def exercises_visible_to(user: User) -> QuerySet[Exercise]:
     return Exercise.objects.filter(Q(clinic__isnull=True) | Q(clinic_id=user.clinic_id))
 
 
+def media_visible_to(user: User) -> QuerySet[ExerciseMedia]:
+    """A clinic's own exercise media: all of it for its staff; for a patient, that of the exercises their program
+    holds or held (versions put in force, not drafts)."""
+    if not user.is_authenticated or user.clinic_id is None:
+        return ExerciseMedia.objects.none()
+    media = ExerciseMedia.objects.filter(clinic_id=user.clinic_id)
+    if user.role == User.Role.PATIENT:
+        held = ProgramExercise.objects.filter(
+            version__program__patient__in=patients_visible_to(user).values("pk"),
+            version__status__in=[ProgramVersion.Status.ACTIVE, ProgramVersion.Status.SUPERSEDED],
+        ).values("exercise_id")
+        media = media.filter(exercise_id__in=held)
+    return media
+
+
+def clinic_media(clinic, path: str = "media") -> Prefetch:
+    """Prefetch a clinic's own photo or video of each exercise as `clinic_media` (a list of none or one), for the
+    exercise_figure tag. `clinic` is a clinic id or an expression giving one; `path` leads from the rows to it."""
+    return Prefetch(path, queryset=ExerciseMedia.objects.filter(clinic_id=clinic), to_attr="clinic_media")
+
+
 def exercise_library(
     *,
     user: User,
@@ -34,7 +56,7 @@ def exercise_library(
     difficulty: int | None = None,
     equipment: str = "",
 ) -> QuerySet[Exercise]:
-    qs = exercises_visible_to(user).prefetch_related("muscles")
+    qs = exercises_visible_to(user).prefetch_related("muscles", clinic_media(user.clinic_id))
     in_name = Q()
     for term in search.split():
         qs = qs.filter(Q(name__icontains=term) | Q(summary__icontains=term))
@@ -53,7 +75,12 @@ def exercise_library(
 
 
 def exercise_detail(*, user: User, pk: int) -> Exercise:
-    return exercises_visible_to(user).select_related("easier", "harder").prefetch_related("muscles").get(pk=pk)
+    return (
+        exercises_visible_to(user)
+        .select_related("easier", "harder")
+        .prefetch_related("muscles", clinic_media(user.clinic_id))
+        .get(pk=pk)
+    )
 
 
 def programs_visible_to(user: User) -> QuerySet[Program]:
@@ -79,10 +106,15 @@ def templates_visible_to(user: User) -> QuerySet[ProgramTemplate]:
 
 
 def version_items(version: ProgramVersion) -> list[ProgramExercise]:
-    """A version's exercises in order, with everything the builder and handout show: fixed query count."""
+    """A version's exercises in order, with everything the builder and handout show (the patient's clinic's own
+    photos and videos too): fixed query count."""
+    clinic = Subquery(ProgramVersion.objects.filter(pk=version.pk).values("program__patient__clinic_id")[:1])
     return list(
         version.items.select_related("exercise__easier", "exercise__harder", "derived_from__exercise")
-        .prefetch_related(Prefetch("exercise__muscles", queryset=ExerciseMuscle.objects.order_by("-primary", "group")))
+        .prefetch_related(
+            Prefetch("exercise__muscles", queryset=ExerciseMuscle.objects.order_by("-primary", "group")),
+            clinic_media(clinic, "exercise__media"),
+        )
         .order_by("position")
     )
 

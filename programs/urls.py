@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import builder, library, programs
+from .views import builder, library, media, programs
 
 app_name = "programs"
 
@@ -8,6 +8,9 @@ urlpatterns = [
     path("exercises/", library.exercise_list, name="exercise_list"),
     path("exercises/new/", library.exercise_create, name="exercise_create"),
     path("exercises/<int:pk>/", library.exercise_detail, name="exercise_detail"),
+    path("exercises/<int:pk>/media/", media.exercise_media_upload, name="exercise_media_upload"),
+    path("exercises/<int:pk>/media/remove/", media.exercise_media_remove, name="exercise_media_remove"),
+    path("exercise-media/<str:token>/", media.exercise_media, name="exercise_media"),
     path("templates/", programs.template_list, name="template_list"),
     path("patient/<int:patient_pk>/", programs.patient_program, name="patient"),
     path("patient/<int:patient_pk>/new/", programs.program_new, name="new"),

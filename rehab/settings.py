@@ -213,7 +213,33 @@ STORAGES = {
         if DEBUG
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
+    # A clinic's own exercise photos and videos: private, served only through the app's short-lived signed links.
+    # The demo keeps them on the file system (outside static files, with no URL of their own); production sets
+    # MEDIA_S3_BUCKET and keeps them in S3-compatible object storage (MinIO in docker-compose.yml).
+    "exercise_media": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": env("MEDIA_ROOT", default=str(VAR_DIR / "media")), "base_url": "/no-public-url/"},
+    },
 }
+if env("MEDIA_S3_BUCKET", default=""):
+    STORAGES["exercise_media"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("MEDIA_S3_BUCKET"),
+            "endpoint_url": env("MEDIA_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env("MEDIA_S3_REGION", default="") or None,
+            "access_key": env("MEDIA_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env("MEDIA_S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": "exercise-media",
+            "default_acl": "private",  # the bucket and every object stay private
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+# Signed links to exercise media stop working after this many seconds (a page shown longer asks for fresh ones).
+EXERCISE_MEDIA_LINK_SECONDS = env.int("EXERCISE_MEDIA_LINK_SECONDS", default=15 * 60)
+EXERCISE_MEDIA_MAX_PHOTO_BYTES = env.int("EXERCISE_MEDIA_MAX_PHOTO_BYTES", default=10 * 1024 * 1024)
+EXERCISE_MEDIA_MAX_VIDEO_BYTES = env.int("EXERCISE_MEDIA_MAX_VIDEO_BYTES", default=25 * 1024 * 1024)
 
 # Apps depend one way (flags -> checkins -> programs -> patients -> rehab). Where a lower app's page shows a higher
 # app's data, the higher app supplies a panel, a function (request, ...) -> HTML, listed here:

@@ -100,3 +100,23 @@ def assert_same_query_count(few, many, *, what: str = "the queries") -> None:
             f"{what}: {len(few)} statements with less data, {len(many)} with more.\n"
             f"With less data:\n{_listing(few)}\nWith more data:\n{_listing(many)}"
         )
+
+
+def photo_upload(name: str = "photo.png", *, size=(40, 30), fmt: str = "PNG", exif: bytes | None = None):
+    """A small photo made with Pillow, as a browser would upload it."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    out = io.BytesIO()
+    options = {"exif": exif} if exif is not None else {}
+    Image.new("RGB", size, (30, 140, 150)).save(out, format=fmt, **options)
+    return SimpleUploadedFile(name, out.getvalue(), content_type=f"image/{fmt.lower()}")
+
+
+def attach_photo(*, clinic, exercise, by, **kwargs):
+    """A clinic's own photo of an exercise, through the service."""
+    from programs.services import exercise_media_attach
+
+    return exercise_media_attach(clinic=clinic, exercise=exercise, upload=photo_upload(**kwargs), uploaded_by=by)

@@ -15,3 +15,11 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+
+# Exercise media go to a folder of this run's own, never the demo's var/media.
+import tempfile  # noqa: E402
+
+STORAGES["exercise_media"] = {  # noqa: F405
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": tempfile.mkdtemp(prefix="rehab-test-media-"), "base_url": "/no-public-url/"},
+}

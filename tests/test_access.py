@@ -14,8 +14,10 @@ from checkins import services as checkin_services
 from flags import services as flag_services
 from patients.services import pause_create
 from programs import services as program_services
+from programs import media as media_files
 from programs.models import Exercise
 from tests.factories import ClinicAdminFactory, ClinicFactory, PhysioFactory, make_patient
+from tests.helpers import attach_photo, photo_upload
 
 ROLES = ["anonymous", "patient", "other_patient", "physio", "clinic_admin", "other_physio", "other_admin"]
 LOGIN = "login"  # a redirect to the log-in page
@@ -153,6 +155,21 @@ TABLE = {
     "programs:exercise_list": (None, ANY_STAFF, None, None),
     "programs:exercise_create": (None, ANY_STAFF, None, None),
     "programs:exercise_detail": (pk("exercise"), ANY_STAFF, None, None),
+    # Any clinic's staff may show their own photo of a shipped exercise; only the home clinic has one to remove.
+    "programs:exercise_media_upload": (
+        pk("exercise"),
+        POST_ONLY,
+        {**NOT_PATIENTS, "physio": OK, "clinic_admin": OK, "other_physio": OK, "other_admin": OK},
+        lambda w: {"file": photo_upload()},
+    ),
+    "programs:exercise_media_remove": (pk("exercise"), POST_ONLY, CLINIC_STAFF_ACTION, None),
+    # The home clinic's photo of an exercise in the patient's program: its staff and that patient only.
+    "programs:exercise_media": (
+        lambda w: {"token": w["media_link"].rsplit("/", 2)[-2]},
+        {**CLINIC_STAFF_OBJECT, "patient": 200, "other_patient": 404},
+        None,
+        None,
+    ),
     "programs:template_list": (None, ANY_STAFF, None, None),
     "programs:patient": (patient_pk, CLINIC_STAFF_OBJECT, None, None),
     "programs:new": (patient_pk, PHYSIO_OBJECT, None, None),
@@ -255,7 +272,9 @@ def _build_world():
         sharp_pain=False,
     )
     (flag,) = flag_services.checkin_evaluate(checkin_id=high.pk)
+    media = attach_photo(clinic=clinic, exercise=exercise, by=physio)
     return {
+        "media_link": media_files.link(media.pk),
         "report": checkin,
         "flag": flag,
         "second_physio": PhysioFactory(clinic=clinic),

@@ -14,10 +14,13 @@ from .builder import (
     program_update_item,
 )
 from .library import exercise_create
+from .media import exercise_media_attach, exercise_media_remove
 from .templates import template_create_from_version
 
 __all__ = [
     "exercise_create",
+    "exercise_media_attach",
+    "exercise_media_remove",
     "program_activate",
     "program_add_exercise",
     "program_create",

@@ -8,7 +8,7 @@ from rehab.forms import run_service
 from rehab.permissions import staff_required
 
 from .. import selectors, services
-from ..forms import ExerciseFilterForm, ExerciseForm
+from ..forms import ExerciseFilterForm, ExerciseForm, ExerciseMediaForm
 from .common import or_404
 
 LIBRARY_PAGE_SIZE = 20
@@ -39,7 +39,7 @@ def exercise_list(request):
 @staff_required
 def exercise_detail(request, pk: int):
     exercise = or_404(lambda: selectors.exercise_detail(user=request.user, pk=pk))
-    return render(request, "programs/exercise_detail.html", {"exercise": exercise})
+    return render(request, "programs/exercise_detail.html", {"exercise": exercise, "media_form": ExerciseMediaForm()})
 
 
 @staff_required
