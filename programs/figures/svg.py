@@ -80,7 +80,7 @@ def _colour(scene: Scene, segment: str) -> str:
 def _segment_line(scene: Scene, segment: str, start, end) -> str:
     kind = body.segment_kind(segment)
     return (
-        f'<line class="fig-seg" {_attrs((("x1", start[0]), ("y1", start[1]), ("x2", end[0]), ("y2", end[1])))} '
+        f'<line class="fig-seg fig-{segment.replace("_", "-")}" {_attrs((("x1", start[0]), ("y1", start[1]), ("x2", end[0]), ("y2", end[1])))} '
         f'stroke="{_colour(scene, segment)}" stroke-width="{body.THICKNESS[kind]}" stroke-linecap="round"/>'
     )
 
@@ -189,7 +189,8 @@ def live(scene: Scene, *, css_class: str = "fig-svg fig-live", label: str | None
     for layer in LAYERS[spec.view]:
         drawn = group(root, set(layer))
         if shift != (0, 0):
-            drawn = f'<g class="fig-shift fig-x{shift[0]} fig-y{shift[1]}">{drawn}</g>'
+            moves = " ".join(f"fig-{axis}{n}" for axis, n in zip("xy", shift, strict=True) if n)
+            drawn = f'<g class="fig-shift {moves}">{drawn}</g>'
         parts.append(drawn)
     parts += props(True)
     parts.append("</svg>")
