@@ -13,8 +13,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from checkins import services as checkin_services
 from flags import services as flag_services
 from patients.services import pause_create
-from programs import services as program_services
 from programs import media as media_files
+from programs import services as program_services
 from programs.models import Exercise
 from tests.factories import ClinicAdminFactory, ClinicFactory, PhysioFactory, make_patient
 from tests.helpers import attach_photo, photo_upload

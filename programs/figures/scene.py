@@ -149,19 +149,27 @@ def _place(spec: FigureSpec) -> tuple[body.Pose, body.Pose]:
     return placed[0], placed[1]
 
 
-def _shapes_for(
-    prop: dict, pose: body.Pose, first: body.Pose, ground: float, span: tuple[float, float]
-) -> list[Shape]:
+def _shapes_for(prop: dict, pose: body.Pose, first: body.Pose, ground: float, span: tuple[float, float]) -> list[Shape]:
     """A prop's shapes at one position (`first` is the start position, which fixed anchors are measured from)."""
     kind = prop["kind"]
     if kind == "mat" and prop.get("above"):  # a mat seen from the ceiling, under the whole body
         left, right = span
-        return [Shape("rect", (("x", left - 8), ("y", VIEW_HEIGHT / 2 - 36), ("width", right - left + 16),
-                               ("height", 72), ("rx", 4)), "fig-mat")]
+        return [
+            Shape(
+                "rect",
+                (("x", left - 8), ("y", VIEW_HEIGHT / 2 - 36), ("width", right - left + 16), ("height", 72), ("rx", 4)),
+                "fig-mat",
+            )
+        ]
     if kind == "mat":
         left, right = span
-        return [Shape("rect", (("x", left - 6), ("y", ground), ("width", right - left + 12), ("height", MAT_HEIGHT),
-                               ("rx", 2)), "fig-mat")]
+        return [
+            Shape(
+                "rect",
+                (("x", left - 6), ("y", ground), ("width", right - left + 12), ("height", MAT_HEIGHT), ("rx", 2)),
+                "fig-mat",
+            )
+        ]
     if kind == "ball":
         r = prop["r"]
         if "between" in prop:
@@ -174,8 +182,13 @@ def _shapes_for(
     if kind == "roller":
         left, right = sorted(pose.point(p)[0] for p in prop["under"])
         r = prop["r"]
-        return [Shape("rect", (("x", left - 4), ("y", ground - 2 * r), ("width", right - left + 8), ("height", 2 * r),
-                               ("rx", r)), "fig-roller")]
+        return [
+            Shape(
+                "rect",
+                (("x", left - 4), ("y", ground - 2 * r), ("width", right - left + 8), ("height", 2 * r), ("rx", r)),
+                "fig-roller",
+            )
+        ]
     if kind == "wall":
         x = pose.point(prop["at"])[0] + prop.get("dx", 0)
         top = pose.extent()[1] - 6  # a little above the head
@@ -187,8 +200,13 @@ def _shapes_for(
     if kind == "step":
         x, _ = pose.point(prop["under"])
         height, width = prop.get("height", 16), prop.get("width", 40)
-        return [Shape("rect", (("x", x - width / 2), ("y", FLOOR_Y - height), ("width", width), ("height", height),
-                               ("rx", 2)), "fig-step")]
+        return [
+            Shape(
+                "rect",
+                (("x", x - width / 2), ("y", FLOOR_Y - height), ("width", width), ("height", height), ("rx", 2)),
+                "fig-step",
+            )
+        ]
     if kind == "band":
         x1, y1 = pose.point(prop["from"])
         if "to" in prop:

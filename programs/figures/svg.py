@@ -79,14 +79,16 @@ def _colour(scene: Scene, segment: str) -> str:
 
 def _segment_line(scene: Scene, segment: str, start, end) -> str:
     kind = body.segment_kind(segment)
+    ends = _attrs((("x1", start[0]), ("y1", start[1]), ("x2", end[0]), ("y2", end[1])))
     return (
-        f'<line class="fig-seg fig-{segment.replace("_", "-")}" {_attrs((("x1", start[0]), ("y1", start[1]), ("x2", end[0]), ("y2", end[1])))} '
+        f'<line class="fig-seg fig-{segment.replace("_", "-")}" {ends} '
         f'stroke="{_colour(scene, segment)}" stroke-width="{body.THICKNESS[kind]}" stroke-linecap="round"/>'
     )
 
 
 def _head(scene: Scene, cx, cy) -> str:
-    return f'<circle class="fig-head" {_attrs((("cx", cx), ("cy", cy), ("r", body.HEAD_R)))} fill="{_colour(scene, "neck")}"/>'
+    centre = _attrs((("cx", cx), ("cy", cy), ("r", body.HEAD_R)))
+    return f'<circle class="fig-head" {centre} fill="{_colour(scene, "neck")}"/>'
 
 
 def _open(scene: Scene, css_class: str, label: str | None) -> str:

@@ -7,7 +7,7 @@ from django.utils import timezone
 from checkins import rules as checkin_rules
 from checkins.models import CheckIn
 from patients.models import Patient
-from programs.models import Program, ProgramVersion
+from programs.models import ExerciseMedia, Program, ProgramVersion
 from rehab.models import Clinic
 
 pytestmark = pytest.mark.django_db
@@ -21,6 +21,8 @@ def test_demo_data_is_believable_and_a_second_run_adds_nothing(capsys):
     call_command("seed_demo")
     assert "0 new patients, 0 new programs" in capsys.readouterr().out
     assert (Patient.objects.count(), Program.objects.count(), CheckIn.objects.count()) == counts
+    (photo,) = ExerciseMedia.objects.all()  # the clinic's own photo of one exercise, made once
+    assert (photo.kind, photo.exercise.key) == ("photo", "glute-bridge")
 
     clinic = Clinic.objects.get()
     assert clinic.phone

@@ -3,10 +3,10 @@ length, it shows the posture its instructions describe and moves the parts it na
 
 import math
 import re
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from defusedxml import ElementTree as ET
 
 from programs.figures import body, motion, poses, scene_for, svg
 from programs.figures.scene import VIEW_WIDTH
@@ -77,7 +77,7 @@ def test_the_figure_is_svg_inside_its_view_box(key):
             cx, cy, r = (float(circle.get(a)) for a in ("cx", "cy", "r"))
             assert r <= cx <= width - r and r <= cy <= height - r, f"{key}: a circle leaves the view box"
         left, top, right, bottom = scene.extent()
-        assert 0 <= left and right <= width and 0 <= top and bottom <= height
+        assert left >= 0 and right <= width and top >= 0 and bottom <= height
 
 
 @pytest.mark.parametrize("key", KEYS)

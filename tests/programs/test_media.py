@@ -92,8 +92,9 @@ def test_a_photo_is_re_encoded_without_its_metadata_and_gets_a_thumbnail(clinic,
     exif = Image.Exif()
     exif[0x010F] = "SecretCam"  # camera make
     exif[0x9286] = "taken at the patient's home"  # user comment
-    item = attach_photo(clinic=clinic, exercise=library["glute-bridge"], by=physio, fmt="JPEG", size=(2400, 1200),
-                        exif=exif.tobytes())
+    item = attach_photo(
+        clinic=clinic, exercise=library["glute-bridge"], by=physio, fmt="JPEG", size=(2400, 1200), exif=exif.tobytes()
+    )
     storage = storages["exercise_media"]
     with storage.open(item.file_name) as f:
         full = Image.open(io.BytesIO(f.read()))
@@ -140,9 +141,19 @@ def test_another_clinics_own_exercise_cannot_be_given_media(clinic, physio, clea
 
     other = ClinicFactory()
     theirs = exercise_create(
-        clinic=other, created_by=PhysioFactory(clinic=other), name="Their own", category="strength", difficulty=1,
-        equipment="none", summary="s", instructions="Do it.", muscle_groups=["core"], sets=1, reps=5,
-        hold_seconds=None, rest_seconds=30,
+        clinic=other,
+        created_by=PhysioFactory(clinic=other),
+        name="Their own",
+        category="strength",
+        difficulty=1,
+        equipment="none",
+        summary="s",
+        instructions="Do it.",
+        muscle_groups=["core"],
+        sets=1,
+        reps=5,
+        hold_seconds=None,
+        rest_seconds=30,
     )
     with pytest.raises(ValidationError, match="your clinic's library"):
         attach_photo(clinic=clinic, exercise=theirs, by=physio)
@@ -180,7 +191,10 @@ class TestPages:
     def test_the_drawing_and_its_text_alternative_from_the_instructions(self, client, physio, library):
         client.force_login(physio)
         page = client.get(reverse("programs:exercise_detail", args=[library["clamshell"].pk])).content.decode()
-        assert 'role="img" aria-label="Clamshell, drawn at the start and the end of the movement. Start: Lie on your' in page
+        assert (
+            'role="img" aria-label="Clamshell, drawn at the start and the end of the movement. Start: Lie on your'
+            in page
+        )
         assert 'aria-label="Pause the movement"' in page
 
 

@@ -12,7 +12,7 @@ from flags import services as flag_services
 from patients import services as patient_services
 from patients.models import Patient
 from programs import services as program_services
-from programs.models import Exercise
+from programs.models import Exercise, ExerciseMedia
 from rehab.models import Clinic, User
 from rehab.services import user_create
 
@@ -113,6 +113,24 @@ HISTORIES = {
     "david.okafor@example.com": [3, None, 2, 2, None, 2, None, 1, 2, None, 1, None, 2, 1, None, 1],
 }
 PROGRAM = ["pelvic-tilt", "dead-bug", "adductor-ball-squeeze", "clamshell", "side-plank-knees", "glute-bridge"]
+CLINIC_PHOTO_OF = "glute-bridge"  # the demo clinic shows its own photo of this one instead of the drawing
+
+
+def clinic_photo() -> bytes:
+    """A stand-in for a clinic's own photo: a small picture drawn with Pillow (a mat, a bridge, a caption)."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (640, 360), (232, 240, 244))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((40, 300, 600, 316), fill=(160, 180, 196))  # the mat
+    draw.line((120, 292, 300, 230, 400, 200, 470, 296), fill=(11, 110, 117), width=26, joint="curve")
+    draw.ellipse((92, 268, 136, 312), fill=(59, 74, 90))  # the head
+    draw.text((40, 30), "Riverside Spine & Physio: glute bridge, as we teach it", fill=(29, 39, 49))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
 
 
 class Command(BaseCommand):
@@ -153,6 +171,7 @@ class Command(BaseCommand):
             created += 1
             patients[email] = patient
         programs = self._programs(clinic, staff)
+        self._clinic_photo(clinic, staff["alex.morgan@riverside.example"])
         self.stdout.write(
             f"Demo clinic '{clinic.name}': {created} new patients, {programs} new programs "
             "(the rest was already there)."
@@ -161,6 +180,14 @@ class Command(BaseCommand):
         for email, _first, _last, role in STAFF:
             self.stdout.write(f"  {User.Role(role).label:<16} {email}")
         self.stdout.write(f"  {'Patient':<16} {PATIENTS[0][0]}  (and the other demo patients)\n")
+
+    def _clinic_photo(self, clinic, physio) -> None:
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        exercise = Exercise.objects.get(clinic=None, key=CLINIC_PHOTO_OF)
+        if not ExerciseMedia.objects.filter(clinic=clinic, exercise=exercise).exists():
+            upload = SimpleUploadedFile("glute-bridge.png", clinic_photo(), content_type="image/png")
+            program_services.exercise_media_attach(clinic=clinic, exercise=exercise, upload=upload, uploaded_by=physio)
 
     def _programs(self, clinic, staff) -> int:
         """Programs with three weeks of check-ins for most demo patients, and the flags they raise."""
