@@ -38,13 +38,17 @@ def _scene(exercise: Exercise) -> Scene | None:
     return scene_for(exercise.key) if exercise.clinic_id is None else None  # a clinic's own exercise has no pose
 
 
-def figure_text(exercise: Exercise, scene: Scene | None) -> str:
-    """The figure's text alternative, from the instructions: the steps its two positions show."""
+def figure_text(exercise: Exercise, scene: Scene | None, *, drawing: bool = True) -> str:
+    """The text alternative of the figure (or the clinic's photo), from the instructions: the steps it shows."""
     steps = exercise.steps
+    if drawing and scene is not None:
+        intro = f"{exercise.name}, drawn at the start and the end of the movement."
+    else:
+        intro = f"{exercise.name}, as your clinic shows it."
     if scene is not None and len(steps) >= max(scene.spec.start_step, scene.spec.end_step):
         start, end = steps[scene.spec.start_step - 1], steps[scene.spec.end_step - 1]
-        return f"{exercise.name}, drawn at the start and the end of the movement. Start: {start} End: {end}"
-    return f"{exercise.name}. {steps[0]}" if steps else exercise.name
+        return f"{intro} Start: {start} End: {end}"
+    return f"{intro} {steps[0]}" if steps else intro
 
 
 def _clinic_media(context, exercise: Exercise) -> ExerciseMedia | None:
@@ -73,6 +77,6 @@ def exercise_figure(context, exercise: Exercise, size: str = "full"):
         "media_url": media_files.link(media.pk) if media else "",
         "thumb_url": media_files.link(media.pk, "thumb") if media and media.thumbnail_name else "",
         "drawings": {name: mark_safe(markup) for name, markup in drawings.items()} if drawings else None,  # noqa: S308 - built by programs.figures from escaped values
-        "text": figure_text(exercise, scene),
+        "text": figure_text(exercise, scene, drawing=media is None),
         "uid": f"fig-{exercise.pk}-{secrets.token_hex(3)}",
     }
