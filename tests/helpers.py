@@ -102,6 +102,10 @@ def assert_same_query_count(few, many, *, what: str = "the queries") -> None:
         )
 
 
+# The first bytes of an MP4 file (an ISO media file of brand mp42), enough for the app to recognise one.
+MP4_BYTES = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00\x00\x00\x08free" + bytes(range(256)) * 8
+
+
 def photo_upload(name: str = "photo.png", *, size=(40, 30), fmt: str = "PNG", exif: bytes | None = None):
     """A small photo made with Pillow, as a browser would upload it."""
     import io

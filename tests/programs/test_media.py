@@ -16,9 +16,9 @@ from programs import media as media_files
 from programs.models import ExerciseMedia
 from programs.services import exercise_media_attach, exercise_media_remove
 from tests.factories import ClinicFactory, PhysioFactory, make_patient
-from tests.helpers import attach_photo, photo_upload
+from tests.helpers import MP4_BYTES, attach_photo, photo_upload
 
-MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00\x00\x00\x08free" + bytes(range(256)) * 8
+MP4 = MP4_BYTES
 WEBM = b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\x82\x84webm\x42\x87\x81\x04" + b"\x00" * 300
 QUICKTIME = b"\x00\x00\x00\x14ftypqt  \x00\x00\x02\x00qt  " + b"\x00" * 300
 AVI = b"RIFF\x00\x10\x00\x00AVI LIST" + b"\x00" * 300

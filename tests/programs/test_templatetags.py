@@ -8,9 +8,7 @@ from django.urls import reverse
 
 from programs import selectors
 from programs.services import exercise_create, exercise_media_attach
-from tests.helpers import add_exercises, assert_same_query_count, attach_photo, count_queries
-
-MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 200
+from tests.helpers import MP4_BYTES, add_exercises, assert_same_query_count, attach_photo, count_queries
 
 
 def render(exercise, size, user=None):
@@ -49,7 +47,7 @@ def test_the_clinics_photo_replaces_the_drawing_and_its_video_stays_on_screen_on
     exercise_media_attach(
         clinic=clinic,
         exercise=library["dead-bug"],
-        upload=SimpleUploadedFile("v.mp4", MP4),
+        upload=SimpleUploadedFile("v.mp4", MP4_BYTES),
         uploaded_by=physio,
     )
     assert "<video" in render(library["dead-bug"], "full", physio)
