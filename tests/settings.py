@@ -16,10 +16,14 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 
-# Exercise media go to a folder of this run's own, never the demo's var/media.
+# Exercise media go to a folder of this run's own, never the demo's var/media, removed when the run ends.
+import atexit  # noqa: E402
+import shutil  # noqa: E402
 import tempfile  # noqa: E402
 
+_media_dir = tempfile.mkdtemp(prefix="rehab-test-media-")
+atexit.register(shutil.rmtree, _media_dir, ignore_errors=True)
 STORAGES["exercise_media"] = {  # noqa: F405
     "BACKEND": "django.core.files.storage.FileSystemStorage",
-    "OPTIONS": {"location": tempfile.mkdtemp(prefix="rehab-test-media-"), "base_url": "/no-public-url/"},
+    "OPTIONS": {"location": _media_dir, "base_url": "/no-public-url/"},
 }
