@@ -84,7 +84,9 @@ def test_figures_stand_still_under_reduced_motion(browser, live_server, shipped_
 
 def test_the_handout_prints_two_exercises_to_a_page(browser, live_server, shipped_library):
     assert "--no-sandbox" in CHROMIUM_ARGS
-    _patient, version = patient_with_program("glute-bridge", "bird-dog", "clamshell", "dead-bug", "side-plank")
+    _patient, version = patient_with_program(  # the tallest figures (standing) and the longest instructions among them
+        "wall-sit-ball-squeeze", "standing-side-bend", "bird-dog-elbow-to-knee", "pallof-press", "side-plank"
+    )
     context = browser.new_context(base_url=live_server.url)
     page = context.new_page()
     try:
