@@ -206,3 +206,31 @@ def test_a_wrong_pose_description_is_refused_with_its_place(change, message):
     entry = {"view": "side", "posture": "standing", "start": {}, "end": {}} | change
     with pytest.raises(poses.PoseError, match=message):
         poses.parse({"exercises": {"made-up": entry}})
+
+
+def test_a_step_is_drawn_under_the_foot_that_stands_on_it():
+    """No shipped exercise uses a step yet; a clinic's future description can."""
+    from programs.figures.scene import build
+
+    (spec,) = poses.parse(
+        {
+            "exercises": {
+                "step-up": {
+                    "view": "side",
+                    "posture": "standing",
+                    "props": [{"kind": "step", "under": "r_ankle", "height": 16}],
+                    "rest": {"point": "r_ankle", "height": 16},
+                    "anchor": "r_ankle",
+                    "moving": ["l_leg"],
+                    "start": {"r_hip": 40, "r_knee": 60, "r_ankle": -20},
+                    "end": {},
+                }
+            }
+        }
+    ).values()
+    scene = build(spec)
+    markup = svg.still(scene, 0)
+    (step,) = [r for r in ET.fromstring(markup).iter(f"{SVG_NS}rect") if r.get("class") == "fig-step"]
+    foot = scene.poses[0].segments["r_foot"]
+    assert float(step.get("y")) == pytest.approx(max(foot.start[1], foot.end[1]) + foot.thickness / 2, abs=4)
+    assert float(step.get("y")) + float(step.get("height")) == pytest.approx(scene.floor)
