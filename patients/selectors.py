@@ -1,11 +1,15 @@
 """Reads about patients. Every query starts from what the requesting user may see."""
 
+from collections import defaultdict
+from datetime import date
+from zoneinfo import ZoneInfo
+
 from django.db.models import Q, QuerySet
 
 from rehab.models import AuditEvent, User
 
 from . import rules
-from .models import Patient, Pause
+from .models import Patient, Pause, ThresholdChange
 
 
 def patients_visible_to(user: User) -> QuerySet[Patient]:
@@ -77,3 +81,18 @@ def physiotherapists_of(clinic_id: int) -> QuerySet[User]:
     return User.objects.filter(clinic_id=clinic_id, role=User.Role.PHYSIO, is_active=True).order_by(
         "last_name", "first_name"
     )
+
+
+def threshold_steps(*, patient_ids) -> dict[int, list[tuple[date, int]]]:
+    """Each patient's threshold history as (day of the change in their clinic's time zone, value), oldest first,
+    for patients.rules.threshold_on: one query for any number of patients."""
+    steps: dict[int, list[tuple[date, int]]] = defaultdict(list)
+    zones: dict[str, ZoneInfo] = {}
+    for patient_id, changed_at, value, time_zone in (
+        ThresholdChange.objects.filter(patient_id__in=list(patient_ids))
+        .order_by("patient_id", "changed_at", "id")
+        .values_list("patient_id", "changed_at", "value", "patient__clinic__time_zone")
+    ):
+        tz = zones.setdefault(time_zone, ZoneInfo(time_zone))
+        steps[patient_id].append((changed_at.astimezone(tz).date(), value))
+    return steps
