@@ -108,7 +108,7 @@ def _needs_answer_again(flags: list[Flag], *, clinic, now, why: str) -> None:
     escalated like a new urgent flag's. A flag someone acknowledged needs acknowledging again, and one already
     escalated is escalated again if nobody answers; each says so in an event. An open flag nobody has been told is
     late keeps its earlier deadline."""
-    due = _ack_due(clinic, urgent=True, opened_at=now)
+    due, tz = _ack_due(clinic, urgent=True, opened_at=now), clinic.tzinfo
     for flag in flags:
         if flag.status == FlagStatus.OPEN and flag.escalated_at is None:
             continue
@@ -124,8 +124,8 @@ def _needs_answer_again(flags: list[Flag], *, clinic, now, why: str) -> None:
             kind=FlagEventKind.REOPENED,
             at=now,
             values={
-                "explanation": f"New warning symptoms: acknowledge again by {timezone.localtime(due, clinic.tzinfo):%H:%M}"
-                f" or the clinic's admins are told. {why}",
+                "explanation": f"New warning symptoms: acknowledge again by {timezone.localtime(due, tz):%H:%M} or "
+                f"the clinic's admins are told. {why}",
                 **before,
                 "ack_due_at": due.isoformat(),
             },
