@@ -150,6 +150,13 @@ TABLE = {
     "checkins:detail": (pk("report"), OWN_CHECKIN, None, None),
     "checkins:correct": (pk("report"), OWN_CHECKIN, None, None),
     "checkins:patient": (patient_pk, CLINIC_STAFF_OBJECT, None, None),
+    "checkins:symptom_report": (
+        None,
+        PATIENT_ONLY,
+        {**PATIENT_ONLY, "patient": OK, "other_patient": OK},
+        lambda w: {"idempotency_key": str(uuid.uuid4()), "note": "A new tingling in my left foot."},
+    ),
+    "checkins:symptom_report_detail": (pk("symptom_report"), OWN_CHECKIN, None, None),
     "programs:exercise_list": (None, ANY_STAFF, None, None),
     "programs:exercise_create": (None, ANY_STAFF, None, None),
     "programs:exercise_detail": (pk("exercise"), ANY_STAFF, None, None),
@@ -255,7 +262,11 @@ def _build_world():
         sharp_pain=False,
     )
     (flag,) = flag_services.checkin_evaluate(checkin_id=high.pk)
+    symptom_report, _ = checkin_services.symptom_report_create(
+        patient=target, idempotency_key=uuid.uuid4(), sharp_pain=True, note="A flare this morning."
+    )
     return {
+        "symptom_report": symptom_report,
         "report": checkin,
         "flag": flag,
         "second_physio": PhysioFactory(clinic=clinic),
