@@ -128,9 +128,9 @@ class SymptomReportForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if not data.get("symptoms") and not data.get("sharp_pain") and not (data.get("note") or "").strip():
-            if "note" not in self.errors:
-                self.add_error("symptoms", EMPTY_SYMPTOM_REPORT)
+        said = data.get("symptoms") or data.get("sharp_pain") or (data.get("note") or "").strip()
+        if not said and "note" not in self.errors:
+            self.add_error("symptoms", EMPTY_SYMPTOM_REPORT)
         return data
 
     def service_kwargs(self) -> dict:
