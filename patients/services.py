@@ -17,6 +17,7 @@ from rehab.services import SET_PASSWORD_TASK, email_in_use, user_create
 
 from . import rules
 from .models import Patient, Pause, ThresholdChange
+from .phones import normalise_phone, region_for
 
 
 def _check_physiotherapist(*, clinic: Clinic, physiotherapist: User) -> None:
@@ -46,11 +47,13 @@ def patient_register(
     onset_date: date,
     condition: str,
     physiotherapist: User,
+    phone: str = "",
 ) -> Patient:
     """Register a patient with their login account, the default threshold for their phase, and
     queue the email that lets them choose a password."""
     _check_dates(clinic=clinic, date_of_birth=date_of_birth, onset_date=onset_date)
     _check_physiotherapist(clinic=clinic, physiotherapist=physiotherapist)
+    phone = normalise_phone(phone, region=region_for(clinic.time_zone))
     user = user_create(clinic=clinic, role=User.Role.PATIENT, email=email, first_name=first_name, last_name=last_name)
     phase = rules.condition_phase(onset_date, clinic.local_today())
     threshold = rules.default_threshold(phase)
@@ -62,6 +65,7 @@ def patient_register(
         onset_date=onset_date,
         condition=condition.strip(),
         pain_threshold=threshold,
+        phone=phone,
     )
     patient.full_clean()
     patient.save()
@@ -70,6 +74,7 @@ def patient_register(
         previous_value=None,
         value=threshold,
         reason=rules.default_threshold_reason(phase),
+        phase=phase.value,
         changed_by=registered_by,
     )
     change.full_clean()
@@ -90,12 +95,15 @@ def patient_update(
     onset_date: date,
     condition: str,
     physiotherapist: User,
+    phone: str | None = None,
 ) -> Patient:
-    """Edit a patient's details. The threshold is a clinical decision and changes only on its own; a new
-    physiotherapist is a reassignment (patient_reassign), recorded as one."""
+    """Edit a patient's details (`phone` None leaves the number as it is). The threshold is a clinical decision
+    and changes only on its own; a new physiotherapist is a reassignment (patient_reassign), recorded as one."""
     clinic = patient.clinic
     _check_dates(clinic=clinic, date_of_birth=date_of_birth, onset_date=onset_date)
     _check_physiotherapist(clinic=clinic, physiotherapist=physiotherapist)
+    if phone is not None:
+        patient.phone = normalise_phone(phone, region=region_for(clinic.time_zone))
     email = User.objects.normalize_email(email).strip().lower()
     if email_in_use(email, exclude_user_id=patient.user_id):
         raise ValidationError({"email": "An account with this email address already exists."})
@@ -128,13 +136,28 @@ def patient_change_threshold(*, patient: Patient, changed_by: User, value: int, 
     if value == patient.pain_threshold:
         raise ValidationError({"value": f"The threshold is already {value}."})
     change = ThresholdChange(
-        patient=patient, previous_value=patient.pain_threshold, value=value, reason=reason, changed_by=changed_by
+        patient=patient,
+        previous_value=patient.pain_threshold,
+        value=value,
+        reason=reason,
+        phase=patient.phase().value,  # a change is a decision for the phase the patient is in now
+        changed_by=changed_by,
     )
     change.full_clean()
     change.save()
     patient.pain_threshold = value
     patient.save(update_fields=["pain_threshold", "updated_at"])
     return change
+
+
+@transaction.atomic
+def patient_set_phone(*, patient: Patient, phone: str) -> Patient:
+    """The patient's own phone number, changed on their "My details" page: staff call them on it about a flag."""
+    patient = Patient.objects.select_for_update().select_related("clinic").get(pk=patient.pk)
+    patient.phone = normalise_phone(phone, region=region_for(patient.clinic.time_zone))
+    patient.full_clean(validate_unique=False)
+    patient.save(update_fields=["phone", "updated_at"])
+    return patient
 
 
 def _pause_overlaps(*, patient: Patient, starts_on: date, ends_on: date, exclude_id: int | None = None) -> bool:

@@ -9,10 +9,10 @@ from django.views.decorators.http import require_POST
 
 from rehab.forms import run_service
 from rehab.models import User
-from rehab.permissions import clinic_admin_required, physio_required, staff_required
+from rehab.permissions import clinic_admin_required, patient_required, physio_required, staff_required
 
 from . import rules, selectors, services
-from .forms import PatientFilterForm, PatientForm, ReassignForm, ThresholdForm
+from .forms import MyDetailsForm, PatientFilterForm, PatientForm, ReassignForm, ThresholdForm
 from .models import Patient
 
 PAGE_SIZE = 25
@@ -78,6 +78,7 @@ def patient_edit(request, pk: int):
         "onset_date": patient.onset_date,
         "condition": patient.condition,
         "physiotherapist": patient.physiotherapist,
+        "phone": patient.phone.as_national if patient.phone else "",
     }
     form = PatientForm(request.POST or None, clinic=patient.clinic, initial=initial)
     if (
@@ -163,3 +164,19 @@ def audit_trail(request, pk: int):
     events = selectors.audit_events(user=request.user, patient=patient)
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "patients/audit.html", {"patient": patient, "page": page})
+
+
+@patient_required
+def my_details(request):
+    """A patient's own details, changed by themselves: their phone number, for now."""
+    patient = selectors.own_patient(request.user)
+    if patient is None:
+        raise Http404("No patient record for this account.")
+    initial = {"phone": patient.phone.as_national if patient.phone else ""}
+    form = MyDetailsForm(request.POST or None, clinic=patient.clinic, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        saved = run_service(form, services.patient_set_phone, patient=patient, phone=form.cleaned_data["phone"])
+        if saved is not None:
+            messages.success(request, "Your details are saved.")
+            return redirect("patients:my_details")
+    return render(request, "patients/my_details.html", {"form": form, "patient": patient})

@@ -107,6 +107,12 @@ TABLE = {
         None,
     ),
     "patients:list": (None, ANY_STAFF, None, None),
+    "patients:my_details": (
+        None,
+        PATIENT_ONLY,
+        {**PATIENT_ONLY, "patient": OK, "other_patient": OK},
+        lambda w: {"phone": "020 7946 0321"},
+    ),
     "patients:create": (
         None,
         {**ANY_STAFF, "clinic_admin": 403, "other_admin": 403},
