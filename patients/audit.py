@@ -27,6 +27,7 @@ LABELS = {  # names of pages and actions: the trail's own column says whether th
     "patients:detail": "Patient page",
     "patients:edit": "Patient details",
     "patients:threshold": "Pain threshold",
+    "patients:threshold_review": "Pain threshold: review at a phase change",
     "patients:audit": "Audit trail",
     "patients:create": "Patient registration",
     "patients:my_details": "Patient's own details",
@@ -39,7 +40,13 @@ LABELS = {  # names of pages and actions: the trail's own column says whether th
 
 def register() -> None:
     audit.LABELS.update(LABELS)
-    for name in ("patients:detail", "patients:edit", "patients:threshold", "patients:audit"):
+    for name in (
+        "patients:detail",
+        "patients:edit",
+        "patients:threshold",
+        "patients:threshold_review",
+        "patients:audit",
+    ):
         audit.register(name, patient_of=_patient_pk, object_is_patient=True)
     audit.register("patients:create", object_kwarg=None, patient_of=lambda **_: None)
     audit.register("patients:my_details", object_kwarg=None, patient_of=_own_patient)

@@ -112,3 +112,34 @@ class MyDetailsForm(PhoneFieldMixin):
         self.clinic = clinic
         self.fields["phone"].label = "Your phone number"
         self.set_phone_help(clinic, "Your clinic calls you on it if a report of yours needs a word.")
+
+
+class ThresholdReviewForm(forms.Form):
+    """Apply the new phase's default threshold, or keep the current one: one decision, with its reason."""
+
+    decision = forms.ChoiceField(
+        label="Your decision",
+        widget=forms.RadioSelect,
+        choices=[("apply", "Apply the new phase's default"), ("keep", "Keep the current threshold")],
+        error_messages={"required": "Choose to apply the new phase's default or to keep the threshold."},
+    )
+    phase = forms.ChoiceField(choices=rules.PHASE_CHOICES, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Give the reason for your decision; it is kept in the threshold's history."},
+    )
+
+    @classmethod
+    def asking(cls, *, patient, phase) -> "ThresholdReviewForm":
+        """The unbound form asking about `patient`'s threshold for the new `phase`."""
+        return cls(patient=patient, phase=phase, initial={"phase": phase.value})
+
+    def __init__(self, *args, patient=None, phase=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if patient is not None and phase is not None:
+            default = rules.default_threshold(phase)
+            self.fields["decision"].choices = [
+                ("apply", f"Apply the {phase.label.lower()} default: {default}/5"),
+                ("keep", f"Keep {patient.pain_threshold}/5"),
+            ]

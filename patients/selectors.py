@@ -4,7 +4,8 @@ from collections import defaultdict
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, CharField, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.utils import timezone
 
 from rehab.models import AuditEvent, User
 
@@ -96,3 +97,38 @@ def threshold_steps(*, patient_ids) -> dict[int, list[tuple[date, int]]]:
         tz = zones.setdefault(time_zone, ZoneInfo(time_zone))
         steps[patient_id].append((changed_at.astimezone(tz).date(), value))
     return steps
+
+
+def threshold_reviews_due(*, physio: User, now=None) -> list[Patient]:
+    """The physiotherapist's patients whose phase changed since the last decision about their threshold (rule 15),
+    in one query: each with `phase` (today's, in the clinic's time zone) and `default` (that phase's default)."""
+    today = (now or timezone.now()).astimezone(physio.clinic.tzinfo).date()
+    acute_after, _ = rules.onset_range(rules.Phase.ACUTE, today)
+    subacute_after, _ = rules.onset_range(rules.Phase.SUBACUTE, today)
+    phase_now = Case(
+        When(onset_date__gt=acute_after, then=Value(rules.Phase.ACUTE.value)),
+        When(onset_date__gt=subacute_after, then=Value(rules.Phase.SUBACUTE.value)),
+        default=Value(rules.Phase.LONG_TERM.value),
+        output_field=CharField(),
+    )
+    decided_for = ThresholdChange.objects.filter(patient=OuterRef("pk")).order_by("-changed_at", "-id").values("phase")
+    patients = list(
+        patients_visible_to(physio)
+        .filter(physiotherapist=physio)
+        .select_related("user")
+        .only("onset_date", "pain_threshold", "user__first_name", "user__last_name")
+        .annotate(phase_now=phase_now, decided_for=Subquery(decided_for[:1]))
+        .exclude(decided_for=F("phase_now"))
+        .exclude(decided_for="")
+        .order_by("onset_date", "pk")
+    )
+    for patient in patients:
+        patient.review_phase = rules.Phase(patient.phase_now)
+        patient.review_default = rules.default_threshold(patient.review_phase)
+    return patients
+
+
+def threshold_review_for(*, patient: Patient, today) -> rules.Phase | None:
+    """The phase whose threshold the patient's physiotherapist is asked to review, or None."""
+    latest = patient.threshold_changes.order_by("-changed_at", "-id").values_list("phase", flat=True).first()
+    return rules.threshold_review_due(decided_for=latest or "", onset=patient.onset_date, today=today)

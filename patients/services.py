@@ -160,6 +160,41 @@ def patient_set_phone(*, patient: Patient, phone: str) -> Patient:
     return patient
 
 
+@transaction.atomic
+def patient_review_threshold(*, patient: Patient, by: User, apply: bool, phase: str, reason: str) -> ThresholdChange:
+    """The physiotherapist's decision when the patient's phase changed (rule 15): apply the new phase's default
+    threshold, or keep the current one. Either is recorded in the threshold's history with its reason: a kept value
+    is a decision too, and nothing changes silently."""
+    errors = {}
+    reason_error = rules.threshold_review_reason_error(reason)
+    if reason_error:
+        errors["reason"] = reason_error
+    if phase not in rules.PHASE_VALUES:
+        errors["decision"] = "Choose to apply the new phase's default or to keep the threshold."
+    if errors:
+        raise ValidationError(errors)
+    patient = Patient.objects.select_for_update().select_related("clinic").get(pk=patient.pk)
+    now_phase = patient.phase()
+    if now_phase.value != phase:
+        moved = f"The patient is now in the {now_phase.label.lower()} phase: reload the page and decide again."
+        raise ValidationError({"decision": moved})
+    value = rules.default_threshold(now_phase) if apply else patient.pain_threshold
+    change = ThresholdChange(
+        patient=patient,
+        previous_value=patient.pain_threshold,
+        value=value,
+        reason=reason.strip(),
+        phase=now_phase.value,
+        changed_by=by,
+    )
+    change.full_clean()
+    change.save()
+    if value != patient.pain_threshold:
+        patient.pain_threshold = value
+        patient.save(update_fields=["pain_threshold", "updated_at"])
+    return change
+
+
 def _pause_overlaps(*, patient: Patient, starts_on: date, ends_on: date, exclude_id: int | None = None) -> bool:
     pauses = patient.pauses.exclude(pk=exclude_id) if exclude_id else patient.pauses.all()
     # A pause called off before it began (its last day before its first) covers no day at all.

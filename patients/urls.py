@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:pk>/edit/", views.patient_edit, name="edit"),
     path("<int:pk>/audit/", views.audit_trail, name="audit"),
     path("<int:pk>/threshold/", views.patient_threshold, name="threshold"),
+    path("<int:pk>/threshold/review/", views.threshold_review, name="threshold_review"),
 ]

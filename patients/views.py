@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_POST
 
@@ -12,7 +13,7 @@ from rehab.models import User
 from rehab.permissions import clinic_admin_required, patient_required, physio_required, staff_required
 
 from . import rules, selectors, services
-from .forms import MyDetailsForm, PatientFilterForm, PatientForm, ReassignForm, ThresholdForm
+from .forms import MyDetailsForm, PatientFilterForm, PatientForm, ReassignForm, ThresholdForm, ThresholdReviewForm
 from .models import Patient
 
 PAGE_SIZE = 25
@@ -98,7 +99,13 @@ def patient_edit(request, pk: int):
 def patient_detail(request, pk: int):
     patient = _get_patient(request, pk)
     today = patient.clinic.local_today()
+    review = selectors.threshold_review_for(patient=patient, today=today)
     context = {
+        "review": review,
+        "review_default": rules.default_threshold(review) if review else None,
+        "review_form": ThresholdReviewForm(patient=patient, phase=review, initial={"phase": review})
+        if review
+        else None,
         "patient": patient,
         "today": today,
         "phase": rules.condition_phase(patient.onset_date, today),
@@ -127,6 +134,38 @@ def patient_threshold(request, pk: int):
             messages.success(request, f"The pain threshold is now {change.value} ({rules.PAIN_WORDS[change.value]}).")
             return redirect("patients:detail", pk=patient.pk)
     return render(request, "patients/threshold_form.html", {"form": form, "patient": patient})
+
+
+@require_POST
+@physio_required
+def threshold_review(request, pk: int):
+    """The decision asked for when the patient's phase changed: apply the new default, or keep the threshold."""
+    patient = _get_patient(request, pk)
+    form = ThresholdReviewForm(request.POST)
+    if form.is_valid():
+        change = run_service(
+            form,
+            services.patient_review_threshold,
+            patient=patient,
+            by=request.user,
+            apply=form.cleaned_data["decision"] == "apply",
+            phase=form.cleaned_data["phase"],
+            reason=form.cleaned_data["reason"],
+        )
+        if change is not None:
+            kept = change.value == change.previous_value
+            what = f"kept at {change.value}/5" if kept else f"now {change.value}/5"
+            messages.success(request, f"{patient.full_name}: threshold {what}, recorded in its history.")
+            target = request.POST.get("next") or ""
+            if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+                return redirect(target)
+            return redirect("patients:detail", pk=patient.pk)
+    phase = rules.Phase(form.data.get("phase")) if form.data.get("phase") in rules.PHASE_VALUES else patient.phase()
+    return render(
+        request,
+        "patients/threshold_review.html",
+        {"form": ThresholdReviewForm(request.POST, patient=patient, phase=phase), "patient": patient, "review": phase},
+    )
 
 
 @require_POST

@@ -127,6 +127,12 @@ TABLE = {
         PHYSIO_ACTION,
         lambda w: {"value": "2", "reason": "Access test"},
     ),
+    "patients:threshold_review": (
+        pk("target"),
+        POST_ONLY,
+        PHYSIO_ACTION,
+        lambda w: {"decision": "keep", "phase": w["target"].phase().value, "reason": "Access test"},
+    ),
     "flags:queue": (None, {**ANY_STAFF, "physio": 403, "other_physio": 403}, None, None),
     "flags:bulk_resolve": (
         None,
