@@ -112,11 +112,12 @@ def checkin_create(request):
     )
 
 
-def _hear_warning_symptoms(request, form: CheckInForm, patient: Patient) -> SymptomReport | None:
+def _hear_warning_symptoms(request, form: CheckInForm, patient: Patient, key=None) -> SymptomReport | None:
     """A check-in form sent back for another look with a warning symptom ticked: the clinic is told at once, through
     a symptom report of this form, and the form comes back with the urgent advice on top (rule 14). The symptoms
     are read as posted, so that a contradictory answer ("None of these" too) is heard all the same."""
-    key = form.cleaned_data.get("idempotency_key") if hasattr(form, "cleaned_data") else None
+    if key is None and hasattr(form, "cleaned_data"):
+        key = form.cleaned_data.get("idempotency_key")
     if key is None:  # a form whose hidden key was lost: heard once more rather than not at all
         key = uuid.uuid4()
     report, _created = services.symptom_report_from_checkin_form(
@@ -154,7 +155,10 @@ def checkin_correct(request, pk: int):
         if corrected is not None:
             messages.success(request, "Your report is corrected. Your physiotherapist can see both versions.")
             return redirect("checkins:detail", pk=checkin.pk)
-    return render(request, "checkins/form.html", {"form": form, "patient": checkin.patient, "checkin": checkin})
+    context = {"form": form, "patient": checkin.patient, "checkin": checkin}
+    if request.method == "POST":  # heard as a report of the check-in's own form (its idempotency key)
+        context["urgent_report"] = _hear_warning_symptoms(request, form, checkin.patient, key=checkin.idempotency_key)
+    return render(request, "checkins/form.html", context)
 
 
 @patient_required

@@ -181,3 +181,23 @@ class TestCheckInFormWithAWarningSymptom:
         response = client.post(self.url, form_data(active, max_pain=None))
         assert "Get urgent medical help" not in response.content.decode()
         assert SymptomReport.objects.count() == 0
+
+    def test_a_correction_form_sent_back_is_heard_too_and_alerts_once(self, client, active):
+        from tests.helpers import send_checkin
+
+        checkin = send_checkin(active, max_pain=1)
+        evaluate_all()
+        client.force_login(active.program.patient.user)
+        url = reverse("checkins:correct", args=[checkin.pk])
+        data = form_data(active, max_pain=None, symptoms=["bladder_bowel"], session_date=None)
+        data["idempotency_key"] = str(checkin.idempotency_key)
+        response = client.post(url, data)
+        assert "Get urgent medical help now" in response.content.decode()
+        assert SymptomReport.objects.get().form_key == checkin.idempotency_key
+        evaluate_all()
+        send_alerts()
+        data["max_pain"] = "1"
+        client.post(url, data)
+        evaluate_all()
+        send_alerts()
+        assert len(mail.outbox) == 1 and Flag.objects.get().reason == FlagReason.WARNING_SYMPTOMS
