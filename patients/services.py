@@ -11,9 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from rehab.enqueue import enqueue_on_commit
 from rehab.models import Clinic, User
-from rehab.services import SET_PASSWORD_TASK, email_in_use, user_create
+from rehab.services import email_in_use, user_create, user_queue_set_password_email
 
 from . import rules
 from .models import Patient, Pause, ThresholdChange
@@ -79,7 +78,7 @@ def patient_register(
     )
     change.full_clean()
     change.save()
-    enqueue_on_commit(SET_PASSWORD_TASK, user.pk)
+    user_queue_set_password_email(user=user)
     return patient
 
 

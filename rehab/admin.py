@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django_otp.admin import OTPAdminSite
 
 from .models import AuditEvent, Clinic, ClinicSettingsChange, User
-from .tasks import send_set_password_email
+from .services import user_queue_set_password_email
 
 # The admin opens every clinic's data: it admits only users who confirmed a two-factor code this session
 # (SessionPolicyMiddleware sends them to set it up or to confirm it first).
@@ -33,7 +33,7 @@ class ClinicAdmin(admin.ModelAdmin):
 @admin.action(description="Email a link to set the password")
 def send_set_password_link(modeladmin, request, queryset):
     for user in queryset.filter(is_active=True):
-        send_set_password_email.delay_on_commit(user.pk)
+        user_queue_set_password_email(user=user)
     modeladmin.message_user(request, "Set-password links are on their way.")
 
 

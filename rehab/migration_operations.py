@@ -2,6 +2,7 @@
 
 from django.db.migrations.operations.base import Operation
 from django.db.migrations.utils import get_references
+from django.db.models import UniqueConstraint
 
 
 class MoveModel(Operation):
@@ -67,3 +68,95 @@ def _move_state(state, source: tuple[str, str], target: tuple[str, str]) -> None
     state.reload_models(to_reload, delay=True)
     state.remove_model(*old_key)
     state.reload_model(*new_key, delay=True)
+
+
+class RestateConstraints(Operation):
+    """Rename constraints, or restate them around field operations that rename a column they use, without
+    rebuilding them where the database can help it.
+
+    `constraints` pairs each constraint as it was with the constraint as it is now (new name, fields, condition);
+    `operations` are field operations of the same model (RenameField, AlterField) that the constraints must not
+    stand in the way of. PostgreSQL keeps an index or CHECK constraint through a column rename, so there the
+    constraints are only renamed in place, whatever the table's size; other databases (the SQLite demo) drop
+    them before the operations and create them again after.
+    """
+
+    reversible = True
+
+    def __init__(self, model_name: str, constraints: list, operations: list = ()):
+        self.model_name, self.constraints, self.operations = model_name, list(constraints), list(operations)
+
+    def deconstruct(self):
+        kwargs = {"model_name": self.model_name, "constraints": self.constraints, "operations": self.operations}
+        return self.__class__.__qualname__, [], kwargs
+
+    def state_forwards(self, app_label, state):
+        self._forwards(app_label, None, state)
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        self._forwards(app_label, schema_editor, from_state.clone())
+
+    def _forwards(self, app_label, schema_editor, state) -> None:
+        """The state alone when `schema_editor` is None; else the database too, starting from `state`."""
+        model = self.model_name.lower()
+        on_db = schema_editor is not None
+        in_place = on_db and schema_editor.connection.vendor == "postgresql"
+        for old, _new in self.constraints:
+            state.remove_constraint(app_label, model, old.name)
+            if on_db and not in_place:
+                schema_editor.remove_constraint(state.apps.get_model(app_label, model), old)
+        for operation in self.operations:
+            before = state.clone() if on_db else None
+            operation.state_forwards(app_label, state)
+            if on_db:
+                operation.database_forwards(app_label, schema_editor, before, state)
+        for old, new in self.constraints:
+            state.add_constraint(app_label, model, new)
+            if on_db and not in_place:
+                schema_editor.add_constraint(state.apps.get_model(app_label, model), new)
+            elif in_place and old.name != new.name:
+                _rename_in_place(schema_editor, state.apps.get_model(app_label, model), old, new)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        model = self.model_name.lower()
+        in_place = schema_editor.connection.vendor == "postgresql"
+        # The states the field operations went through, from the state before them, the old constraints taken out.
+        state = to_state.clone()
+        for old, _new in self.constraints:
+            state.remove_constraint(app_label, model, old.name)
+        states = [state.clone()]
+        for operation in self.operations:
+            operation.state_forwards(app_label, state)
+            states.append(state.clone())
+        # Take the constraints as they are now out of the way, undo the field operations, put the old ones back.
+        state = from_state.clone()
+        for _old, new in self.constraints:
+            state.remove_constraint(app_label, model, new.name)
+            if not in_place:
+                schema_editor.remove_constraint(state.apps.get_model(app_label, model), new)
+        for index in reversed(range(len(self.operations))):
+            self.operations[index].database_backwards(app_label, schema_editor, states[index + 1], states[index])
+        state = states[0]
+        for old, new in self.constraints:
+            state.add_constraint(app_label, model, old)
+            if not in_place:
+                schema_editor.add_constraint(state.apps.get_model(app_label, model), old)
+            elif old.name != new.name:
+                _rename_in_place(schema_editor, state.apps.get_model(app_label, model), new, old)
+
+    def describe(self):
+        return f"Restate {', '.join(new.name for _old, new in self.constraints)} on {self.model_name}"
+
+    @property
+    def migration_name_fragment(self):
+        return f"restate_{self.model_name.lower()}_constraints"
+
+
+def _rename_in_place(schema_editor, model, old, new) -> None:
+    quote = schema_editor.quote_name
+    if isinstance(old, UniqueConstraint) and (old.condition is not None or old.expressions):
+        # A unique constraint with a condition or expressions is a unique index in PostgreSQL.
+        schema_editor.execute(f"ALTER INDEX {quote(old.name)} RENAME TO {quote(new.name)}")
+    else:
+        table = quote(model._meta.db_table)
+        schema_editor.execute(f"ALTER TABLE {table} RENAME CONSTRAINT {quote(old.name)} TO {quote(new.name)}")

@@ -56,6 +56,11 @@ def set_password_path(user: User) -> str:
     return reverse("set_password", kwargs={"uidb64": uid, "token": token})
 
 
+def user_queue_set_password_email(*, user: User) -> None:
+    """Queue the email with a link to choose a password (sent by a worker once the transaction commits)."""
+    enqueue_on_commit(SET_PASSWORD_TASK, user.pk)
+
+
 def user_send_set_password_email(*, user: User) -> None:
     """Email the account's owner a one-time link to choose their password."""
     link = settings.SITE_URL.rstrip("/") + set_password_path(user)
@@ -82,7 +87,7 @@ def staff_invite(*, clinic: Clinic, invited_by: User, email: str, first_name: st
     if role not in STAFF_ROLES:
         raise ValidationError({"role": "Choose physiotherapist or clinic admin."})
     user = user_create(clinic=clinic, role=role, email=email, first_name=first_name, last_name=last_name)
-    enqueue_on_commit(SET_PASSWORD_TASK, user.pk)
+    user_queue_set_password_email(user=user)
     return user
 
 
@@ -137,7 +142,7 @@ def clinic_create(*, name: str, time_zone: str, admin_email: str, admin_first_na
         first_name=admin_first_name,
         last_name=admin_last_name,
     )
-    enqueue_on_commit(SET_PASSWORD_TASK, admin.pk)
+    user_queue_set_password_email(user=admin)
     return admin
 
 

@@ -44,11 +44,18 @@ urlpatterns = [
     path("", include("checkins.urls")),
     path("", include("flags.urls")),
     path("admin/", admin.site.urls),
-    # Where these pages were before check-ins and flags had apps of their own: links in emails already sent and
-    # bookmarks still lead there.
+    # Where these pages were before check-ins and flags had apps of their own: links in emails already sent,
+    # bookmarks, and a check-in form left open across the change still lead there (308: the form is sent on).
+    path("patients/flags/", RedirectView.as_view(pattern_name="flags:queue", permanent=True, query_string=True)),
     path("patients/flags/<int:pk>/", RedirectView.as_view(pattern_name="flags:detail", permanent=True)),
     path("programs/dashboard/", RedirectView.as_view(pattern_name="flags:dashboard", permanent=True)),
     path("programs/today/", RedirectView.as_view(pattern_name="checkins:today", permanent=True)),
-    path("programs/check-in/", RedirectView.as_view(pattern_name="checkins:create", permanent=True)),
+    path("programs/check-in/", views.moved_form(pattern_name="checkins:create")),
     path("programs/history/", RedirectView.as_view(pattern_name="checkins:history", permanent=True)),
+    path("programs/reports/<int:pk>/", RedirectView.as_view(pattern_name="checkins:detail", permanent=True)),
+    path("programs/reports/<int:pk>/correct/", views.moved_form(pattern_name="checkins:correct")),
+    path(
+        "programs/patient/<int:patient_pk>/reports/",
+        RedirectView.as_view(pattern_name="checkins:patient", permanent=True, query_string=True),
+    ),
 ]

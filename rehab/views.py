@@ -41,6 +41,18 @@ def home(request):
     return redirect(target)
 
 
+def moved_form(*, pattern_name: str):
+    """A page with a form that moved: a permanent redirect that keeps the method and the body (308), so that a form
+    left open across the move is still sent on, to its new address."""
+
+    def moved(request, **kwargs):
+        response = HttpResponse(status=308)
+        response["Location"] = reverse(pattern_name, kwargs=kwargs)
+        return response
+
+    return moved
+
+
 @never_cache
 @require_GET
 def healthz(request):

@@ -19,6 +19,10 @@ from .lifecycle import flag_claim, flag_unclaim
 
 logger = logging.getLogger(__name__)
 
+# What an event's values keep for the app's own use, never told in an email: its explanation (told as a sentence),
+# whether it alerts again, and which correction it records.
+BOOKKEEPING = ("explanation", "alert", "correction")
+
 
 def _flag_link(flag: Flag) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("flags:detail", args=[flag.pk])
@@ -62,7 +66,7 @@ def flag_send_alert(*, flag_id: int) -> bool:
         return False  # an alert a moment ago told it all
     evidence = []
     for event in pending:
-        values = {k: v for k, v in event.values.items() if k not in ("explanation", "alert")}
+        values = {k: v for k, v in event.values.items() if k not in BOOKKEEPING}
         evidence.append({"at": event.at, "explanation": event.values.get("explanation", ""), "values": values})
     physio = flag.patient.physiotherapist
     # A deactivated physiotherapist reads no email: their clinic's admins get it instead.

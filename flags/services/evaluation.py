@@ -113,7 +113,7 @@ def _handled_for_checkin(checkin: CheckIn, handled, told_by_form) -> dict[str, d
     return mine
 
 
-def _note_corrections(checkin: CheckIn, *, now, told_by_form: set[str] = frozenset()) -> list[Flag]:
+def _note_corrections(checkin: CheckIn, *, told_by_form: set[str] = frozenset()) -> list[Flag]:
     """Say on the flags a check-in raised what each of its corrections changed, once per correction; returns the
     flags told. A warning symptom the correction form already told (a symptom report of that form) alerts nobody
     again."""
@@ -132,6 +132,7 @@ def _note_corrections(checkin: CheckIn, *, now, told_by_form: set[str] = frozens
             patient=checkin.patient,
             checkin_id=checkin.pk,
             correction_id=correction.pk,
+            corrected_at=correction.corrected_at,
             explanation=checkin_rules.correction_explanation(previous=before, current=current),
             values={
                 "max_pain": after["max_pain"],
@@ -143,7 +144,6 @@ def _note_corrections(checkin: CheckIn, *, now, told_by_form: set[str] = frozens
                 after.get(name) and not before.get(name) and name not in told_by_form
                 for name in checkin_rules.WARNING_SYMPTOM_FIELDS
             ),
-            now=now,
         )
     return told
 
@@ -171,7 +171,7 @@ def checkin_evaluate(*, checkin_id: int, now=None) -> list[Flag]:
     if checkin is None:
         return []
     told_by_form = _told_by_form([checkin.idempotency_key])
-    told = _note_corrections(checkin, now=now, told_by_form=told_by_form[checkin.idempotency_key][0])
+    told = _note_corrections(checkin, told_by_form=told_by_form[checkin.idempotency_key][0])
     findings = _checkin_findings(
         checkin,
         recent_pains=_recent_pains(checkin),
@@ -237,7 +237,7 @@ def checkins_evaluate(*, checkin_ids: list[int], now=None) -> int:
     for checkin in checkins:
         upto = (checkin.session_date, checkin.submitted_at)
         recent = [pain for key, pain in history[checkin.patient_id] if key <= upto][-rules.WORSENING_RUN :]
-        told = _note_corrections(checkin, now=now, told_by_form=told_by_form[checkin.idempotency_key][0])
+        told = _note_corrections(checkin, told_by_form=told_by_form[checkin.idempotency_key][0])
         flags = _record(
             _checkin_findings(checkin, recent_pains=recent, steps=steps[checkin.patient_id]),
             patient=checkin.patient,

@@ -140,7 +140,7 @@ def _transition_error(flag: Flag, action: str) -> ValidationError:
 
 @transaction.atomic
 def flag_acknowledge(*, flag: Flag, by: User) -> Flag:
-    """Someone has seen the flag and is working it ."""
+    """Someone has seen the flag and is working it."""
     flag = Flag.objects.select_for_update().get(pk=flag.pk)
     if flag.status != FlagStatus.OPEN:
         raise _transition_error(flag, "acknowledged")
@@ -243,18 +243,21 @@ def flags_note_correction(
     patient: Patient,
     checkin_id: int,
     correction_id: int,
+    corrected_at,
     explanation: str,
     values: dict,
     new_symptoms: bool = False,
-    now=None,
 ) -> list[Flag]:
     """A check-in behind open flags was corrected: say so on each of them, with the new figures (the events that
     raised them keep the figures they were raised on), once per correction. When the correction adds a warning
     symptom, an urgent flag among them is alerted again (as flag_record does for a new check-in). Returns the
-    flags told."""
-    now = now or timezone.now()
+    flags told.
+
+    Only flags the check-in had raised or added to before the correction are told: one its evaluation raised after
+    the correction (the evaluation of a check-in corrected before its task ran) was raised on the corrected
+    figures already, and has nothing to be told."""
     raised_or_added_to = FlagEvent.objects.filter(
-        checkin_id=checkin_id, kind__in=[FlagEventKind.RAISED, FlagEventKind.EVIDENCE]
+        checkin_id=checkin_id, kind__in=[FlagEventKind.RAISED, FlagEventKind.EVIDENCE], at__lt=corrected_at
     ).values("flag_id")
     told_before = FlagEvent.objects.filter(
         checkin_id=checkin_id, kind=FlagEventKind.CORRECTED, values__correction=correction_id
@@ -271,7 +274,7 @@ def flags_note_correction(
         FlagEvent(
             flag=flag,
             kind=FlagEventKind.CORRECTED,
-            at=now,
+            at=corrected_at,
             checkin_id=checkin_id,
             values={
                 "explanation": explanation,
@@ -283,8 +286,8 @@ def flags_note_correction(
         for flag in flags
     )
     if realert:
-        _new_evidence(realert, now=now, alert_again=True)
-        _needs_answer_again(realert, clinic=patient.clinic, now=now, why=explanation)
+        _new_evidence(realert, now=corrected_at, alert_again=True)
+        _needs_answer_again(realert, clinic=patient.clinic, now=corrected_at, why=explanation)
     return flags
 
 

@@ -107,6 +107,7 @@ class TestEmails:
         again = mail.outbox[1]
         assert "warning symptoms again" in again.subject
         assert "new bladder or bowel control problems now reported" in again.body
+        assert "correction" not in again.body  # which correction it was is the app's own bookkeeping
         checkin_services.checkin_correct(checkin=saved, **correct)
         with django_capture_on_commit_callbacks() as callbacks:  # taking one back alerts nobody
             evaluate(saved)
@@ -130,6 +131,23 @@ class TestEmails:
         evaluate(saved)
         reopened = sorted(Flag.objects.exclude(status="resolved").values_list("reason", flat=True))
         assert reopened == ["pain", "warning_symptoms"]
+
+    def test_a_checkin_corrected_before_its_evaluation_ran_is_alerted_once(self, active):
+        """The patient corrects a check-in (adding a warning symptom) before its task ran, say after a backlog:
+        the evaluation sees the corrected figures and alerts them once; the correction's own evaluation has
+        nothing to add, so there is no second, "again" alert and no note of a change the flag never saw."""
+        saved = send_checkin(active, max_pain=0)
+        done = {item.pk: "done" for item in active.items.all()}
+        correct = {"outcomes": done, "max_pain": 0, "pain_now": 0, "sharp_pain": False}
+        checkin_services.checkin_correct(checkin=saved, **correct, bladder_bowel=True)
+        evaluate(saved)  # the task the check-in queued, run late
+        assert tasks.send_flag_alert(Flag.objects.get().pk) is True
+        evaluate(saved)  # the task the correction queued
+        flag = Flag.objects.get()
+        assert tasks.send_flag_alert(flag.pk) is False
+        assert not flag.events.filter(kind="corrected").exists()
+        (email,) = mail.outbox
+        assert "again" not in email.subject and "bladder or bowel" in email.body
 
     def test_new_pain_evidence_does_not_alert_again(self, active, django_capture_on_commit_callbacks):
         evaluate(send_checkin(active, max_pain=4))

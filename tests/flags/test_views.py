@@ -380,5 +380,16 @@ def test_links_to_where_flags_and_check_ins_used_to_be_lead_to_them(client, phys
     response = client.get(f"/patients/flags/{flag.pk}/")  # the link in an alert sent before the move
     assert (response.status_code, response.url) == (301, reverse("flags:detail", args=[flag.pk]))
     assert client.get("/programs/dashboard/").url == reverse("flags:dashboard")
-    for old, name in (("today", "today"), ("check-in", "create"), ("history", "history")):
+    assert client.get("/patients/flags/?status=open").url == reverse("flags:queue") + "?status=open"
+    assert client.get(f"/programs/patient/{patient.pk}/reports/").url == reverse("checkins:patient", args=[patient.pk])
+    for old, name in (("today", "today"), ("history", "history")):
         assert client.get(f"/programs/{old}/").url == reverse(f"checkins:{name}")
+
+
+def test_a_check_in_form_left_open_across_the_move_is_sent_on_to_its_new_address(client, active):
+    client.force_login(active.program.patient.user)
+    response = client.post("/programs/check-in/", {"max_pain": "1"})
+    assert (response.status_code, response["Location"]) == (308, reverse("checkins:create"))  # 308: sent again as is
+    assert client.get("/programs/reports/5/").url == reverse("checkins:detail", args=[5])
+    response = client.post("/programs/reports/5/correct/")
+    assert (response.status_code, response["Location"]) == (308, reverse("checkins:correct", args=[5]))

@@ -28,6 +28,13 @@ BEFORE = {
     "checkins": None,
     "flags": None,
 }
+# The move itself: compared exactly with what was there before (later migrations may change more, on purpose).
+MOVE = {
+    "checkins": "0001_moved_from_programs",
+    "flags": "0001_moved_from_patients",
+    "programs": "0006_checkins_moved_out",
+    "patients": "0006_flags_moved_out",
+}
 TABLES = {  # before -> after
     "programs_sessionreport": "checkins_checkin",
     "programs_exerciseresult": "checkins_exerciseresult",
@@ -78,6 +85,51 @@ def _schema(connection) -> dict:
                 for name, c in found.items()
             }
     return schema
+
+
+def _definitions(connection) -> dict[str, set[str]]:
+    """PostgreSQL only: each table's constraint and index definitions, as the database states them, without
+    their names (an index Django named keeps that name through a table rename)."""
+    if connection.vendor != "postgresql":
+        return {}
+    found: dict[str, set[str]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE connamespace = 'public'::regnamespace AND contype <> 'n'"
+        )
+        for table, definition in cursor.fetchall():
+            found.setdefault(table, set()).add(definition)
+        cursor.execute("SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'")
+        for table, name, definition in cursor.fetchall():
+            found.setdefault(table, set()).add(definition.replace(f"INDEX {name} ON", "INDEX ON"))
+    return found
+
+
+def _oids(connection, names) -> dict[str, int]:
+    """PostgreSQL only: the object id of each named constraint or index (the same id: the same object, not
+    rebuilt)."""
+    if connection.vendor != "postgresql":
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, oid FROM pg_constraint WHERE conname = ANY(%s)"
+            " UNION ALL SELECT relname, oid FROM pg_class WHERE relkind = 'i' AND relname = ANY(%s)",
+            [list(names), list(names)],
+        )
+        return dict(cursor.fetchall())
+
+
+def _renamed(definition: str, table: str) -> str:
+    """An old table's definition as it should read after the move."""
+    for old, new in TABLES.items():
+        definition = definition.replace(f"public.{old} ", f"public.{new} ").replace(
+            f"REFERENCES {old}(", f"REFERENCES {new}("
+        )
+    for (where, old), new in COLUMNS.items():
+        if where == table:
+            definition = definition.replace(old, new)
+    return definition
 
 
 def _fill(apps) -> None:
@@ -181,6 +233,23 @@ def _fill(apps) -> None:
     )
     get("patients.FlagEvent").objects.create(flag=flag, kind="raised", report_id=report.pk, values={"max_pain": 3})
     get("patients.FlagEvent").objects.create(flag=flag, kind="acknowledged", by=physio)
+    later = get("programs.SessionReport").objects.create(
+        patient=patient,
+        version=version,
+        session_date=today - timedelta(days=1),
+        max_pain=4,
+        pain_now=1,
+        sharp_pain=False,
+        idempotency_key=uuid.uuid4(),
+        evaluated_at=now,
+    )
+    get("patients.FlagEvent").objects.create(flag=flag, kind="evidence", report_id=later.pk, values={"max_pain": 4})
+    # A correction and the event that noted it on the flag, written together with one time, as the code did then.
+    corrected = now + timedelta(minutes=5)
+    get("programs.ReportCorrection").objects.create(report=later, previous={"max_pain": 5}, corrected_at=corrected)
+    get("patients.FlagEvent").objects.create(
+        flag=flag, kind="corrected", report_id=later.pk, at=corrected, values={"explanation": "5 -> 4"}
+    )
 
 
 def _refused(connection, sql: str, params: list) -> bool:
@@ -224,14 +293,41 @@ def run_in_child() -> dict:
     }
     old_schema = _schema(connection)
     old_rows = {table: _rows(connection, table) for table in old_schema}
+    old_definitions = _definitions(connection)
+    kept_in_place = ["exercise_result_unique", *NAMES]
+    old_oids = _oids(connection, kept_in_place)
 
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    executor.migrate([(app, MOVE.get(app, name)) for app, name in before])
     new_schema = _schema(connection)
     new_rows = {table: _rows(connection, table) for table in new_schema}
+    new_definitions = _definitions(connection)
+    new_oids = _oids(connection, [NAMES.get(name, name) for name in kept_in_place])
 
     problems = []
+    corrected = [row for row in new_rows["flags_flagevent"] if row["kind"] == "corrected"]
+    stamped = [
+        (json.loads(row["values"]) if isinstance(row["values"], str) else row["values"]).get("correction")
+        for row in corrected
+    ]
+    if stamped != [
+        row["id"] for row in new_rows["checkins_checkincorrection"] if row["checkin_id"] == corrected[0]["checkin_id"]
+    ]:
+        problems.append(f"the event that noted a correction does not say which: {stamped}")
+
+    for table, definitions in old_definitions.items():
+        if table.startswith(tuple(f"{app}_" for app in APPS)):
+            missing = {_renamed(d, table) for d in definitions} - new_definitions.get(TABLES.get(table, table), set())
+            problems += [f"{table}: no longer {definition}" for definition in sorted(missing)]
+    # Renamed in place, not rebuilt (on PostgreSQL): the same objects. The flag events' unique index is rebuilt
+    # on purpose: its column became a foreign key.
+    rebuilt = [
+        n
+        for n in kept_in_place
+        if n != "flag_event_once_per_report" and old_oids.get(n) != new_oids.get(NAMES.get(n, n))
+    ]
+    problems += [f"{name} was rebuilt, not renamed in place" for name in rebuilt if old_oids]
     for table, rows in old_rows.items():
         after = TABLES.get(table, table)
         if after not in new_rows:
@@ -247,12 +343,13 @@ def run_in_child() -> dict:
             for row in new_rows[after]:
                 if not isinstance(row["details"], dict):
                     row["details"] = json.loads(row["details"])
-        # Columns added by later migrations are not compared (what fills them is checked below).
-        found = new_rows[after]
-        if len(found) == len(expected):
-            found = [{col: row.get(col) for col in want} for want, row in zip(expected, found, strict=True)]
-        if expected != found:
-            problems.append(f"rows of {table} changed: {expected!r} != {found!r}")
+        if table == "patients_flagevent":  # an event that noted a correction now says which
+            for row in [*expected, *new_rows[after]]:
+                values = row["values"] if isinstance(row["values"], dict) else json.loads(row["values"])
+                values.pop("correction", None)
+                row["values"] = values
+        if expected != new_rows[after]:
+            problems.append(f"rows of {table} changed: {expected!r} != {new_rows[after]!r}")
         for name, shape in old_schema[table].items():
             kept = new_schema[after].get(NAMES.get(name, name))
             like = [s for s in new_schema[after].values() if _same(shape, s, table)]
@@ -261,6 +358,11 @@ def run_in_child() -> dict:
                     problems.append(f"{table}: {name} is not kept as {NAMES.get(name, name)}")
             elif not like:  # named by Django: something of the same shape on the same columns
                 problems.append(f"{table}: nothing like {name} {shape} is left")
+    # And on to the latest migrations: what the database enforces, as the app runs today.
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    latest_rows = {table: _rows(connection, table) for table in _schema(connection)}
     flag = new_rows["flags_flag"][0]
     enforced = {
         "second open flag for a reason": _refused(
@@ -276,13 +378,35 @@ def run_in_child() -> dict:
             connection, "UPDATE flags_flagevent SET checkin_id = 987654 WHERE checkin_id IS NOT NULL", []
         ),
     }
+    # And back: the old layout again, every row as it was (a flag's rule stays in words).
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    back_rows = {table: _rows(connection, table) for table in _schema(connection)}
+    for table, rows in old_rows.items():
+        strip = {"details"} if table == "patients_flag" else {"values"} if table == "patients_flagevent" else set()
+        if [{k: v for k, v in r.items() if k not in strip} for r in rows] != [
+            {k: v for k, v in r.items() if k not in strip} for r in back_rows.get(table, [])
+        ]:
+            problems.append(f"rows of {table} are not as they were after migrating back")
+    back_schema = _schema(connection)
+    for table, found in old_schema.items():
+        back = back_schema.get(table, {})
+        for name, shape in found.items():
+            if name in named and back.get(name) != shape:  # named by the app: under its own name again
+                problems.append(f"after migrating back, {table} has no {name} {shape}")
+            elif name not in named and shape not in back.values():  # named by Django: the same shape
+                problems.append(f"after migrating back, {table} has nothing like {name} {shape}")
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())  # and forward once more
+
     return {
         "problems": problems,
         "enforced": enforced,
         "rows": {table: len(rows) for table, rows in new_rows.items()},
         "rules": sorted(row["details"]["rule"] for row in new_rows["flags_flag"]),
         # Filled by a migration that came after the move: the phase each threshold decision was made for.
-        "phases": sorted(row["phase"] for row in new_rows["patients_thresholdchange"]),
+        "phases": sorted(row["phase"] for row in latest_rows["patients_thresholdchange"]),
     }
 
 
@@ -318,7 +442,7 @@ def _check(report: dict) -> None:
     assert all(report["enforced"].values()), report["enforced"]
     for table in ("checkins_checkin", "checkins_exerciseresult", "checkins_checkincorrection", "flags_flagevent"):
         assert report["rows"][table] >= 1, table
-    assert report["rows"]["flags_flag"] == 2 and report["rows"]["flags_flagevent"] == 2
+    assert report["rows"]["flags_flag"] == 2 and report["rows"]["flags_flagevent"] == 4
     assert report["rules"] == ["More than 2 whole rest days in a row", "Pain over the patient's threshold"]
     assert report["phases"] and all(report["phases"]), report["phases"]
 
