@@ -3,13 +3,15 @@
 from patients.selectors import own_patient
 from rehab import audit
 
-from .models import CheckIn
+from .models import CheckIn, SymptomReport
 
 LABELS = {  # names of pages and actions: the trail's own column says whether they were viewed or changed
     "checkins:create": "Session check-in",
     "checkins:detail": "Sent report",
     "checkins:correct": "Report correction",
     "checkins:patient": "Reports and pain chart",
+    "checkins:symptom_report": "New symptom report",
+    "checkins:symptom_report_detail": "Sent symptom report",
 }
 
 
@@ -21,6 +23,8 @@ def _own_patient(*, request, **_):
 def register() -> None:
     audit.LABELS.update(LABELS)
     audit.register("checkins:create", object_kwarg=None, patient_of=_own_patient)
+    audit.register("checkins:symptom_report", object_kwarg=None, patient_of=_own_patient)
+    audit.register("checkins:symptom_report_detail", patient_of=audit.patient_via(SymptomReport))
     for name in ("checkins:detail", "checkins:correct"):
         audit.register(name, patient_of=audit.patient_via(CheckIn))
     audit.register(

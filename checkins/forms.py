@@ -6,7 +6,7 @@ from patients.rules import PAIN_WORDS
 from rehab.forms import DateInput
 
 from .models import ExerciseOutcome
-from .rules import NOTE_MAX
+from .rules import EMPTY_SYMPTOM_REPORT, NOTE_MAX
 
 PAIN_CHOICES = [(v, f"{v} – {words}") for v, words in PAIN_WORDS.items()]
 YES_NO = [("no", "No"), ("yes", "Yes")]
@@ -105,3 +105,38 @@ class CheckInForm(forms.Form):
         if "session_date" in data:
             kwargs["session_date"] = data["session_date"]
         return kwargs
+
+
+class SymptomReportForm(forms.Form):
+    """Tell the clinic about a new symptom, without a session."""
+
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+    symptoms = forms.MultipleChoiceField(
+        label="Have you noticed any of these?",
+        choices=SYMPTOM_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    sharp_pain = forms.BooleanField(label="A flare of sharp or intense pain", required=False)
+    note = forms.CharField(
+        label="What have you noticed?",
+        required=False,
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="For example, when it started and what makes it better or worse.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        said = data.get("symptoms") or data.get("sharp_pain") or (data.get("note") or "").strip()
+        if not said and "note" not in self.errors:
+            self.add_error("symptoms", EMPTY_SYMPTOM_REPORT)
+        return data
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            **{name: name in data["symptoms"] for name, _label in SYMPTOM_CHOICES},
+            "sharp_pain": data["sharp_pain"],
+            "note": data["note"],
+        }

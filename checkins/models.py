@@ -25,7 +25,32 @@ def _pain(field: str) -> Q:
     return Q(**{f"{field}__gte": PAIN_MIN, f"{field}__lte": PAIN_MAX})
 
 
-class CheckIn(models.Model):
+class WarningSymptoms(models.Model):
+    """The three warning symptoms every check-in and symptom report asks about (docs/clinical-rules.md, rule 5)."""
+
+    bladder_bowel = models.BooleanField("new problems controlling bladder or bowel", default=False)
+    saddle_numbness = models.BooleanField("numbness between the legs or around the bottom", default=False)
+    leg_weakness = models.BooleanField("new weakness in both legs", default=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def warning_symptoms(self) -> list[str]:
+        return [
+            str(self._meta.get_field(name).verbose_name) for name in rules.WARNING_SYMPTOM_FIELDS if getattr(self, name)
+        ]
+
+    @property
+    def has_warning_symptom(self) -> bool:
+        return any(getattr(self, name) for name in rules.WARNING_SYMPTOM_FIELDS)
+
+    @property
+    def symptoms(self) -> dict[str, bool]:
+        return {name: getattr(self, name) for name in rules.WARNING_SYMPTOM_FIELDS}
+
+
+class CheckIn(WarningSymptoms):
     """A patient's report of one exercise session: what was done, pain, and warning symptoms."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="checkins")
@@ -34,9 +59,6 @@ class CheckIn(models.Model):
     max_pain = models.PositiveSmallIntegerField("highest pain during the session", validators=PAIN_VALIDATORS)
     pain_now = models.PositiveSmallIntegerField(validators=PAIN_VALIDATORS)
     sharp_pain = models.BooleanField("sharp or intense pain")
-    bladder_bowel = models.BooleanField("new problems controlling bladder or bowel", default=False)
-    saddle_numbness = models.BooleanField("numbness between the legs or around the bottom", default=False)
-    leg_weakness = models.BooleanField("new weakness in both legs", default=False)
     note = models.TextField(blank=True, validators=[MaxLengthValidator(rules.NOTE_MAX)])
     idempotency_key = models.UUIDField(unique=True, editable=False)
     submitted_at = models.DateTimeField(default=timezone.now)
@@ -64,16 +86,6 @@ class CheckIn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patient} on {self.session_date}"
-
-    @property
-    def warning_symptoms(self) -> list[str]:
-        return [
-            str(self._meta.get_field(name).verbose_name) for name in rules.WARNING_SYMPTOM_FIELDS if getattr(self, name)
-        ]
-
-    @property
-    def has_warning_symptom(self) -> bool:
-        return any(getattr(self, name) for name in rules.WARNING_SYMPTOM_FIELDS)
 
 
 class ExerciseResult(models.Model):
@@ -106,3 +118,52 @@ class CheckInCorrection(models.Model):
 
     def __str__(self) -> str:
         return f"Correction of {self.checkin_id} at {self.corrected_at}"
+
+
+class SymptomReport(WarningSymptoms):
+    """Warning symptoms, or a flare of sharp pain, that a patient tells the clinic about without a session: from the
+    page "Tell the clinic about a new symptom", or from a check-in form whose other answers still needed another look.
+    Never a session: the rest rule does not count it (docs/clinical-rules.md, rule 14)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="symptom_reports")
+    sharp_pain = models.BooleanField("a flare of sharp or intense pain", default=False)
+    note = models.TextField(blank=True, validators=[MaxLengthValidator(rules.NOTE_MAX)])
+    idempotency_key = models.UUIDField(unique=True, editable=False)
+    form_key = models.UUIDField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The check-in form it came from (that form's idempotency key), when the rest of the form still "
+        "needed answers.",
+    )
+    reported_at = models.DateTimeField(default=timezone.now)
+    evaluated_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the flag rules last ran on this report; empty until they have."
+    )
+
+    class Meta:
+        ordering = ["-reported_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(bladder_bowel=True)
+                | Q(saddle_numbness=True)
+                | Q(leg_weakness=True)
+                | Q(sharp_pain=True)
+                | ~Q(note=""),
+                name="symptom_report_says_something",
+                violation_error_message=rules.EMPTY_SYMPTOM_REPORT,
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("note"), rules.NOTE_MAX), name="symptom_report_note_length"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["patient", "reported_at"], name="symptom_report_patient_idx"),
+            models.Index(fields=["form_key"], condition=Q(form_key__isnull=False), name="symptom_report_form_idx"),
+            models.Index(
+                fields=["reported_at"], condition=Q(evaluated_at__isnull=True), name="symptom_report_unevaluated_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient}: symptoms reported at {self.reported_at}"

@@ -15,6 +15,13 @@ NOTE_MAX = 2000
 MAX_DAYS_BACK = 7  # a session may be reported up to a week late
 CORRECTION_WINDOW = timedelta(hours=24)  # a patient may correct a check-in this long after sending it
 WARNING_SYMPTOM_FIELDS = ("bladder_bowel", "saddle_numbness", "leg_weakness")
+EMPTY_SYMPTOM_REPORT = "Tick what you noticed, or describe it in the note."
+
+
+def ticked_symptoms(values) -> list[str]:
+    """The warning symptoms among `values` (the names a form posted), in the order the questions ask them."""
+    given = set(values)
+    return [name for name in WARNING_SYMPTOM_FIELDS if name in given]
 
 
 def session_date_error(*, session_date: date, today: date, program_start: date | None) -> str | None:

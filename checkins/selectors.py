@@ -10,11 +10,15 @@ from programs.selectors import version_program_start
 from rehab.models import User
 
 from . import rules
-from .models import CheckIn, ExerciseResult
+from .models import CheckIn, ExerciseResult, SymptomReport
 
 
 def checkins_visible_to(user: User) -> QuerySet[CheckIn]:
     return CheckIn.objects.filter(patient__in=patients_visible_to(user).values("pk"))
+
+
+def symptom_reports_visible_to(user: User) -> QuerySet[SymptomReport]:
+    return SymptomReport.objects.filter(patient__in=patients_visible_to(user).values("pk"))
 
 
 def checkin_items(version: ProgramVersion) -> list[ProgramExercise]:

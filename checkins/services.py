@@ -1,9 +1,11 @@
-"""Writes about check-ins: sending one and correcting it. Keyword-only, validated, one transaction each.
+"""Writes about check-ins (sending one, correcting it) and symptom reports sent without a session. Keyword-only,
+validated, one transaction each.
 
-The flag rules look at every check-in once it is saved: the flags app's task is queued by name on commit, and
-the flags app, not this one, says on the patient's flags what a correction changed.
+The flag rules look at every check-in and symptom report once it is saved: the flags app's task is queued by name
+on commit, and the flags app, not this one, says on the patient's flags what a correction changed.
 """
 
+import uuid
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -16,9 +18,10 @@ from programs.selectors import version_program_start
 from rehab.enqueue import enqueue_on_commit
 
 from . import rules
-from .models import CheckIn, CheckInCorrection, ExerciseOutcome, ExerciseResult
+from .models import CheckIn, CheckInCorrection, ExerciseOutcome, ExerciseResult, SymptomReport
 
 EVALUATE_TASK = "flags.tasks.evaluate_checkin"
+EVALUATE_SYMPTOMS_TASK = "flags.tasks.evaluate_symptom_report"
 FIELDS = ("session_date", "max_pain", "pain_now", "sharp_pain", *rules.WARNING_SYMPTOM_FIELDS, "note")
 
 
@@ -158,3 +161,78 @@ def checkin_correct(
             result.save(update_fields=["outcome"])
     enqueue_on_commit(EVALUATE_TASK, checkin.pk)
     return checkin
+
+
+@transaction.atomic
+def symptom_report_create(
+    *,
+    patient: Patient,
+    idempotency_key,
+    bladder_bowel: bool = False,
+    saddle_numbness: bool = False,
+    leg_weakness: bool = False,
+    sharp_pain: bool = False,
+    note: str = "",
+    form_key=None,
+) -> tuple[SymptomReport, bool]:
+    """Tell the clinic about warning symptoms or a flare of sharp pain without a session (rule 14). Saved once
+    per form: the same idempotency key again returns the stored report, (report, created)."""
+    existing = SymptomReport.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        if existing.patient_id != patient.pk:
+            raise ValidationError("This form has already been used. Please open it again.")
+        return existing, False
+    note = (note or "").strip()
+    symptoms = {"bladder_bowel": bladder_bowel, "saddle_numbness": saddle_numbness, "leg_weakness": leg_weakness}
+    errors = {}
+    if not any(symptoms.values()) and not sharp_pain and not note:
+        errors["symptoms"] = rules.EMPTY_SYMPTOM_REPORT
+    if len(note) > rules.NOTE_MAX:
+        errors["note"] = f"Keep the note under {rules.NOTE_MAX} characters."
+    if errors:
+        raise ValidationError(errors)
+    report = SymptomReport(
+        patient=patient,
+        idempotency_key=idempotency_key,
+        form_key=form_key,
+        sharp_pain=sharp_pain,
+        note=note,
+        **symptoms,
+    )
+    # Checked above in the patient's own words; the CHECK constraints hold them again in the database.
+    report.full_clean(exclude=["patient"], validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            report.save()
+    except IntegrityError:
+        # The same form sent twice at the same moment: the other request stored it.
+        return SymptomReport.objects.get(idempotency_key=idempotency_key), False
+    enqueue_on_commit(EVALUATE_SYMPTOMS_TASK, report.pk)
+    return report, True
+
+
+def symptom_report_from_checkin_form(
+    *, patient: Patient, form_key, symptoms, note: str = ""
+) -> tuple[SymptomReport | None, bool]:
+    """Warning symptoms ticked in a check-in form whose other answers still need another look are heard at once
+    (rule 14): saved as a symptom report of that form, (report, created); (None, False) when none is ticked.
+
+    Once per form and set of symptoms: sending the form again tells nothing twice, and only a symptom the form had
+    not told yet makes a new report. The check-in the form finally sends alerts nobody again for what its reports
+    told (flags.services.evaluation)."""
+    ticked = rules.ticked_symptoms(symptoms)
+    if not ticked:
+        return None, False
+    told: set[str] = set()
+    reports = list(SymptomReport.objects.filter(form_key=form_key, patient=patient).order_by("pk"))
+    for report in reports:
+        told.update(name for name, yes in report.symptoms.items() if yes)
+    if set(ticked) <= told:
+        return reports[-1], False
+    return symptom_report_create(
+        patient=patient,
+        idempotency_key=uuid.uuid5(form_key, ",".join(ticked)),
+        form_key=form_key,
+        note=note if len((note or "").strip()) <= rules.NOTE_MAX else "",
+        **dict.fromkeys(ticked, True),
+    )

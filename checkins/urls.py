@@ -10,5 +10,7 @@ urlpatterns = [
     path("check-ins/new/", views.checkin_create, name="create"),
     path("check-ins/<int:pk>/", views.checkin_detail, name="detail"),
     path("check-ins/<int:pk>/correct/", views.checkin_correct, name="correct"),
+    path("symptoms/new/", views.symptom_report_create, name="symptom_report"),
+    path("symptoms/<int:pk>/", views.symptom_report_detail, name="symptom_report_detail"),
     path("patients/<int:patient_pk>/check-ins/", views.patient_checkins, name="patient"),
 ]

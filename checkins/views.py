@@ -20,8 +20,8 @@ from rehab.forms import run_service
 from rehab.permissions import patient_required, staff_required
 
 from . import rules, selectors, services
-from .forms import NONE_OF_THESE, CheckInForm
-from .models import CheckIn
+from .forms import NONE_OF_THESE, CheckInForm, SymptomReportForm
+from .models import CheckIn, SymptomReport
 
 PAGE_SIZE = 20
 
@@ -104,11 +104,26 @@ def checkin_create(request):
             "form": form,
             "patient": patient,
             "version": version,
+            "urgent_report": _hear_warning_symptoms(request, form, patient) if request.method == "POST" else None,
             "min_date": day - timedelta(days=rules.MAX_DAYS_BACK),
             "max_date": day,
             "reported_today": request.method == "GET" and selectors.reported_on(patient=patient, day=day),
         },
     )
+
+
+def _hear_warning_symptoms(request, form: CheckInForm, patient: Patient, key=None) -> SymptomReport | None:
+    """A check-in form sent back for another look with a warning symptom ticked: the clinic is told at once, through
+    a symptom report of this form, and the form comes back with the urgent advice on top (rule 14). The symptoms
+    are read as posted, so that a contradictory answer ("None of these" too) is heard all the same."""
+    if key is None and hasattr(form, "cleaned_data"):
+        key = form.cleaned_data.get("idempotency_key")
+    if key is None:  # a form whose hidden key was lost: heard once more rather than not at all
+        key = uuid.uuid4()
+    report, _created = services.symptom_report_from_checkin_form(
+        patient=patient, form_key=key, symptoms=request.POST.getlist("symptoms"), note=request.POST.get("note", "")
+    )
+    return report
 
 
 @patient_required
@@ -140,7 +155,38 @@ def checkin_correct(request, pk: int):
         if corrected is not None:
             messages.success(request, "Your report is corrected. Your physiotherapist can see both versions.")
             return redirect("checkins:detail", pk=checkin.pk)
-    return render(request, "checkins/form.html", {"form": form, "patient": checkin.patient, "checkin": checkin})
+    context = {"form": form, "patient": checkin.patient, "checkin": checkin}
+    if request.method == "POST":  # heard as a report of the check-in's own form (its idempotency key)
+        context["urgent_report"] = _hear_warning_symptoms(request, form, checkin.patient, key=checkin.idempotency_key)
+    return render(request, "checkins/form.html", context)
+
+
+@patient_required
+def symptom_report_create(request):
+    """Tell the clinic about a new symptom, without a session: from every patient page, without JavaScript."""
+    patient = _own_patient(request)
+    form = SymptomReportForm(request.POST or None, initial={"idempotency_key": uuid.uuid4()})
+    if request.method == "POST" and form.is_valid():
+        result = run_service(
+            form,
+            services.symptom_report_create,
+            patient=patient,
+            idempotency_key=form.cleaned_data["idempotency_key"],
+            **form.service_kwargs(),
+        )
+        if result is not None:
+            report, _created = result
+            return redirect("checkins:symptom_report_detail", pk=report.pk)
+    return render(request, "checkins/symptom_report_form.html", {"form": form, "patient": patient})
+
+
+@patient_required
+def symptom_report_detail(request, pk: int):
+    try:
+        report = selectors.symptom_reports_visible_to(request.user).select_related("patient__clinic").get(pk=pk)
+    except SymptomReport.DoesNotExist as exc:
+        raise Http404 from exc
+    return render(request, "checkins/symptom_report_detail.html", {"report": report, "patient": report.patient})
 
 
 @patient_required

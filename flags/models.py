@@ -3,8 +3,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from checkins.models import CheckIn
+from checkins.models import CheckIn, SymptomReport
 from patients.models import Patient
+
+from . import rules
 
 
 class FlagReason(models.TextChoices):
@@ -13,6 +15,7 @@ class FlagReason(models.TextChoices):
     SHARP_PAIN = "sharp_pain", "Sharp or intense pain"
     WORSENING = "worsening", "Pain getting worse"
     REST = "rest", "Resting too long"
+    NEW_SYMPTOM = "new_symptom", "New symptom reported"
 
 
 class FlagStatus(models.TextChoices):
@@ -57,6 +60,9 @@ class Flag(models.Model):
     notified_at = models.DateTimeField(null=True, blank=True)
     digest_sent_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
+    # Rest flags only: the last session the rest counts from, and the whole days since, kept current by the sweep.
+    rest_since = models.DateField(null=True, blank=True)
+    rest_days = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-urgent", "opened_at"]
@@ -93,6 +99,13 @@ class Flag(models.Model):
     def is_open(self) -> bool:
         return self.status != FlagStatus.RESOLVED
 
+    @property
+    def explanation(self) -> str:
+        """Why the flag was raised, in words; an open rest flag's with its count of days as it is now."""
+        if self.rest_days is not None and self.rest_since is not None and self.is_open:
+            return rules.rest_explanation(days=self.rest_days, last_session=self.rest_since)
+        return self.details.get("explanation", "")
+
     def is_overdue(self, now=None) -> bool:
         return (
             self.acknowledged_at is None
@@ -110,6 +123,7 @@ class FlagEventKind(models.TextChoices):
     RESOLVED = "resolved", "Resolved"
     REASSIGNED = "reassigned", "Patient reassigned"
     CORRECTED = "corrected", "Report corrected by the patient"
+    REOPENED = "reopened", "Needs acknowledging again"
 
 
 class FlagEvent(models.Model):
@@ -119,8 +133,11 @@ class FlagEvent(models.Model):
     kind = models.CharField(max_length=20, choices=FlagEventKind.choices)
     at = models.DateTimeField(default=timezone.now)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    # The check-in behind the event, when there is one.
+    # The report behind the event, when there is one: a check-in, or a symptom report sent without a session.
     checkin = models.ForeignKey(CheckIn, on_delete=models.PROTECT, null=True, blank=True, related_name="flag_events")
+    symptom_report = models.ForeignKey(
+        SymptomReport, on_delete=models.PROTECT, null=True, blank=True, related_name="flag_events"
+    )
     values = models.JSONField(default=dict, blank=True)
     note = models.TextField(blank=True)
 
@@ -132,6 +149,14 @@ class FlagEvent(models.Model):
                 fields=["flag", "checkin"],
                 condition=Q(checkin__isnull=False) & Q(kind__in=["raised", "evidence"]),
                 name="flag_event_once_per_checkin",
+            ),
+            models.UniqueConstraint(
+                fields=["flag", "symptom_report"],
+                condition=Q(symptom_report__isnull=False) & Q(kind__in=["raised", "evidence"]),
+                name="flag_event_once_per_symptom_report",
+            ),
+            models.CheckConstraint(
+                condition=Q(checkin__isnull=True) | Q(symptom_report__isnull=True), name="flag_event_one_source"
             ),
             models.CheckConstraint(condition=Q(kind__in=FlagEventKind.values), name="flag_event_kind_valid"),
         ]

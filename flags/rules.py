@@ -19,7 +19,9 @@ REASON_SHARP = "sharp_pain"
 REASON_URGENT = "warning_symptoms"
 REASON_WORSENING = "worsening"
 REASON_REST = "rest"
-IMMEDIATE_REASONS = (REASON_URGENT, REASON_PAIN, REASON_SHARP, REASON_WORSENING)  # emailed at once
+REASON_NEW_SYMPTOM = "new_symptom"
+# Emailed at once.
+IMMEDIATE_REASONS = (REASON_URGENT, REASON_PAIN, REASON_SHARP, REASON_WORSENING, REASON_NEW_SYMPTOM)
 
 
 def rule_name(reason: str, *, rest_days_allowed: int = REST_DAYS_ALLOWED) -> str:
@@ -31,6 +33,7 @@ def rule_name(reason: str, *, rest_days_allowed: int = REST_DAYS_ALLOWED) -> str
         REASON_SHARP: "Sharp or intense pain",
         REASON_WORSENING: f"Pain rising over {WORSENING_RUN} check-ins in a row, the last over the threshold",
         REASON_REST: f"More than {days} in a row",
+        REASON_NEW_SYMPTOM: "A new symptom the patient told the clinic about between sessions",
     }[reason]
 
 
@@ -48,38 +51,55 @@ class Finding:
         return self.reason == REASON_URGENT
 
 
+def _symptom_finding(ticked: Sequence[str], *, when: dict, told: str = "The patient reported ") -> Finding:
+    return Finding(
+        REASON_URGENT,
+        rule_name(REASON_URGENT),
+        told + "; ".join(SYMPTOM_WORDS.get(n, n) for n in ticked) + ".",
+        {**when, "symptoms": list(ticked)},
+    )
+
+
+def pain_finding(*, max_pain: int, pain_now: int, threshold: int, when: dict) -> Finding | None:
+    """Pain over the threshold, during the session or after it: the explanation says which figure fired."""
+    over = [
+        (words, value)
+        for words, value in (("highest pain", max_pain), ("pain after the session", pain_now))
+        if value > threshold
+    ]
+    if not over:
+        return None
+    figures = " and ".join(f"{words} {value}/5" for words, value in over)
+    verb = "are" if len(over) > 1 else "is"
+    return Finding(
+        REASON_PAIN,
+        rule_name(REASON_PAIN),
+        f"{figures[0].upper()}{figures[1:]} {verb} above the threshold of {threshold}/5.",
+        {**when, "max_pain": max_pain, "pain_now": pain_now, "threshold": threshold},
+    )
+
+
 def checkin_findings(
     *,
     max_pain: int,
     sharp_pain: bool,
     symptoms: dict[str, bool],
     threshold: int,
+    pain_now: int = 0,
     recent_pains: Sequence[int] = (),
     session_date: date | None = None,
 ) -> list[Finding]:
-    """The rules about one check-in (docs/clinical-rules.md, rules 3-6). `recent_pains` are the highest pains of the
-    patient's check-ins up to and including this one, oldest first."""
+    """The rules about one check-in (docs/clinical-rules.md, rules 3-6). `threshold` is the one in force on the
+    session's day; `recent_pains` are the highest pains of the patient's check-ins up to and including this one,
+    oldest first."""
     when = {"session_date": session_date.isoformat()} if session_date else {}
     findings = []
     ticked = [name for name, yes in symptoms.items() if yes]
     if ticked:
-        findings.append(
-            Finding(
-                REASON_URGENT,
-                rule_name(REASON_URGENT),
-                "The patient reported " + "; ".join(SYMPTOM_WORDS.get(n, n) for n in ticked) + ".",
-                {**when, "symptoms": ticked},
-            )
-        )
-    if max_pain > threshold:
-        findings.append(
-            Finding(
-                REASON_PAIN,
-                rule_name(REASON_PAIN),
-                f"Highest pain {max_pain}/5 is above the threshold of {threshold}/5.",
-                {**when, "max_pain": max_pain, "threshold": threshold},
-            )
-        )
+        findings.append(_symptom_finding(ticked, when=when))
+    pain = pain_finding(max_pain=max_pain, pain_now=pain_now, threshold=threshold, when=when)
+    if pain is not None:
+        findings.append(pain)
     if sharp_pain:
         findings.append(
             Finding(
@@ -102,13 +122,60 @@ def checkin_findings(
     return findings
 
 
+def symptom_report_findings(
+    *, symptoms: dict[str, bool], sharp_pain: bool, note: str, reported_on: date
+) -> list[Finding]:
+    """The rules about a symptom report sent without a session (docs/clinical-rules.md, rule 14): warning symptoms
+    raise the urgent flag and a flare of sharp pain the sharp-pain flag, as in a check-in; a note alone is a new
+    symptom for the physiotherapist to read. Never a session: the rest rule does not count it."""
+    when = {"reported_on": reported_on.isoformat()}
+    said = {"note": note} if note else {}
+    findings = []
+    ticked = [name for name, yes in symptoms.items() if yes]
+    if ticked:
+        findings.append(
+            _symptom_finding(ticked, when={**when, **said}, told="The patient reported, between sessions: ")
+        )
+    if sharp_pain:
+        findings.append(
+            Finding(
+                REASON_SHARP,
+                rule_name(REASON_SHARP),
+                "The patient reported a flare of sharp or intense pain between sessions.",
+                {**when, "sharp_pain": True, **said},
+            )
+        )
+    if not findings and note:
+        findings.append(
+            Finding(
+                REASON_NEW_SYMPTOM,
+                rule_name(REASON_NEW_SYMPTOM),
+                "The patient told the clinic about a new symptom between sessions: read their note.",
+                {**when, **said},
+            )
+        )
+    return findings
+
+
 def worse_than_handled(*, handled: dict, finding: Finding) -> bool:
-    """A corrected check-in fires a rule whose flag staff already resolved for this same check-in: is it worse
-    than the values that flag was raised on? Only then is it flagged again, so that correcting a typo in a note
-    does not raise the same flag twice."""
+    """A check-in (or symptom report) fires a rule whose flag staff already resolved for this same report: is it
+    worse than the values that flag was raised on? Only then is it flagged again, so that evaluating a report a
+    second time (a re-delivered message), or correcting a typo in its note, does not raise the same flag twice."""
     if set(finding.values.get("symptoms", ())) - set(handled.get("symptoms", ())):
         return True  # a warning symptom it did not report before
-    return finding.values.get("max_pain", 0) > handled.get("max_pain", 0)
+    return any(
+        figure in handled and finding.values.get(figure, 0) > handled[figure] for figure in ("max_pain", "pain_now")
+    )
+
+
+def ends_rest(*, session_date: date, last_session: date | None) -> bool:
+    """Whether a session ends a rest that counted from `last_session` (docs/clinical-rules.md, rule 7): only a
+    session after it does. A late report of an earlier day, or a correction (its day does not change), does not."""
+    return last_session is None or session_date > last_session
+
+
+def rest_explanation(*, days: int, last_session: date) -> str:
+    return f"No session reported for {days} whole days (last session {last_session:%d %b %Y})."
 
 
 def rest_days(*, last_session: date, today: date) -> int:
@@ -132,6 +199,6 @@ def rest_finding(
     return Finding(
         REASON_REST,
         rule_name(REASON_REST, rest_days_allowed=rest_days_allowed),
-        f"No session reported for {days} whole days (last session {last_session:%d %b %Y}).",
+        rest_explanation(days=days, last_session=last_session),
         {"last_session": last_session.isoformat(), "rest_days": days, "allowed": rest_days_allowed},
     )

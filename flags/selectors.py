@@ -38,6 +38,9 @@ FLAG_ROW_FIELDS = (
     "acknowledged_at",
     "escalated_at",
     "outcome",
+    "rest_since",
+    "rest_days",
+    "patient__phone",
     "patient__user__first_name",
     "patient__user__last_name",
     "patient__physiotherapist__first_name",
@@ -133,7 +136,16 @@ def patient_flags(*, patient: Patient) -> list[Flag]:
     """Every flag of a patient, those not resolved first, with what the patient's page lists of each."""
     return list(
         patient.flags.only(
-            "patient", "reason", "urgent", "status", "details", "opened_at", "resolved_at", "outcome"
+            "patient",
+            "reason",
+            "urgent",
+            "status",
+            "details",
+            "opened_at",
+            "resolved_at",
+            "outcome",
+            "rest_since",
+            "rest_days",
         ).order_by(Case(When(status=FlagStatus.RESOLVED, then=1), default=0), "-opened_at")
     )
 

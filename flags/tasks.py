@@ -24,6 +24,12 @@ def evaluate_checkin(checkin_id: int) -> int:
     return len(services.checkin_evaluate(checkin_id=checkin_id))
 
 
+@shared_task(**RETRY)
+def evaluate_symptom_report(report_id: int) -> int:
+    """Apply the flag rules to a symptom report sent without a session (queued when it is saved)."""
+    return len(services.symptom_report_evaluate(report_id=report_id))
+
+
 @shared_task(**EMAILS)
 def send_flag_alert(flag_id: int) -> bool:
     """Email the physiotherapist about an urgent or pain-related flag, telling each piece of evidence once."""

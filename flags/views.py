@@ -15,8 +15,9 @@ from django.views.decorators.http import require_POST
 
 from checkins import selectors as checkin_selectors
 from patients import rules as patient_rules
+from patients import selectors as patient_selectors
 from patients import services as patient_services
-from patients.forms import ReassignForm
+from patients.forms import ReassignForm, ThresholdReviewForm
 from programs import selectors as program_selectors
 from rehab.audit import mark_refused
 from rehab.forms import run_service
@@ -246,6 +247,13 @@ def dashboard(request):
     today = physio.clinic.local_today()
     page = Paginator(selectors.caseload(physio=physio), DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
     patients = list(page.object_list)
+    reviews = [
+        (
+            patient,
+            ThresholdReviewForm(patient=patient, phase=patient.review_phase, initial={"phase": patient.review_phase}),
+        )
+        for patient in patient_selectors.threshold_reviews_due(physio=physio)
+    ]
     return render(
         request,
         "flags/dashboard.html",
@@ -254,6 +262,7 @@ def dashboard(request):
             "rows": selectors.caseload_rows(patients=patients, today=today),
             "flags": list(selectors.own_open_flags(physio=physio)),
             "without_program": selectors.caseload_without_program(physio=physio),
+            "reviews": reviews,
             "resolve_form": ResolveForm(),
             "now": timezone.now(),
             "next": request.get_full_path(),

@@ -3,6 +3,12 @@
 from rehab import audit
 
 from .models import Patient
+from .selectors import own_patient
+
+
+def _own_patient(*, request, **_):
+    patient = own_patient(request.user)
+    return patient.pk if patient is not None else None
 
 
 def _patient_pk(*, object_id, **_):
@@ -21,8 +27,10 @@ LABELS = {  # names of pages and actions: the trail's own column says whether th
     "patients:detail": "Patient page",
     "patients:edit": "Patient details",
     "patients:threshold": "Pain threshold",
+    "patients:threshold_review": "Pain threshold: review at a phase change",
     "patients:audit": "Audit trail",
     "patients:create": "Patient registration",
+    "patients:my_details": "Patient's own details",
     "patients:reassign_all": "A physiotherapist's patients moved",
     "admin:patients_patient_change": "Django admin: patient record",
     "admin:patients_patient_history": "Django admin: record history",
@@ -32,9 +40,16 @@ LABELS = {  # names of pages and actions: the trail's own column says whether th
 
 def register() -> None:
     audit.LABELS.update(LABELS)
-    for name in ("patients:detail", "patients:edit", "patients:threshold", "patients:audit"):
+    for name in (
+        "patients:detail",
+        "patients:edit",
+        "patients:threshold",
+        "patients:threshold_review",
+        "patients:audit",
+    ):
         audit.register(name, patient_of=_patient_pk, object_is_patient=True)
     audit.register("patients:create", object_kwarg=None, patient_of=lambda **_: None)
+    audit.register("patients:my_details", object_kwarg=None, patient_of=_own_patient)
     audit.register("patients:reassign_all", object_kwarg="physio_pk", patient_of=lambda **_: None)
     # The Django admin's pages of one patient (superusers): recorded in that patient's clinic's trail.
     for name in ("admin:patients_patient_change", "admin:patients_patient_history", "admin:patients_patient_delete"):

@@ -1,12 +1,31 @@
 from django import forms
+from django.core.exceptions import ValidationError
 
 from rehab.forms import DateInput
 from rehab.models import User
 
 from . import rules
+from .phones import example_number, normalise_phone, region_for
 from .selectors import physiotherapists_of
 
 THRESHOLD_CHOICES = [(v, f"{v} - {rules.PAIN_WORDS[v]}") for v in range(rules.THRESHOLD_MIN, rules.THRESHOLD_MAX + 1)]
+
+
+class PhoneFieldMixin(forms.Form):
+    """A phone number typed as it is dialled in the clinic's country, or with + and the country code; cleaned to
+    international form (E.164). Needs self.clinic."""
+
+    phone = forms.CharField(label="Phone number", required=False, max_length=40)
+
+    def set_phone_help(self, clinic, text: str) -> None:
+        self.fields["phone"].help_text = f"{text} For example {example_number(region_for(clinic.time_zone))}."
+        self.fields["phone"].widget.attrs.update({"type": "tel", "autocomplete": "tel", "inputmode": "tel"})
+
+    def clean_phone(self):
+        try:
+            return normalise_phone(self.cleaned_data["phone"], region=region_for(self.clinic.time_zone))
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict["phone"]) from exc
 
 
 class PhysiotherapistChoiceField(forms.ModelChoiceField):
@@ -14,7 +33,7 @@ class PhysiotherapistChoiceField(forms.ModelChoiceField):
         return obj.get_full_name() or obj.email
 
 
-class PatientForm(forms.Form):
+class PatientForm(PhoneFieldMixin):
     first_name = forms.CharField(max_length=150)
     last_name = forms.CharField(max_length=150)
     email = forms.EmailField(
@@ -35,10 +54,13 @@ class PatientForm(forms.Form):
     )
     physiotherapist = PhysiotherapistChoiceField(queryset=User.objects.none(), empty_label=None)
 
+    field_order = ["first_name", "last_name", "email", "phone"]
+
     def __init__(self, *args, clinic, **kwargs):
         super().__init__(*args, **kwargs)
         self.clinic = clinic
         self.fields["physiotherapist"].queryset = physiotherapists_of(clinic.pk)
+        self.set_phone_help(clinic, "Staff call the patient on it about a flag.")
 
     def clean(self):
         # The service checks the dates too; checked here as well, they are told in the same round as any
@@ -80,3 +102,44 @@ class ReassignForm(forms.Form):
     def __init__(self, *args, clinic, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["physiotherapist"].queryset = physiotherapists_of(clinic.pk)
+
+
+class MyDetailsForm(PhoneFieldMixin):
+    """What a patient changes about themselves on their own page."""
+
+    def __init__(self, *args, clinic, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.clinic = clinic
+        self.fields["phone"].label = "Your phone number"
+        self.set_phone_help(clinic, "Your clinic calls you on it if a report of yours needs a word.")
+
+
+class ThresholdReviewForm(forms.Form):
+    """Apply the new phase's default threshold, or keep the current one: one decision, with its reason."""
+
+    decision = forms.ChoiceField(
+        label="Your decision",
+        widget=forms.RadioSelect,
+        choices=[("apply", "Apply the new phase's default"), ("keep", "Keep the current threshold")],
+        error_messages={"required": "Choose to apply the new phase's default or to keep the threshold."},
+    )
+    phase = forms.ChoiceField(choices=rules.PHASE_CHOICES, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Give the reason for your decision; it is kept in the threshold's history."},
+    )
+
+    @classmethod
+    def asking(cls, *, patient, phase) -> "ThresholdReviewForm":
+        """The unbound form asking about `patient`'s threshold for the new `phase`."""
+        return cls(patient=patient, phase=phase, initial={"phase": phase.value})
+
+    def __init__(self, *args, patient=None, phase=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if patient is not None and phase is not None:
+            default = rules.default_threshold(phase)
+            self.fields["decision"].choices = [
+                ("apply", f"Apply the {phase.label.lower()} default: {default}/5"),
+                ("keep", f"Keep {patient.pain_threshold}/5"),
+            ]

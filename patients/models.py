@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from phonenumber_field.modelfields import PhoneNumberField
 
 from rehab.models import Clinic
 
@@ -22,6 +23,9 @@ class Patient(models.Model):
     physiotherapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="caseload")
     date_of_birth = models.DateField()
     onset_date = models.DateField("injury onset date")
+    phone = PhoneNumberField(
+        "phone number", blank=True, help_text="Stored in international (E.164) form, for staff to call the patient."
+    )
     condition = models.TextField("condition", max_length=1000, help_text="A short description of the condition.")
     pain_threshold = models.PositiveSmallIntegerField(
         validators=THRESHOLD_VALIDATORS,
@@ -42,6 +46,9 @@ class Patient(models.Model):
                 condition=Q(onset_date__gte=F("date_of_birth")),
                 name="patient_onset_after_birth",
                 violation_error_message="The injury onset date cannot be before the date of birth.",
+            ),
+            models.CheckConstraint(
+                condition=Q(phone="") | Q(phone__regex=rules.E164_PATTERN), name="patient_phone_e164"
             ),
         ]
         indexes = [
@@ -67,6 +74,8 @@ class ThresholdChange(models.Model):
     previous_value = models.PositiveSmallIntegerField(null=True, blank=True, validators=THRESHOLD_VALIDATORS)
     value = models.PositiveSmallIntegerField(validators=THRESHOLD_VALIDATORS)
     reason = models.CharField(max_length=300)
+    # The condition phase this decision was made for: a later phase asks the physiotherapist to review it (rule 15).
+    phase = models.CharField(max_length=10, choices=rules.PHASE_CHOICES, blank=True)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
@@ -81,7 +90,11 @@ class ThresholdChange(models.Model):
                 name="threshold_change_value_range",
             ),
             models.CheckConstraint(condition=~Q(reason=""), name="threshold_change_reason_required"),
+            models.CheckConstraint(
+                condition=Q(phase__in=["", *rules.PHASE_VALUES]), name="threshold_change_phase_valid"
+            ),
         ]
+        indexes = [models.Index(fields=["patient", "changed_at"], name="threshold_change_patient_idx")]
 
     def __str__(self) -> str:
         return f"{self.previous_value} -> {self.value}"

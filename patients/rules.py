@@ -4,6 +4,7 @@ No ORM and no I/O here: every function takes plain values (dates, numbers) and r
 so each rule can be read and tested on its own. docs/clinical-rules.md, rules 1 and 2.
 """
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -62,6 +63,10 @@ class Phase(StrEnum):
 
 
 PHASE_CHOICES = [(p.value, p.label) for p in Phase]
+PHASE_VALUES = [p.value for p in Phase]
+
+# A phone number stored in international form: +, the country code, at most 15 digits in all.
+E164_PATTERN = r"^\+[1-9][0-9]{6,14}$"
 
 
 def condition_phase(onset: date, today: date) -> Phase:
@@ -97,6 +102,31 @@ def default_threshold(phase: Phase) -> int:
 
 def default_threshold_reason(phase: Phase) -> str:
     return f"Default for the {phase.label.lower()} phase ({phase.description}) at registration."
+
+
+def threshold_on(day: date, steps: Sequence[tuple[date, int]], *, current: int) -> int:
+    """The threshold in force on `day` (rule 15): the value of the last change made on or before that day, in the
+    clinic's time zone. `steps` are (day of the change, value), oldest first; a day before the first change (the
+    one at registration) takes the first value, and a patient with no history their `current` threshold."""
+    value = steps[0][1] if steps else current
+    for changed_on, step in steps:
+        if changed_on > day:
+            break
+        value = step
+    return value
+
+
+def threshold_review_due(*, decided_for: str, onset: date, today: date) -> Phase | None:
+    """The phase whose threshold the physiotherapist is asked to review (rule 15), or None: the patient's phase
+    today, when the last decision about their threshold was made for another phase."""
+    phase = condition_phase(onset, today)
+    return phase if decided_for and phase.value != decided_for else None
+
+
+def threshold_review_reason_error(reason: str) -> str | None:
+    if not (reason or "").strip():
+        return "Give the reason for your decision; it is kept in the threshold's history."
+    return None
 
 
 def patient_date_errors(*, date_of_birth: date | None, onset_date: date | None, today: date) -> dict[str, str]:

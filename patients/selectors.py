@@ -1,11 +1,16 @@
 """Reads about patients. Every query starts from what the requesting user may see."""
 
-from django.db.models import Q, QuerySet
+from collections import defaultdict
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from django.db.models import Case, CharField, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.utils import timezone
 
 from rehab.models import AuditEvent, User
 
 from . import rules
-from .models import Patient, Pause
+from .models import Patient, Pause, ThresholdChange
 
 
 def patients_visible_to(user: User) -> QuerySet[Patient]:
@@ -77,3 +82,53 @@ def physiotherapists_of(clinic_id: int) -> QuerySet[User]:
     return User.objects.filter(clinic_id=clinic_id, role=User.Role.PHYSIO, is_active=True).order_by(
         "last_name", "first_name"
     )
+
+
+def threshold_steps(*, patient_ids) -> dict[int, list[tuple[date, int]]]:
+    """Each patient's threshold history as (day of the change in their clinic's time zone, value), oldest first,
+    for patients.rules.threshold_on: one query for any number of patients."""
+    steps: dict[int, list[tuple[date, int]]] = defaultdict(list)
+    zones: dict[str, ZoneInfo] = {}
+    for patient_id, changed_at, value, time_zone in (
+        ThresholdChange.objects.filter(patient_id__in=list(patient_ids))
+        .order_by("patient_id", "changed_at", "id")
+        .values_list("patient_id", "changed_at", "value", "patient__clinic__time_zone")
+    ):
+        tz = zones.setdefault(time_zone, ZoneInfo(time_zone))
+        steps[patient_id].append((changed_at.astimezone(tz).date(), value))
+    return steps
+
+
+def threshold_reviews_due(*, physio: User, now=None) -> list[Patient]:
+    """The physiotherapist's patients whose phase changed since the last decision about their threshold (rule 15),
+    in one query: each with `phase` (today's, in the clinic's time zone) and `default` (that phase's default)."""
+    today = (now or timezone.now()).astimezone(physio.clinic.tzinfo).date()
+    acute_after, _ = rules.onset_range(rules.Phase.ACUTE, today)
+    subacute_after, _ = rules.onset_range(rules.Phase.SUBACUTE, today)
+    phase_now = Case(
+        When(onset_date__gt=acute_after, then=Value(rules.Phase.ACUTE.value)),
+        When(onset_date__gt=subacute_after, then=Value(rules.Phase.SUBACUTE.value)),
+        default=Value(rules.Phase.LONG_TERM.value),
+        output_field=CharField(),
+    )
+    decided_for = ThresholdChange.objects.filter(patient=OuterRef("pk")).order_by("-changed_at", "-id").values("phase")
+    patients = list(
+        patients_visible_to(physio)
+        .filter(physiotherapist=physio)
+        .select_related("user")
+        .only("onset_date", "pain_threshold", "user__first_name", "user__last_name")
+        .annotate(phase_now=phase_now, decided_for=Subquery(decided_for[:1]))
+        .exclude(decided_for=F("phase_now"))
+        .exclude(decided_for="")
+        .order_by("onset_date", "pk")
+    )
+    for patient in patients:
+        patient.review_phase = rules.Phase(patient.phase_now)
+        patient.review_default = rules.default_threshold(patient.review_phase)
+    return patients
+
+
+def threshold_review_for(*, patient: Patient, today) -> rules.Phase | None:
+    """The phase whose threshold the patient's physiotherapist is asked to review, or None."""
+    latest = patient.threshold_changes.order_by("-changed_at", "-id").values_list("phase", flat=True).first()
+    return rules.threshold_review_due(decided_for=latest or "", onset=patient.onset_date, today=today)

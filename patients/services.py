@@ -16,6 +16,7 @@ from rehab.services import email_in_use, user_create, user_queue_set_password_em
 
 from . import rules
 from .models import Patient, Pause, ThresholdChange
+from .phones import normalise_phone, region_for
 
 
 def _check_physiotherapist(*, clinic: Clinic, physiotherapist: User) -> None:
@@ -45,11 +46,13 @@ def patient_register(
     onset_date: date,
     condition: str,
     physiotherapist: User,
+    phone: str = "",
 ) -> Patient:
     """Register a patient with their login account, the default threshold for their phase, and
     queue the email that lets them choose a password."""
     _check_dates(clinic=clinic, date_of_birth=date_of_birth, onset_date=onset_date)
     _check_physiotherapist(clinic=clinic, physiotherapist=physiotherapist)
+    phone = normalise_phone(phone, region=region_for(clinic.time_zone))
     user = user_create(clinic=clinic, role=User.Role.PATIENT, email=email, first_name=first_name, last_name=last_name)
     phase = rules.condition_phase(onset_date, clinic.local_today())
     threshold = rules.default_threshold(phase)
@@ -61,6 +64,7 @@ def patient_register(
         onset_date=onset_date,
         condition=condition.strip(),
         pain_threshold=threshold,
+        phone=phone,
     )
     patient.full_clean()
     patient.save()
@@ -69,6 +73,7 @@ def patient_register(
         previous_value=None,
         value=threshold,
         reason=rules.default_threshold_reason(phase),
+        phase=phase.value,
         changed_by=registered_by,
     )
     change.full_clean()
@@ -89,12 +94,15 @@ def patient_update(
     onset_date: date,
     condition: str,
     physiotherapist: User,
+    phone: str | None = None,
 ) -> Patient:
-    """Edit a patient's details. The threshold is a clinical decision and changes only on its own; a new
-    physiotherapist is a reassignment (patient_reassign), recorded as one."""
+    """Edit a patient's details (`phone` None leaves the number as it is). The threshold is a clinical decision
+    and changes only on its own; a new physiotherapist is a reassignment (patient_reassign), recorded as one."""
     clinic = patient.clinic
     _check_dates(clinic=clinic, date_of_birth=date_of_birth, onset_date=onset_date)
     _check_physiotherapist(clinic=clinic, physiotherapist=physiotherapist)
+    if phone is not None:
+        patient.phone = normalise_phone(phone, region=region_for(clinic.time_zone))
     email = User.objects.normalize_email(email).strip().lower()
     if email_in_use(email, exclude_user_id=patient.user_id):
         raise ValidationError({"email": "An account with this email address already exists."})
@@ -127,12 +135,62 @@ def patient_change_threshold(*, patient: Patient, changed_by: User, value: int, 
     if value == patient.pain_threshold:
         raise ValidationError({"value": f"The threshold is already {value}."})
     change = ThresholdChange(
-        patient=patient, previous_value=patient.pain_threshold, value=value, reason=reason, changed_by=changed_by
+        patient=patient,
+        previous_value=patient.pain_threshold,
+        value=value,
+        reason=reason,
+        phase=patient.phase().value,  # a change is a decision for the phase the patient is in now
+        changed_by=changed_by,
     )
     change.full_clean()
     change.save()
     patient.pain_threshold = value
     patient.save(update_fields=["pain_threshold", "updated_at"])
+    return change
+
+
+@transaction.atomic
+def patient_set_phone(*, patient: Patient, phone: str) -> Patient:
+    """The patient's own phone number, changed on their "My details" page: staff call them on it about a flag."""
+    patient = Patient.objects.select_for_update().select_related("clinic").get(pk=patient.pk)
+    patient.phone = normalise_phone(phone, region=region_for(patient.clinic.time_zone))
+    patient.full_clean(validate_unique=False)
+    patient.save(update_fields=["phone", "updated_at"])
+    return patient
+
+
+@transaction.atomic
+def patient_review_threshold(*, patient: Patient, by: User, apply: bool, phase: str, reason: str) -> ThresholdChange:
+    """The physiotherapist's decision when the patient's phase changed (rule 15): apply the new phase's default
+    threshold, or keep the current one. Either is recorded in the threshold's history with its reason: a kept value
+    is a decision too, and nothing changes silently."""
+    errors = {}
+    reason_error = rules.threshold_review_reason_error(reason)
+    if reason_error:
+        errors["reason"] = reason_error
+    if phase not in rules.PHASE_VALUES:
+        errors["decision"] = "Choose to apply the new phase's default or to keep the threshold."
+    if errors:
+        raise ValidationError(errors)
+    patient = Patient.objects.select_for_update().select_related("clinic").get(pk=patient.pk)
+    now_phase = patient.phase()
+    if now_phase.value != phase:
+        moved = f"The patient is now in the {now_phase.label.lower()} phase: reload the page and decide again."
+        raise ValidationError({"decision": moved})
+    value = rules.default_threshold(now_phase) if apply else patient.pain_threshold
+    change = ThresholdChange(
+        patient=patient,
+        previous_value=patient.pain_threshold,
+        value=value,
+        reason=reason.strip(),
+        phase=now_phase.value,
+        changed_by=by,
+    )
+    change.full_clean()
+    change.save()
+    if value != patient.pain_threshold:
+        patient.pain_threshold = value
+        patient.save(update_fields=["pain_threshold", "updated_at"])
     return change
 
 

@@ -4,15 +4,16 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_POST
 
 from rehab.forms import run_service
 from rehab.models import User
-from rehab.permissions import clinic_admin_required, physio_required, staff_required
+from rehab.permissions import clinic_admin_required, patient_required, physio_required, staff_required
 
 from . import rules, selectors, services
-from .forms import PatientFilterForm, PatientForm, ReassignForm, ThresholdForm
+from .forms import MyDetailsForm, PatientFilterForm, PatientForm, ReassignForm, ThresholdForm, ThresholdReviewForm
 from .models import Patient
 
 PAGE_SIZE = 25
@@ -78,6 +79,7 @@ def patient_edit(request, pk: int):
         "onset_date": patient.onset_date,
         "condition": patient.condition,
         "physiotherapist": patient.physiotherapist,
+        "phone": patient.phone.as_national if patient.phone else "",
     }
     form = PatientForm(request.POST or None, clinic=patient.clinic, initial=initial)
     if (
@@ -97,7 +99,13 @@ def patient_edit(request, pk: int):
 def patient_detail(request, pk: int):
     patient = _get_patient(request, pk)
     today = patient.clinic.local_today()
+    review = selectors.threshold_review_for(patient=patient, today=today)
     context = {
+        "review": review,
+        "review_default": rules.default_threshold(review) if review else None,
+        "review_form": ThresholdReviewForm(patient=patient, phase=review, initial={"phase": review})
+        if review
+        else None,
         "patient": patient,
         "today": today,
         "phase": rules.condition_phase(patient.onset_date, today),
@@ -126,6 +134,38 @@ def patient_threshold(request, pk: int):
             messages.success(request, f"The pain threshold is now {change.value} ({rules.PAIN_WORDS[change.value]}).")
             return redirect("patients:detail", pk=patient.pk)
     return render(request, "patients/threshold_form.html", {"form": form, "patient": patient})
+
+
+@require_POST
+@physio_required
+def threshold_review(request, pk: int):
+    """The decision asked for when the patient's phase changed: apply the new default, or keep the threshold."""
+    patient = _get_patient(request, pk)
+    form = ThresholdReviewForm(request.POST)
+    if form.is_valid():
+        change = run_service(
+            form,
+            services.patient_review_threshold,
+            patient=patient,
+            by=request.user,
+            apply=form.cleaned_data["decision"] == "apply",
+            phase=form.cleaned_data["phase"],
+            reason=form.cleaned_data["reason"],
+        )
+        if change is not None:
+            kept = change.value == change.previous_value
+            what = f"kept at {change.value}/5" if kept else f"now {change.value}/5"
+            messages.success(request, f"{patient.full_name}: threshold {what}, recorded in its history.")
+            target = request.POST.get("next") or ""
+            if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+                return redirect(target)
+            return redirect("patients:detail", pk=patient.pk)
+    phase = rules.Phase(form.data.get("phase")) if form.data.get("phase") in rules.PHASE_VALUES else patient.phase()
+    return render(
+        request,
+        "patients/threshold_review.html",
+        {"form": ThresholdReviewForm(request.POST, patient=patient, phase=phase), "patient": patient, "review": phase},
+    )
 
 
 @require_POST
@@ -163,3 +203,19 @@ def audit_trail(request, pk: int):
     events = selectors.audit_events(user=request.user, patient=patient)
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "patients/audit.html", {"patient": patient, "page": page})
+
+
+@patient_required
+def my_details(request):
+    """A patient's own details, changed by themselves: their phone number, for now."""
+    patient = selectors.own_patient(request.user)
+    if patient is None:
+        raise Http404("No patient record for this account.")
+    initial = {"phone": patient.phone.as_national if patient.phone else ""}
+    form = MyDetailsForm(request.POST or None, clinic=patient.clinic, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        saved = run_service(form, services.patient_set_phone, patient=patient, phone=form.cleaned_data["phone"])
+        if saved is not None:
+            messages.success(request, "Your details are saved.")
+            return redirect("patients:my_details")
+    return render(request, "patients/my_details.html", {"form": form, "patient": patient})

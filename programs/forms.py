@@ -105,7 +105,7 @@ class ActivateForm(forms.Form):
         label="What changed", required=False, max_length=300, help_text="Kept with this version, for the record."
     )
     progression_reason = forms.CharField(
-        label="Reason for stepping up faster",
+        label="Reason for going beyond the checks",
         required=False,
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 2}),

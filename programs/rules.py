@@ -8,6 +8,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from patients.rules import Phase
+
 # Dosage limits (also enforced by database constraints).
 SETS_MIN, SETS_MAX = 1, 10
 REPS_MIN, REPS_MAX = 1, 100
@@ -24,6 +26,10 @@ WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturd
 # Rule 12: gradual progression.
 DEFAULT_MAX_VOLUME_INCREASE_PERCENT = 10
 MAX_DIFFICULTY_STEP = 1
+
+# Rule 16: starting gently. The hardest exercise (difficulty, 1-5) a program should bring in for each phase without a
+# reason: early, irritable backs start on the gentlest work; a long-standing one tolerates more.
+STARTING_CEILING = {Phase.ACUTE: 2, Phase.SUBACUTE: 3, Phase.LONG_TERM: 4}
 
 # Rule 11: the four groups that support the spine, from the founding text.
 SUPPORTING_GROUPS = ("core", "adductors", "abductors", "lateral")
@@ -134,6 +140,58 @@ def volume_change_percent(old: int, new: int) -> float | None:
     if old <= 0:
         return None
     return (new - old) * 100 / old
+
+
+def variant_family(exercise_id: int, links: dict[int, tuple[int | None, int | None]]) -> set[int]:
+    """Every exercise on the same easier/harder chain as `exercise_id` (itself included). `links` maps an exercise
+    to its (easier, harder) variants."""
+    family, todo = set(), [exercise_id]
+    while todo:
+        current = todo.pop()
+        if current is None or current in family:
+            continue
+        family.add(current)
+        todo.extend(links.get(current, (None, None)))
+        todo.extend(other for other, (easier, harder) in links.items() if current in (easier, harder))
+    return family
+
+
+def difficulty_steps(
+    *,
+    new_items: Iterable[tuple[str, int, int, int | None]],
+    old_items: Iterable[tuple[int, int]],
+    links: dict[int, tuple[int | None, int | None]],
+) -> list[tuple[str, int, int]]:
+    """How each exercise of a new version moves in difficulty from the version it replaces (rule 12), judged exercise
+    by exercise along its easier/harder variants: (name, old difficulty, new difficulty).
+
+    `new_items` are (name, exercise id, difficulty, difficulty of the item it was copied from or None); `old_items`
+    the replaced version's (exercise id, difficulty). An item copied from the old version (and maybe swapped to a
+    variant since) is compared with what it was; an exercise added anew with the hardest exercise of its own variant
+    chain in the old version; one with no relative there is not a step up at all (the starting ceiling, rule 16,
+    judges it)."""
+    old = dict(old_items)
+    steps = []
+    for name, exercise_id, difficulty, derived_from in new_items:
+        if derived_from is not None:
+            steps.append((name, derived_from, difficulty))
+            continue
+        relatives = [old[pk] for pk in variant_family(exercise_id, links) if pk in old]
+        if relatives:
+            steps.append((name, max(relatives), difficulty))
+    return steps
+
+
+def starting_warnings(*, exercises: Iterable[tuple[str, int]], phase: Phase) -> tuple[str, ...]:
+    """Exercises harder than the phase's starting ceiling (rule 16): each warns, and putting the program in force
+    needs a reason. `exercises` are (name, difficulty) of those the version brings in."""
+    ceiling = STARTING_CEILING[phase]
+    return tuple(
+        f"{name} is difficulty {difficulty}/5, above the starting ceiling of {ceiling}/5 for the "
+        f"{phase.label.lower()} phase: start with an easier variant, or give the reason."
+        for name, difficulty in exercises
+        if difficulty > ceiling
+    )
 
 
 @dataclass(frozen=True)

@@ -127,10 +127,8 @@ def weekly_volume_of(version: ProgramVersion, items: list[ProgramExercise]) -> i
     return rules.weekly_volume((item.dose for item in items), version.planned_sessions_per_week)
 
 
-def progression_for(
-    version: ProgramVersion, items: list[ProgramExercise] | None = None
-) -> rules.ProgressionCheck | None:
-    """How a revision compares with the version it replaces (rule 12); None for a first version."""
+def _replaced_version(version: ProgramVersion) -> ProgramVersion | None:
+    """The version a draft will replace: the one it revises, or, for a new program, the one in force now."""
     previous = version.based_on
     if previous is None and version.status == ProgramVersion.Status.DRAFT:
         # A new program that will replace the one in force is a step from it too.
@@ -143,23 +141,62 @@ def progression_for(
             .exclude(program_id=version.program_id)
             .first()
         )
+    return previous
+
+
+def _variant_links(clinic_id: int) -> dict[int, tuple[int | None, int | None]]:
+    """Each exercise of the shipped library and the clinic's own, with its easier and harder variants: one query."""
+    return {
+        pk: (easier, harder)
+        for pk, easier, harder in Exercise.objects.filter(Q(clinic__isnull=True) | Q(clinic_id=clinic_id)).values_list(
+            "pk", "easier_id", "harder_id"
+        )
+    }
+
+
+def progression_for(
+    version: ProgramVersion, items: list[ProgramExercise] | None = None
+) -> rules.ProgressionCheck | None:
+    """How a revision compares with the version it replaces (rule 12); None for a first version."""
+    previous = _replaced_version(version)
     if previous is None:
         return None
     if items is None:
         items = list(version.items.select_related("exercise", "derived_from__exercise"))
     old_items = list(previous.items.select_related("exercise"))
-    old_max = max((item.exercise.difficulty for item in old_items), default=rules.DIFFICULTY_MIN)
-    steps = []
-    for item in items:
-        if item.derived_from_id is not None and item.derived_from is not None:
-            steps.append((item.exercise.name, item.derived_from.exercise.difficulty, item.exercise.difficulty))
-        else:
-            steps.append((item.exercise.name, old_max, item.exercise.difficulty))
+    patient = version.program.patient
+    steps = rules.difficulty_steps(
+        new_items=[
+            (
+                item.exercise.name,
+                item.exercise_id,
+                item.exercise.difficulty,
+                item.derived_from.exercise.difficulty if item.derived_from_id and item.derived_from else None,
+            )
+            for item in items
+        ],
+        old_items=[(item.exercise_id, item.exercise.difficulty) for item in old_items],
+        links=_variant_links(patient.clinic_id),
+    )
     return rules.progression_check(
         old_volume=weekly_volume_of(previous, old_items),
         new_volume=weekly_volume_of(version, items),
         difficulty_steps=steps,
-        max_increase_percent=version.program.patient.clinic.progression_percent,
+        max_increase_percent=patient.clinic.progression_percent,
+    )
+
+
+def starting_warnings_for(version: ProgramVersion, items: list[ProgramExercise] | None = None) -> tuple[str, ...]:
+    """Exercises above the patient's phase's starting ceiling among those the version brings in (rule 16): all of a
+    first version's, and those a revision or a new program adds to what the patient does now."""
+    if items is None:
+        items = list(version.items.select_related("exercise"))
+    previous = _replaced_version(version)
+    already = set(previous.items.values_list("exercise_id", flat=True)) if previous is not None else set()
+    patient = version.program.patient
+    return rules.starting_warnings(
+        exercises=[(item.exercise.name, item.exercise.difficulty) for item in items if item.exercise_id not in already],
+        phase=patient.phase(),
     )
 
 

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "phonenumber_field",
     # The product's apps, each depending only on those above it.
     "rehab",
     "patients",

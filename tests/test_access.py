@@ -109,6 +109,12 @@ TABLE = {
         None,
     ),
     "patients:list": (None, ANY_STAFF, None, None),
+    "patients:my_details": (
+        None,
+        PATIENT_ONLY,
+        {**PATIENT_ONLY, "patient": OK, "other_patient": OK},
+        lambda w: {"phone": "020 7946 0321"},
+    ),
     "patients:create": (
         None,
         {**ANY_STAFF, "clinic_admin": 403, "other_admin": 403},
@@ -122,6 +128,12 @@ TABLE = {
         PHYSIO_OBJECT,
         PHYSIO_ACTION,
         lambda w: {"value": "2", "reason": "Access test"},
+    ),
+    "patients:threshold_review": (
+        pk("target"),
+        POST_ONLY,
+        PHYSIO_ACTION,
+        lambda w: {"decision": "keep", "phase": w["target"].phase().value, "reason": "Access test"},
     ),
     "flags:queue": (None, {**ANY_STAFF, "physio": 403, "other_physio": 403}, None, None),
     "flags:bulk_resolve": (
@@ -152,6 +164,13 @@ TABLE = {
     "checkins:detail": (pk("report"), OWN_CHECKIN, None, None),
     "checkins:correct": (pk("report"), OWN_CHECKIN, None, None),
     "checkins:patient": (patient_pk, CLINIC_STAFF_OBJECT, None, None),
+    "checkins:symptom_report": (
+        None,
+        PATIENT_ONLY,
+        {**PATIENT_ONLY, "patient": OK, "other_patient": OK},
+        lambda w: {"idempotency_key": str(uuid.uuid4()), "note": "A new tingling in my left foot."},
+    ),
+    "checkins:symptom_report_detail": (pk("symptom_report"), OWN_CHECKIN, None, None),
     "programs:exercise_list": (None, ANY_STAFF, None, None),
     "programs:exercise_create": (None, ANY_STAFF, None, None),
     "programs:exercise_detail": (pk("exercise"), ANY_STAFF, None, None),
@@ -273,8 +292,12 @@ def _build_world():
     )
     (flag,) = flag_services.checkin_evaluate(checkin_id=high.pk)
     media = attach_photo(clinic=clinic, exercise=exercise, by=physio)
+    symptom_report, _ = checkin_services.symptom_report_create(
+        patient=target, idempotency_key=uuid.uuid4(), sharp_pain=True, note="A flare this morning."
+    )
     return {
         "media_link": media_files.link(media.pk),
+        "symptom_report": symptom_report,
         "report": checkin,
         "flag": flag,
         "second_physio": PhysioFactory(clinic=clinic),

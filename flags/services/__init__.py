@@ -2,7 +2,7 @@
 here as before."""
 
 from .alerts import flag_escalate_overdue, flag_send_alert, flag_send_rest_digests
-from .evaluation import checkin_evaluate, checkins_evaluate
+from .evaluation import checkin_evaluate, checkins_evaluate, symptom_report_evaluate
 from .lifecycle import (
     flag_acknowledge,
     flag_bulk_resolve,
@@ -18,6 +18,7 @@ from .sweep import (
     EVALUATE_CHUNK,
     UNEVALUATED_BATCH,
     UNEVALUATED_GRACE,
+    flags_count_rest_days,
     flags_evaluate_missed,
     flags_send_missed_alerts,
     flags_sweep,
@@ -40,10 +41,12 @@ __all__ = [
     "flag_send_rest_digests",
     "flag_unclaim",
     "flags_close_rest",
+    "flags_count_rest_days",
     "flags_evaluate_missed",
     "flags_note_correction",
     "flags_note_reassignment",
     "flags_send_missed_alerts",
     "flags_sweep",
     "flags_sweep_rest",
+    "symptom_report_evaluate",
 ]

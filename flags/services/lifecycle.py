@@ -11,12 +11,22 @@ from patients.models import Patient
 from rehab import db
 from rehab.models import User
 
+from .. import rules
 from ..models import STAFF_OUTCOMES, Flag, FlagEvent, FlagEventKind, FlagOutcome, FlagReason, FlagStatus
 
 
 def _ack_due(clinic, *, urgent: bool, opened_at):
     window = timedelta(minutes=clinic.urgent_ack_minutes) if urgent else timedelta(hours=clinic.ack_hours)
     return opened_at + window
+
+
+def _source(*, checkin_id: int | None, symptom_report_id: int | None) -> dict:
+    """The report behind an event, as FlagEvent's fields: a check-in, a symptom report, or neither."""
+    if checkin_id is not None:
+        return {"checkin_id": checkin_id}
+    if symptom_report_id is not None:
+        return {"symptom_report_id": symptom_report_id}
+    return {}
 
 
 @transaction.atomic
@@ -29,15 +39,20 @@ def flag_record(
     values: dict,
     urgent: bool = False,
     checkin_id: int | None = None,
+    symptom_report_id: int | None = None,
+    alert: bool = True,
     now=None,
 ) -> tuple[Flag, bool]:
     """Raise a flag, or add the evidence to the patient's open flag for the same reason: one open flag per patient
     and reason.
 
-    Returns (flag, created). Safe to repeat: the same check-in never adds a second event to a flag, and
-    two workers at once end up with one flag (the database refuses a second open one).
+    Returns (flag, created). Safe to repeat: the same report (check-in or symptom report) never adds a second event
+    to a flag, and two workers at once end up with one flag (the database refuses a second open one). New warning
+    symptoms on an urgent flag alert the physiotherapist again and start a new acknowledgement deadline, unless
+    `alert` is False (symptoms the same check-in form already told).
     """
     now = now or timezone.now()
+    source = _source(checkin_id=checkin_id, symptom_report_id=symptom_report_id)
     flag = (
         Flag.objects.select_for_update()
         .filter(patient=patient, reason=reason)
@@ -62,16 +77,19 @@ def flag_record(
             flag = Flag.objects.select_for_update().get(
                 patient=patient, reason=reason, status__in=[FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED]
             )
-    # The flag row is locked, so checking for this check-in's event first is race-free; the partial
-    # unique constraint on (flag, checkin) backs it up.
-    if created or checkin_id is None or not flag.events.filter(checkin_id=checkin_id).exists():
+    # The flag row is locked, so checking for this report's event first is race-free; the partial unique
+    # constraints on (flag, checkin) and (flag, symptom report) back it up.
+    if created or not source or not flag.events.filter(**source).exists():
         kind = FlagEventKind.RAISED if created else FlagEventKind.EVIDENCE
         event_values = {"explanation": explanation, **values}
         FlagEvent.objects.bulk_create(
-            [FlagEvent(flag=flag, kind=kind, at=now, checkin_id=checkin_id, values=event_values)], ignore_conflicts=True
+            [FlagEvent(flag=flag, kind=kind, at=now, values=event_values, **source)], ignore_conflicts=True
         )
         if not created:
-            _new_evidence([flag], now=now, alert_again=flag.urgent)
+            again = flag.urgent and alert
+            _new_evidence([flag], now=now, alert_again=again)
+            if again:
+                _needs_answer_again([flag], clinic=patient.clinic, now=now, why=explanation)
     return flag, created
 
 
@@ -83,6 +101,35 @@ def _new_evidence(flags: list[Flag], *, now, alert_again: bool) -> None:
     for flag in flags:
         for field, value in changed.items():
             setattr(flag, field, value)
+
+
+def _needs_answer_again(flags: list[Flag], *, clinic, now, why: str) -> None:
+    """New warning symptoms on an urgent flag start a new acknowledgement deadline (docs/clinical-rules.md, rule 9),
+    escalated like a new urgent flag's. A flag someone acknowledged needs acknowledging again, and one already
+    escalated is escalated again if nobody answers; each says so in an event. An open flag nobody has been told is
+    late keeps its earlier deadline."""
+    due, tz = _ack_due(clinic, urgent=True, opened_at=now), clinic.tzinfo
+    for flag in flags:
+        if flag.status == FlagStatus.OPEN and flag.escalated_at is None:
+            continue
+        before = {
+            "acknowledged_by": flag.acknowledged_by.get_full_name() if flag.acknowledged_by_id else None,
+            "escalated": flag.escalated_at is not None,
+        }
+        flag.status, flag.acknowledged_at, flag.acknowledged_by = FlagStatus.OPEN, None, None
+        flag.ack_due_at, flag.escalated_at = due, None
+        flag.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "ack_due_at", "escalated_at"])
+        FlagEvent.objects.create(
+            flag=flag,
+            kind=FlagEventKind.REOPENED,
+            at=now,
+            values={
+                "explanation": f"New warning symptoms: acknowledge again by {timezone.localtime(due, tz):%H:%M} or "
+                f"the clinic's admins are told. {why}",
+                **before,
+                "ack_due_at": due.isoformat(),
+            },
+        )
 
 
 def _transition_error(flag: Flag, action: str) -> ValidationError:
@@ -137,23 +184,34 @@ def _mark_resolved(flag: Flag, *, by: User | None, outcome: str, note: str, now)
     return FlagEvent(flag=flag, kind=FlagEventKind.RESOLVED, at=now, by=by, values={"outcome": outcome}, note=note)
 
 
+def rest_since(flag: Flag) -> date | None:
+    """The last session a rest flag's rest counts from (older flags have it only in their values)."""
+    if flag.rest_since is not None:
+        return flag.rest_since
+    last = flag.details.get("values", {}).get("last_session")
+    return date.fromisoformat(last) if last else None
+
+
 @transaction.atomic(savepoint=False)
 def flags_close_rest(*, ends_rest: dict[int, tuple[int, date]], now=None) -> list[Flag]:
-    """flag_close_rest for many patients at once, in a fixed number of queries.
+    """Close the open rest flags that a check-in's session ends, in a fixed number of queries.
 
-    `ends_rest` maps a patient's id to the check-in that ends their rest (its id and session date), for at most
-    rehab.db.ID_SLICE patients: one statement locks all their flags, in id order, so that two evaluations
-    closing overlapping sets wait for each other rather than deadlock. Each open rest flag is resolved with
-    the check-in as its resolution and a "resolved" event.
+    `ends_rest` maps a patient's id to a check-in (its id and session date), for at most rehab.db.ID_SLICE
+    patients: one statement locks all their flags, in id order, so that two evaluations closing overlapping sets
+    wait for each other rather than deadlock. A rest flag is resolved, with the check-in as its resolution and a
+    "resolved" event, only when the session is after the last session the rest counted from (rules.ends_rest): a
+    late report of an earlier day, or a correction, leaves it as it is, acknowledged or not.
     """
     if len(ends_rest) > db.ID_SLICE:
         raise ValueError(f"flags_close_rest takes at most {db.ID_SLICE} patients at once, not {len(ends_rest)}.")
-    flags = list(
-        Flag.objects.select_for_update()
+    flags = [
+        flag
+        for flag in Flag.objects.select_for_update()
         .filter(patient_id__in=list(ends_rest), reason=FlagReason.REST)
         .exclude(status=FlagStatus.RESOLVED)
         .order_by("pk")
-    )
+        if rules.ends_rest(session_date=ends_rest[flag.patient_id][1], last_session=rest_since(flag))
+    ]
     now = now or timezone.now()
     events = []
     for flag in flags:
@@ -229,6 +287,7 @@ def flags_note_correction(
     )
     if realert:
         _new_evidence(realert, now=corrected_at, alert_again=True)
+        _needs_answer_again(realert, clinic=patient.clinic, now=corrected_at, why=explanation)
     return flags
 
 

@@ -5,11 +5,26 @@ import logging
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Case, DateField, DateTimeField, Exists, F, Max, Min, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    Case,
+    DateField,
+    DateTimeField,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
-from checkins.models import CheckIn
+from checkins.models import CheckIn, SymptomReport
 from patients.models import Patient, Pause
 from programs.models import Program, ProgramVersion
 from rehab import db
@@ -19,13 +34,49 @@ from rehab.models import Clinic
 from .. import rules
 from ..models import Flag, FlagEvent, FlagEventKind, FlagReason, FlagStatus
 from .alerts import flag_send_alert
-from .evaluation import checkin_evaluate, checkins_evaluate
+from .evaluation import checkin_evaluate, checkins_evaluate, symptom_report_evaluate
 
 logger = logging.getLogger(__name__)
 
 UNEVALUATED_GRACE = timedelta(minutes=2)  # check-ins younger than this are left to their queued task
 UNEVALUATED_BATCH = 500
 EVALUATE_CHUNK = 100  # check-ins evaluated in one transaction by the sweep
+
+
+def _todays(now) -> dict[str, date]:
+    """Today's date in each clinic's time zone: one entry per time zone in use, not per clinic."""
+    zones = Clinic.objects.values_list("time_zone", flat=True).distinct().order_by()
+    return {time_zone: now.astimezone(ZoneInfo(time_zone)).date() for time_zone in zones}
+
+
+def _clinic_today(todays: dict[str, date], prefix: str = "clinic__") -> Case:
+    """Each row's clinic's "today", as a CASE over the time zones in use: the query's cost does not grow with the
+    number of clinics."""
+    return Case(
+        *[When(**{f"{prefix}time_zone": time_zone}, then=Value(day)) for time_zone, day in todays.items()],
+        output_field=DateField(),
+    )
+
+
+class DaysBetween(Func):
+    """Whole days from one date to a later one, in SQL (PostgreSQL subtracts dates to days; SQLite, the demo's
+    database, counts Julian days)."""
+
+    output_field = IntegerField()
+    template = "(%(expressions)s)"
+    arg_joiner = " - "
+
+    def __init__(self, start, end, **extra):
+        super().__init__(end, start, **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra,
+        )
 
 
 def _rest_candidates(*, now):
@@ -39,10 +90,7 @@ def _rest_candidates(*, now):
     if not groups:  # no clinic yet
         return []
     todays = {time_zone: now.astimezone(ZoneInfo(time_zone)).date() for time_zone, _ in groups}
-    today = Case(
-        *[When(clinic__time_zone=time_zone, then=Value(day)) for time_zone, day in todays.items()],
-        output_field=DateField(),
-    )
+    today = _clinic_today(todays)
     cutoffs = {
         (time_zone, allowed): rules.rest_cutoff(today=todays[time_zone], rest_days_allowed=allowed)
         for time_zone, allowed in groups
@@ -144,6 +192,8 @@ def flags_sweep_rest(*, now=None) -> int:
                 opened_at=now,
                 last_evidence_at=now,
                 ack_due_at=now + timedelta(hours=ack_hours),
+                rest_since=date.fromisoformat(finding.values["last_session"]),
+                rest_days=finding.values["rest_days"],
             )
             for patient_id, (finding, ack_hours) in findings.items()
         ],
@@ -170,8 +220,29 @@ def flags_sweep_rest(*, now=None) -> int:
     return len(events)
 
 
+def flags_count_rest_days(*, now=None) -> int:
+    """Keep each open rest flag's count of whole days without a session current: one UPDATE for every open rest
+    flag of every clinic, writing only the counts that changed. Returns the flags whose count changed."""
+    now = now or timezone.now()
+    todays = _todays(now)
+    if not todays:
+        return 0
+    patient_today = Patient.objects.filter(pk=OuterRef("patient_id")).annotate(today=_clinic_today(todays))
+    days = Greatest(
+        DaysBetween(F("rest_since"), Subquery(patient_today.values("today")[:1])) - Value(1),
+        Value(0),
+        output_field=IntegerField(),
+    )
+    return (
+        Flag.objects.filter(reason=FlagReason.REST, rest_since__isnull=False)
+        .exclude(status=FlagStatus.RESOLVED)
+        .exclude(rest_days=days)
+        .update(rest_days=days)
+    )
+
+
 def flags_evaluate_missed(*, now=None) -> int:
-    """Evaluate check-ins whose queued evaluation never ran (broker down, worker lost)."""
+    """Evaluate check-ins and symptom reports whose queued evaluation never ran (broker down, worker lost)."""
     now = now or timezone.now()
     ids = list(
         CheckIn.objects.filter(evaluated_at__isnull=True, submitted_at__lte=now - UNEVALUATED_GRACE)
@@ -191,6 +262,13 @@ def flags_evaluate_missed(*, now=None) -> int:
                 done += 1
             except Exception:
                 logger.exception("Could not evaluate check-in %s; the next sweep tries again", checkin_id)
+    reports = SymptomReport.objects.filter(evaluated_at__isnull=True, reported_at__lte=now - UNEVALUATED_GRACE)
+    for report_id in reports.order_by("reported_at").values_list("pk", flat=True)[:UNEVALUATED_BATCH]:
+        try:
+            symptom_report_evaluate(report_id=report_id, now=now)
+            done += 1
+        except Exception:
+            logger.exception("Could not evaluate symptom report %s; the next sweep tries again", report_id)
     return done
 
 
@@ -210,9 +288,15 @@ def flags_send_missed_alerts(*, now=None) -> int:
 
 
 def flags_sweep(*, now=None) -> dict[str, int]:
-    """The periodic sweep: missed evaluations first (they may close rest flags), then resting too long, then any
-    alert that never went out."""
+    """The periodic sweep: missed evaluations first (they may close rest flags), then resting too long and the day
+    counts of the rest flags still open, then any alert that never went out."""
     now = now or timezone.now()
     evaluated = flags_evaluate_missed(now=now)
     rest = flags_sweep_rest(now=now)
-    return {"evaluated": evaluated, "rest_flags": rest, "alerts": flags_send_missed_alerts(now=now)}
+    counted = flags_count_rest_days(now=now)
+    return {
+        "evaluated": evaluated,
+        "rest_flags": rest,
+        "rest_days_counted": counted,
+        "alerts": flags_send_missed_alerts(now=now),
+    }

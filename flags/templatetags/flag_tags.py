@@ -12,6 +12,9 @@ register = template.Library()
 VALUE_LABELS = {
     "session_date": "Session",
     "max_pain": "Highest pain",
+    "pain_now": "Pain after the session",
+    "reported_on": "Reported without a session",
+    "note": "The patient's note",
     "threshold": "Threshold then",
     "sharp_pain": "Sharp or intense pain",
     "symptoms": "Warning symptoms",
@@ -36,7 +39,7 @@ def flag_values(values):
     """A flag's triggering values as (label, readable value) pairs."""
     rows = []
     for key, value in (values or {}).items():
-        if key in ("max_pain", "threshold"):
+        if key in ("max_pain", "pain_now", "threshold"):
             value = f"{value}/5"
         elif key == "symptoms":
             value = "; ".join(SYMPTOM_WORDS.get(v, v) for v in value)
@@ -44,7 +47,7 @@ def flag_values(values):
             value = " → ".join(str(v) for v in value)
         elif key == "sharp_pain":
             value = "yes" if value else "no"
-        elif key in ("session_date", "last_session") and isinstance(value, str):
+        elif key in ("session_date", "last_session", "reported_on") and isinstance(value, str):
             value = _readable_date(value)
         rows.append((VALUE_LABELS.get(key, key.replace("_", " ").capitalize()), value))
     return rows

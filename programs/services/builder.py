@@ -13,7 +13,7 @@ from rehab.models import User
 
 from .. import rules
 from ..models import Exercise, Program, ProgramExercise, ProgramTemplate, ProgramVersion
-from ..selectors import progression_for
+from ..selectors import progression_for, starting_warnings_for
 from .library import check_dose
 
 COPIED_FIELDS = ("exercise_id", "position", "sets", "reps", "hold_seconds", "rest_seconds", "notes")
@@ -217,11 +217,15 @@ def program_activate(
     if start_error:
         raise ValidationError({"start_date": start_error})
     check = progression_for(version)
+    too_hard = starting_warnings_for(version)
+    needs_reason = bool(too_hard) or (check is not None and check.needs_confirmation)
     progression_reason = progression_reason.strip()
-    if check is not None and check.needs_confirmation and not progression_reason:
-        raise ValidationError(
-            {"progression_reason": "This revision steps up faster than the progression rule allows: give the reason."}
-        )
+    if needs_reason and not progression_reason:
+        if check is not None and check.needs_confirmation:
+            message = "This revision steps up faster than the progression rule allows: give the reason."
+        else:
+            message = "An exercise is harder than this phase's starting ceiling: give the reason."
+        raise ValidationError({"progression_reason": message})
     now = timezone.now()
     previous = program.versions.select_for_update().filter(status=ProgramVersion.Status.ACTIVE).first()
     if previous is not None:
@@ -239,7 +243,7 @@ def program_activate(
         )
     version.status = ProgramVersion.Status.ACTIVE
     version.activated_by, version.activated_at = activated_by, now
-    version.progression_reason = progression_reason if check and check.needs_confirmation else ""
+    version.progression_reason = progression_reason if needs_reason else ""
     if change_note.strip():
         version.change_note = change_note.strip()
     version.save(update_fields=["status", "activated_by", "activated_at", "progression_reason", "change_note"])

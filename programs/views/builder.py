@@ -83,6 +83,7 @@ def _builder_context(request, version: ProgramVersion, *, item_errors=None, **fo
         "frequency_warning": version.frequency_warning,
         "start_warning": version.past_start_error,
         "progression": selectors.progression_for(version, items),
+        "starting_warnings": selectors.starting_warnings_for(version, items),
         "weekly_volume": selectors.weekly_volume_of(version, items),
         "results": results,
         "more_results": more_results,

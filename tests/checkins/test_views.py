@@ -163,7 +163,7 @@ class TestCheckInPage:
         today = client.get(reverse("checkins:today"))
         link = '<a href="tel:02079460321" class="text-nowrap">020 7946 0321</a>'
         assert ("if you are worried, call the clinic on " + link in over.content.decode()) is bool(phone)
-        assert ("you can reach them on " + link in urgent.content.decode()) is bool(phone)
+        assert ("You can reach the clinic on " + link in urgent.content.decode()) is bool(phone)
         assert (f"Call {clinic.name} on {link}" in today.content.decode()) is bool(phone)
         assert "tel:" not in over.content.decode() + urgent.content.decode() + today.content.decode() or phone
 

@@ -36,3 +36,17 @@ def test_demo_data_is_believable_and_a_second_run_adds_nothing(capsys):
         assert checkin.submitted_at.astimezone(tz).date() == checkin.session_date  # reported the same day
         if checkin.session_date < today - timedelta(days=1):
             assert not checkin_rules.can_correct(submitted_at=checkin.submitted_at, now=now)  # too late to correct
+
+
+def test_demo_data_shows_the_safety_features():
+    from checkins.models import SymptomReport
+    from flags.models import Flag
+    from patients.selectors import threshold_reviews_due
+    from rehab.models import User
+
+    call_command("seed_demo")
+    assert Patient.objects.exclude(phone="").exists()
+    alex = User.objects.get(email="alex.morgan@riverside.example")
+    assert [p.user.email for p in threshold_reviews_due(physio=alex)] == ["aisha.khan@example.com"]
+    report = SymptomReport.objects.get()
+    assert Flag.objects.filter(events__symptom_report=report, reason="sharp_pain").exists()

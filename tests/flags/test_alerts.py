@@ -46,9 +46,10 @@ class TestEmails:
         first, again = mail.outbox
         assert "again" not in first.subject and "new weakness in both legs" in first.body
         assert again.subject.startswith("URGENT – warning symptoms again")
-        assert "bladder or bowel" in again.body and "(acknowledged)" in again.body
+        # The flag needs acknowledging again, with a new deadline (rule 9).
+        assert "bladder or bowel" in again.body and "(open)" in again.body and "Please acknowledge by" in again.body
         flag.refresh_from_db()
-        assert (flag.status, Flag.objects.count()) == ("acknowledged", 1)
+        assert (flag.status, Flag.objects.count()) == ("open", 1)
         assert flag.events.filter(kind="notified").count() == 2
         with django_capture_on_commit_callbacks() as callbacks:
             evaluate(later)  # the same report again: nothing new to say

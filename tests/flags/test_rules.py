@@ -42,7 +42,7 @@ def test_findings_explain_values():
     (finding,) = rules.checkin_findings(
         max_pain=4, sharp_pain=False, symptoms=NO_SYMPTOMS, threshold=2, session_date=date(2026, 11, 20)
     )
-    assert finding.values == {"session_date": "2026-11-20", "max_pain": 4, "threshold": 2}
+    assert finding.values == {"session_date": "2026-11-20", "max_pain": 4, "pain_now": 0, "threshold": 2}
     assert "4/5 is above the threshold of 2/5" in finding.explanation
 
 

@@ -2,6 +2,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from patients.rules import Phase
 from programs import rules
 from programs.rules import Dose
 
@@ -162,3 +163,47 @@ def test_planned_day():
     assert rules.is_planned_day(monday, weekdays=[0, 2]) is True
     assert rules.is_planned_day(monday, weekdays=[1]) is False
     assert rules.is_planned_day(monday) is None
+
+
+# --- Rule 16: starting gently, and difficulty judged along each exercise's variants --------------------------
+
+
+@pytest.mark.parametrize(
+    ("phase", "difficulty", "warns"),
+    [
+        (Phase.ACUTE, 2, False),
+        (Phase.ACUTE, 3, True),
+        (Phase.SUBACUTE, 3, False),
+        (Phase.SUBACUTE, 4, True),
+        (Phase.LONG_TERM, 4, False),
+        (Phase.LONG_TERM, 5, True),
+    ],
+)
+def test_starting_ceiling_per_phase(phase, difficulty, warns):
+    warnings = rules.starting_warnings(exercises=[("Copenhagen plank, long lever", difficulty)], phase=phase)
+    assert bool(warnings) is warns
+    if warns:
+        assert warnings[0].startswith(f"Copenhagen plank, long lever is difficulty {difficulty}/5, above the starting")
+
+
+# 1 -> 2 -> 3 is one chain (easier, harder); 10 -> 11 another.
+LINKS = {1: (None, 2), 2: (1, 3), 3: (2, None), 10: (None, 11), 11: (10, None)}
+
+
+def test_variant_family_follows_both_directions():
+    assert rules.variant_family(3, LINKS) == {1, 2, 3}
+    assert rules.variant_family(11, LINKS) == {10, 11}
+
+
+def test_a_new_exercise_is_judged_against_its_own_chain_not_the_hardest_elsewhere():
+    """The old version had a 1/5 exercise and a 4/5 one elsewhere; the 1/5 is replaced by its 3/5 variant."""
+    steps = rules.difficulty_steps(new_items=[("Three", 3, 3, None)], old_items=[(1, 1), (11, 4)], links=LINKS)
+    assert steps == [("Three", 1, 3)]
+    assert rules.progression_check(old_volume=10, new_volume=10, difficulty_steps=steps).needs_confirmation
+
+
+def test_an_unrelated_new_exercise_is_no_step_and_a_copied_one_keeps_its_origin():
+    steps = rules.difficulty_steps(
+        new_items=[("Eleven", 11, 5, None), ("Two", 2, 2, 1)], old_items=[(1, 1)], links=LINKS
+    )
+    assert steps == [("Two", 1, 2)]

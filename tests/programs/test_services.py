@@ -3,10 +3,12 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 
 from patients.services import pause_create, pause_resume
 from programs import services
 from programs.models import Program, ProgramExercise, ProgramTemplate, ProgramVersion
+from programs.selectors import progression_for, starting_warnings_for
 from tests.factories import ClinicFactory, PhysioFactory, make_patient
 from tests.helpers import BALANCED, add_exercises
 
@@ -335,3 +337,59 @@ def test_new_program_is_compared_with_the_one_in_force(draft, physio, patient, l
 def test_one_new_program_at_a_time_in_the_database(draft, physio, patient):
     with pytest.raises(IntegrityError), transaction.atomic():
         Program.objects.create(patient=patient, created_by=physio, status=Program.Status.DRAFT)
+
+
+class TestStartingGently:
+    """Rule 16: an exercise above the phase's starting ceiling warns and needs a reason, first version included."""
+
+    def test_a_first_program_with_a_five_of_five_exercise_for_an_acute_patient(self, physio, library, client):
+        acute = make_patient(physio=physio, onset_days=20)
+        draft = services.program_create(
+            patient=acute, created_by=physio, title="First", start_date=acute.clinic.local_today(), weekdays=[0, 2, 4]
+        ).versions.get()
+        add_exercises(draft, library, "dead-bug", "copenhagen-plank-long")
+        client.force_login(physio)
+        page = client.get(reverse("programs:builder", args=[draft.pk])).content.decode()
+        assert "Copenhagen plank, long lever is difficulty 5/5, above the starting ceiling of 2/5" in page
+        assert 'name="progression_reason"' in page
+        with pytest.raises(ValidationError) as refused:
+            services.program_activate(version=draft, activated_by=physio)
+        assert refused.value.message_dict["progression_reason"] == [
+            "An exercise is harder than this phase's starting ceiling: give the reason."
+        ]
+        draft.refresh_from_db()
+        assert draft.status == ProgramVersion.Status.DRAFT
+        services.program_activate(version=draft, activated_by=physio, progression_reason="Trained athlete, no pain")
+        draft.refresh_from_db()
+        assert (draft.status, draft.progression_reason) == (ProgramVersion.Status.ACTIVE, "Trained athlete, no pain")
+
+    def test_within_the_ceiling_needs_no_reason(self, physio, library):
+        acute = make_patient(physio=physio, onset_days=20)
+        draft = services.program_create(
+            patient=acute, created_by=physio, title="First", start_date=acute.clinic.local_today(), weekdays=[0, 2, 4]
+        ).versions.get()
+        add_exercises(draft, library, "dead-bug", "bridge-march")  # 2/5 each
+        services.program_activate(version=draft, activated_by=physio)
+
+    def test_a_revision_swapping_a_one_for_a_three_needs_a_reason(self, draft, physio, library):
+        """The old version had a 4/5 exercise elsewhere: the jump is still judged along the bridge's variants."""
+        add_exercises(draft, library, "glute-bridge", "plank-leg-lift")
+        services.program_activate(version=draft, activated_by=physio, progression_reason="Strong core already")
+        v2 = services.program_revise(program=draft.program, created_by=physio)
+        services.program_remove_item(item=v2.items.get(exercise__key="glute-bridge"))
+        (added,) = add_exercises(v2, library, "single-leg-bridge")
+        services.program_update_item(item=added, sets=1, reps=5, hold_seconds=None, rest_seconds=30, notes="")
+        check = progression_for(v2)
+        assert check.difficulty_warnings == (
+            "Single-leg bridge moves up 2 difficulty levels (1 to 3); step up one level at a time.",
+        )
+        with pytest.raises(ValidationError) as refused:
+            services.program_activate(version=v2, activated_by=physio)
+        assert "progression_reason" in refused.value.message_dict
+
+    def test_what_the_patient_already_does_is_not_judged_again(self, draft, physio, library):
+        add_exercises(draft, library, "plank-leg-lift")  # 4/5 for a subacute patient: a reason at the start
+        services.program_activate(version=draft, activated_by=physio, progression_reason="Strong core already")
+        v2 = services.program_revise(program=draft.program, created_by=physio)
+        assert starting_warnings_for(v2) == ()
+        services.program_activate(version=v2, activated_by=physio)

@@ -28,6 +28,13 @@ BEFORE = {
     "checkins": None,
     "flags": None,
 }
+# The move itself: compared exactly with what was there before (later migrations may change more, on purpose).
+MOVE = {
+    "checkins": "0001_moved_from_programs",
+    "flags": "0001_moved_from_patients",
+    "programs": "0006_checkins_moved_out",
+    "patients": "0006_flags_moved_out",
+}
 TABLES = {  # before -> after
     "programs_sessionreport": "checkins_checkin",
     "programs_exerciseresult": "checkins_exerciseresult",
@@ -292,7 +299,7 @@ def run_in_child() -> dict:
 
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    executor.migrate([(app, MOVE.get(app, name)) for app, name in before])
     new_schema = _schema(connection)
     new_rows = {table: _rows(connection, table) for table in new_schema}
     new_definitions = _definitions(connection)
@@ -351,6 +358,11 @@ def run_in_child() -> dict:
                     problems.append(f"{table}: {name} is not kept as {NAMES.get(name, name)}")
             elif not like:  # named by Django: something of the same shape on the same columns
                 problems.append(f"{table}: nothing like {name} {shape} is left")
+    # And on to the latest migrations: what the database enforces, as the app runs today.
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    latest_rows = {table: _rows(connection, table) for table in _schema(connection)}
     flag = new_rows["flags_flag"][0]
     enforced = {
         "second open flag for a reason": _refused(
@@ -393,6 +405,8 @@ def run_in_child() -> dict:
         "enforced": enforced,
         "rows": {table: len(rows) for table, rows in new_rows.items()},
         "rules": sorted(row["details"]["rule"] for row in new_rows["flags_flag"]),
+        # Filled by a migration that came after the move: the phase each threshold decision was made for.
+        "phases": sorted(row["phase"] for row in latest_rows["patients_thresholdchange"]),
     }
 
 
@@ -430,6 +444,7 @@ def _check(report: dict) -> None:
         assert report["rows"][table] >= 1, table
     assert report["rows"]["flags_flag"] == 2 and report["rows"]["flags_flagevent"] == 4
     assert report["rules"] == ["More than 2 whole rest days in a row", "Pain over the patient's threshold"]
+    assert report["phases"] and all(report["phases"]), report["phases"]
 
 
 @pytest.mark.migrations

@@ -7,10 +7,11 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from checkins import services as checkin_services
 from checkins.models import CheckIn, ExerciseResult
 from flags import services as flag_services
 from patients import services as patient_services
-from patients.models import Patient
+from patients.models import Patient, ThresholdChange
 from programs import services as program_services
 from programs.models import Exercise, ExerciseMedia
 from rehab.models import Clinic, User
@@ -172,6 +173,7 @@ class Command(BaseCommand):
             patients[email] = patient
         programs = self._programs(clinic, staff)
         self._clinic_photo(clinic, staff["alex.morgan@riverside.example"])
+        self._safety_examples(clinic, patients)
         self.stdout.write(
             f"Demo clinic '{clinic.name}': {created} new patients, {programs} new programs "
             "(the rest was already there)."
@@ -188,6 +190,30 @@ class Command(BaseCommand):
         if not ExerciseMedia.objects.filter(clinic=clinic, exercise=exercise).exists():
             upload = SimpleUploadedFile("glute-bridge.png", clinic_photo(), content_type="image/png")
             program_services.exercise_media_attach(clinic=clinic, exercise=exercise, upload=upload, uploaded_by=physio)
+
+    def _safety_examples(self, clinic, patients) -> None:
+        """For newly registered demo patients: a phone number, a threshold review waiting for the physiotherapist,
+        and a symptom report sent without a session."""
+        if "maria.lopez@example.com" in patients:
+            patient_services.patient_set_phone(patient=patients["maria.lopez@example.com"], phone="020 7946 0958")
+        if "peter.novak@example.com" in patients:
+            patient_services.patient_set_phone(patient=patients["peter.novak@example.com"], phone="020 7946 0417")
+        aisha = patients.get("aisha.khan@example.com")
+        if aisha is not None:
+            # Registered three weeks ago while still acute (threshold 2/5); subacute since: a review is due.
+            ThresholdChange.objects.filter(patient=aisha).update(
+                phase="acute", value=2, changed_at=timezone.now() - timedelta(days=21)
+            )
+            Patient.objects.filter(pk=aisha.pk).update(pain_threshold=2)
+        peter = patients.get("peter.novak@example.com")
+        if peter is not None:
+            report, _ = checkin_services.symptom_report_create(
+                patient=peter,
+                idempotency_key=uuid.uuid5(uuid.NAMESPACE_URL, "demo-symptom-report-peter"),
+                sharp_pain=True,
+                note="A sharp twinge in my lower back lifting the shopping this morning; easier now.",
+            )
+            flag_services.symptom_report_evaluate(report_id=report.pk)
 
     def _programs(self, clinic, staff) -> int:
         """Programs with three weeks of check-ins for most demo patients, and the flags they raise."""
