@@ -28,7 +28,7 @@ def patient_with_program(*keys):
     version = program.versions.get()
     for key in keys:
         program_add_exercise(version=version, exercise=Exercise.objects.get(clinic=None, key=key))
-    program_activate(version=version, activated_by=physio)
+    program_activate(version=version, activated_by=physio, progression_reason="Long-term, used to these exercises")
     return patient, version
 
 
