@@ -14,6 +14,9 @@ def add_exercise(page, search, name):
     # Enter submits the search too: if the fill landed in the moment after the last swap, before htmx had
     # wired the new search box, the typing alone would send nothing (the form also works without htmx).
     box.press("Enter")
+    # The search may answer twice (Enter, and the typing after a short pause) or, before htmx has wired the form,
+    # as a whole page: let the answers settle before pressing Add, so that the press lands on the list as it stays.
+    page.wait_for_load_state("networkidle")
     page.get_by_role("button", name=f"Add {name}", exact=True).click()
     expect(page.locator(".builder-item", has_text=name)).to_be_visible()
 
