@@ -105,3 +105,20 @@ def adherence(
         "planned": round(planned),
         "percent": adherence_percent(reported=reported, planned=planned),
     }
+
+
+def pain_by_week(points: Iterable[tuple[date, int]], *, start: date) -> list[dict]:
+    """The highest pain of each check-in, averaged by week from `start` (week 1 is its first seven days): for a
+    summary of a course of care. Weeks without a check-in are left out."""
+    weeks: dict[int, list[int]] = {}
+    for day, pain in points:
+        weeks.setdefault((day - start).days // DAYS_IN_WEEK + 1, []).append(pain)
+    return [
+        {
+            "week": week,
+            "from": start + timedelta(weeks=week - 1),
+            "checkins": len(pains),
+            "average": round(sum(pains) / len(pains), 1),
+        }
+        for week, pains in sorted(weeks.items())
+    ]

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
+from patients.models import Pause
 from patients.selectors import patients_visible_to
 from programs.models import ProgramExercise, ProgramVersion
 from programs.selectors import version_program_start
@@ -118,3 +119,61 @@ def adherence(*, patient, version: ProgramVersion | None, today: date, windows: 
         }
         for days in windows
     ]
+
+
+def adherence_over(spans: dict) -> dict:
+    """Adherence over spans of days (a course of care, say), many at once in three queries: `spans` maps any key to
+    (patient id, first day, last day); the answer maps each key to rules.adherence's figures, the sessions planned
+    being those of each version of the patient's programs while it was in force (from its start to the next one's),
+    paused days left out."""
+    if not spans:
+        return {}
+    patient_ids = sorted({patient_id for patient_id, _start, _end in spans.values()})
+    first, last = min(start for _p, start, _e in spans.values()), max(end for _p, _s, end in spans.values())
+    versions: dict[int, list] = {}
+    for version in (
+        ProgramVersion.objects.filter(
+            program__patient_id__in=patient_ids, activated_at__isnull=False, start_date__lte=last
+        )
+        .select_related("program")
+        .only("start_date", "activated_at", "weekdays", "sessions_per_week", "program__patient")
+        .order_by("activated_at", "pk")
+    ):
+        versions.setdefault(version.program.patient_id, []).append(version)
+    pauses: dict[int, list] = {}
+    for pause in Pause.objects.filter(patient_id__in=patient_ids, starts_on__lte=last, ends_on__gte=first).only(
+        "patient", "starts_on", "ends_on", "resumed_on"
+    ):
+        pauses.setdefault(pause.patient_id, []).append(pause)
+    reported: dict[int, set] = {}
+    for patient_id, day in (
+        CheckIn.objects.filter(patient_id__in=patient_ids, session_date__gte=first, session_date__lte=last)
+        .order_by()
+        .values_list("patient_id", "session_date")
+        .distinct()
+    ):
+        reported.setdefault(patient_id, set()).add(day)
+    result = {}
+    for key, (patient_id, start, end) in spans.items():
+        planned, days = 0.0, set()
+        mine = versions.get(patient_id, [])
+        for version, following in zip(mine, [*mine[1:], None], strict=True):
+            begins = max(start, version.start_date)
+            ends = min(end, following.start_date - timedelta(days=1)) if following else end
+            if ends < begins:
+                continue
+            paused = days_paused(pauses.get(patient_id, []), start=begins, end=ends)
+            planned += rules.planned_sessions(
+                start=begins,
+                end=ends,
+                weekdays=version.weekdays,
+                sessions_per_week=version.sessions_per_week,
+                paused_days=paused,
+            )
+            days |= {day for day in reported.get(patient_id, ()) if begins <= day <= ends}
+        result[key] = {
+            "reported": len(days),
+            "planned": round(planned),
+            "percent": rules.adherence_percent(reported=len(days), planned=planned),
+        }
+    return result

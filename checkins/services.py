@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from patients.models import Patient
+from patients.selectors import open_episode
 from programs.models import ProgramVersion
 from programs.selectors import version_program_start
 from rehab.enqueue import enqueue_on_commit
@@ -22,6 +23,10 @@ from .models import CheckIn, CheckInCorrection, ExerciseOutcome, ExerciseResult,
 
 EVALUATE_TASK = "flags.tasks.evaluate_checkin"
 EVALUATE_SYMPTOMS_TASK = "flags.tasks.evaluate_symptom_report"
+DISCHARGED = (
+    "Your course of care has ended, so there are no more sessions to report. Keep exercising on your own: your "
+    "program and your physiotherapist's advice are on your Today page."
+)
 FIELDS = ("session_date", "max_pain", "pain_now", "sharp_pain", *rules.WARNING_SYMPTOM_FIELDS, "note")
 
 
@@ -80,6 +85,10 @@ def checkin_submit(
             raise ValidationError("This form has already been used. Please open the check-in again.")
         return existing, False
     if version.program.patient_id != patient.pk or version.status != ProgramVersion.Status.ACTIVE:
+        # A version in force belongs to a patient in a course of care (a discharge ends the program, and no program
+        # is put in force without one), so only a refused check-in asks whether the patient is discharged.
+        if version.program.patient_id == patient.pk and open_episode(patient) is None:
+            raise ValidationError(DISCHARGED)
         raise ValidationError("This is not your current program. Please open the check-in again.")
     values = {
         "session_date": session_date,

@@ -4,16 +4,18 @@ check-ins. Thin: parse, call a service or a selector, render."""
 import uuid
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from patients.models import Patient
 from patients.rules import PAIN_WORDS
-from patients.selectors import own_patient, patient_detail
+from patients.selectors import latest_episode, own_patient, patient_detail
 from programs import rules as program_rules
 from programs import selectors as program_selectors
 from rehab.forms import run_service
@@ -40,15 +42,26 @@ def _own_checkin(request, pk: int) -> CheckIn:
         raise Http404 from exc
 
 
+def _discharged(patient):
+    """The patient's last course of care if it has ended (they are discharged), else None."""
+    episode = latest_episode(patient)
+    return episode if episode is not None and not episode.is_open else None
+
+
 @patient_required
 def today(request):
     patient = _own_patient(request)
     day = patient.clinic.local_today()
     version = program_selectors.active_version_for(patient)
+    discharged = _discharged(patient) if version is None else None
+    if discharged is not None:  # the last program, to carry on with alone, and the advice that goes with it
+        version = program_selectors.last_version_for(patient)
     items = program_selectors.version_items(version) if version else []
     pause = patient.pauses.filter(starts_on__lte=day, ends_on__gte=day, resumed_on__isnull=True).first()
-    reported_today = version is not None and selectors.reported_on(patient=patient, day=day)
+    reported_today = version is not None and not discharged and selectors.reported_on(patient=patient, day=day)
     context = {
+        "discharged": discharged,
+        "panels": [import_string(path)(request=request, patient=patient) for path in settings.PATIENT_TODAY_PANELS],
         "patient": patient,
         "today": day,
         "version": version,
@@ -68,7 +81,10 @@ def checkin_create(request):
     patient = _own_patient(request)
     version = program_selectors.active_version_for(patient)
     if version is None:
-        messages.info(request, "You have no program to report on yet.")
+        if _discharged(patient) is not None:
+            messages.info(request, services.DISCHARGED)
+        else:
+            messages.info(request, "You have no program to report on yet.")
         return redirect("checkins:today")
     day = patient.clinic.local_today()
     form = CheckInForm(

@@ -47,6 +47,12 @@ class FlagFilterForm(forms.Form):
         return data
 
 
+# A rest flag's patient who stopped attending: resolving it opens their discharge, which resolves it (and their other
+# open flags) with the outcome "discharged" once the physiotherapist confirms.
+DISCHARGE = "discharge"
+DISCHARGE_LABEL = "Stopped attending: discharge"
+
+
 class ResolveForm(forms.Form):
     outcome = forms.ChoiceField(
         label="Outcome",
@@ -54,6 +60,17 @@ class ResolveForm(forms.Form):
         error_messages={"required": "Choose what was done about this flag."},
     )
     note = forms.CharField(label="Note", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, flag=None, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.offers_discharge = offers_discharge(flag, user)
+        if self.offers_discharge:
+            self.fields["outcome"].choices = [*self.fields["outcome"].choices, (DISCHARGE, DISCHARGE_LABEL)]
+
+
+def offers_discharge(flag, user) -> bool:
+    """A physiotherapist (who may discharge) resolving a rest flag."""
+    return flag is not None and flag.reason == FlagReason.REST and getattr(user, "is_physio", False)
 
 
 class BulkResolveForm(ResolveForm):

@@ -16,6 +16,7 @@ class FlagReason(models.TextChoices):
     WORSENING = "worsening", "Pain getting worse"
     REST = "rest", "Resting too long"
     NEW_SYMPTOM = "new_symptom", "New symptom reported"
+    OUTCOME_WORSE = "outcome_worse", "Outcome worse"
 
 
 class FlagStatus(models.TextChoices):
@@ -30,9 +31,12 @@ class FlagOutcome(models.TextChoices):
     REFERRED = "referred", "Referred"
     NO_ACTION = "no_action", "No action needed"
     PATIENT_REPORTED = "patient_reported", "Patient reported a session"
+    DISCHARGED = "discharged", "Patient discharged"
 
 
-STAFF_OUTCOMES = [c for c in FlagOutcome.choices if c[0] != FlagOutcome.PATIENT_REPORTED]
+# What staff choose when they resolve a flag: the others are recorded by the app (a check-in that ends a rest, a
+# discharge that closes the patient's flags).
+STAFF_OUTCOMES = [c for c in FlagOutcome.choices if c[0] not in (FlagOutcome.PATIENT_REPORTED, FlagOutcome.DISCHARGED)]
 UNRESOLVED = ~Q(status=FlagStatus.RESOLVED)
 
 

@@ -20,8 +20,16 @@ REASON_URGENT = "warning_symptoms"
 REASON_WORSENING = "worsening"
 REASON_REST = "rest"
 REASON_NEW_SYMPTOM = "new_symptom"
-# Emailed at once.
-IMMEDIATE_REASONS = (REASON_URGENT, REASON_PAIN, REASON_SHARP, REASON_WORSENING, REASON_NEW_SYMPTOM)
+REASON_OUTCOME_WORSE = "outcome_worse"
+# Emailed to the physiotherapist at once; rest flags go in a daily digest.
+IMMEDIATE_REASONS = (
+    REASON_URGENT,
+    REASON_PAIN,
+    REASON_SHARP,
+    REASON_WORSENING,
+    REASON_NEW_SYMPTOM,
+    REASON_OUTCOME_WORSE,
+)
 
 
 def rule_name(reason: str, *, rest_days_allowed: int = REST_DAYS_ALLOWED) -> str:
@@ -34,6 +42,7 @@ def rule_name(reason: str, *, rest_days_allowed: int = REST_DAYS_ALLOWED) -> str
         REASON_WORSENING: f"Pain rising over {WORSENING_RUN} check-ins in a row, the last over the threshold",
         REASON_REST: f"More than {days} in a row",
         REASON_NEW_SYMPTOM: "A new symptom the patient told the clinic about between sessions",
+        REASON_OUTCOME_WORSE: "A follow-up questionnaire worse than the first by at least the change that matters",
     }[reason]
 
 
@@ -202,3 +211,31 @@ def rest_finding(
         rest_explanation(days=days, last_session=last_session),
         {"last_session": last_session.isoformat(), "rest_days": days, "allowed": rest_days_allowed},
     )
+
+
+def outcome_worse_finding(
+    *, measure: str, baseline, score, worse_by, mcid, completed_on: date, baseline_on: date
+) -> Finding:
+    """A follow-up score worse than the first of its course of care by at least the instrument's minimal clinically
+    important difference (docs/clinical-rules.md, rule 20). Whether it is worse is the outcomes app's rule
+    (outcomes.rules.change_status); this says so in the words, and with the values, staff read on every flag."""
+    return Finding(
+        REASON_OUTCOME_WORSE,
+        rule_name(REASON_OUTCOME_WORSE),
+        f"{measure}: {_number(score)} on {completed_on:%d %b %Y}, {_number(baseline)} at the start "
+        f"({baseline_on:%d %b %Y}); worse by {_number(worse_by)}, and a change of {_number(mcid)} matters.",
+        {
+            "measure": measure,
+            "completed_on": completed_on.isoformat(),
+            "baseline": _number(baseline),
+            "score": _number(score),
+            "worse_by": _number(worse_by),
+            "mcid": _number(mcid),
+        },
+    )
+
+
+def _number(value) -> str:
+    """A score as people write it: 4, 3.5, 32.25 (no trailing zeros)."""
+    text = f"{value:f}" if not isinstance(value, int | float) else str(value)
+    return text.rstrip("0").rstrip(".") if "." in text else text

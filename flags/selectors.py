@@ -10,7 +10,7 @@ from checkins import rules as checkin_rules
 from checkins.models import CheckIn
 from checkins.selectors import days_paused
 from patients.models import Patient, Pause
-from patients.selectors import patients_visible_to
+from patients.selectors import ACTIVE, by_episode_status, in_care, patients_visible_to
 from programs.models import Program, ProgramVersion
 from programs.selectors import first_start
 from rehab.models import User
@@ -164,8 +164,9 @@ def _active_program():
     return Program.objects.filter(patient=OuterRef("pk"), status=Program.Status.ACTIVE)
 
 
-def caseload(*, physio: User) -> QuerySet[Patient]:
-    """A physiotherapist's patients, those with open flags first, with their last report: one query.
+def caseload(*, physio: User, episodes: str = ACTIVE) -> QuerySet[Patient]:
+    """A physiotherapist's patients in a course of care (or those discharged, or everybody: `episodes`), those with
+    open flags first, with their last report: one query.
 
     Only the fields the dashboard shows are read.
     """
@@ -179,7 +180,7 @@ def caseload(*, physio: User) -> QuerySet[Patient]:
         .values("n")
     )
     return (
-        _own_caseload(physio)
+        by_episode_status(_own_caseload(physio), episodes)
         .select_related("user")
         .only("onset_date", "pain_threshold", "user__first_name", "user__last_name")
         .annotate(
@@ -193,10 +194,11 @@ def caseload(*, physio: User) -> QuerySet[Patient]:
 
 
 def caseload_without_program(*, physio: User, limit: int = 20) -> list[Patient]:
-    """A physiotherapist's patients with no program in force, by name: only what the list shows."""
+    """A physiotherapist's patients in a course of care with no program in force, by name: only what the list
+    shows."""
     return list(
         _own_caseload(physio)
-        .filter(~Exists(_active_program()))
+        .filter(~Exists(_active_program()), in_care())
         .select_related("user")
         .only("pk", "user__first_name", "user__last_name")
         .order_by("user__last_name", "user__first_name", "pk")[:limit]

@@ -6,11 +6,11 @@ only that row (and the queue's counts)."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from checkins import selectors as checkin_selectors
@@ -18,13 +18,14 @@ from patients import rules as patient_rules
 from patients import selectors as patient_selectors
 from patients import services as patient_services
 from patients.forms import ReassignForm, ThresholdReviewForm
+from patients.models import DischargeReason
 from programs import selectors as program_selectors
 from rehab.audit import mark_refused
 from rehab.forms import run_service
 from rehab.permissions import clinic_admin_required, physio_required, staff_required
 
 from . import selectors, services
-from .forms import BulkResolveForm, FlagFilterForm, ResolveForm
+from .forms import DISCHARGE, BulkResolveForm, FlagFilterForm, ResolveForm
 from .models import Flag, FlagReason, FlagStatus
 
 RECENT_CHECKINS = 5
@@ -135,7 +136,7 @@ def _flag_page(request, flag: Flag, *, resolve_form=None):
             "patient": patient,
             "phase": patient_rules.condition_phase(patient.onset_date, patient.clinic.local_today()),
             "now": timezone.now(),
-            "resolve_form": resolve_form or ResolveForm(),
+            "resolve_form": resolve_form or ResolveForm(flag=flag, user=request.user),
             "reassign_form": ReassignForm(clinic=patient.clinic),
             **_checkins_context(flag),
         },
@@ -164,11 +165,25 @@ def flag_acknowledge(request, pk: int):
     return _back(request, reverse("flags:detail", args=[flag.pk]))
 
 
+def _open_discharge(request, flag: Flag, note: str):
+    """A rest flag's "stopped attending: discharge": the discharge page, which resolves the flag when confirmed."""
+    url = (
+        reverse("patients:discharge", args=[flag.patient_id])
+        + "?"
+        + urlencode({"reason": DischargeReason.STOPPED_ATTENDING, "note": note})
+    )
+    if request.htmx:  # from a row of the queue or the dashboard: the whole page goes there
+        return HttpResponse(status=204, headers={"HX-Redirect": url})
+    return redirect(url)
+
+
 @require_POST
 @staff_required
 def flag_resolve(request, pk: int):
     flag = _get_flag(request, pk)
-    form = ResolveForm(request.POST)
+    form = ResolveForm(request.POST, flag=flag, user=request.user)
+    if form.is_valid() and form.cleaned_data["outcome"] == DISCHARGE:
+        return _open_discharge(request, flag, form.cleaned_data["note"])
     if form.is_valid():
         resolved = run_service(
             form,
@@ -245,7 +260,11 @@ DASHBOARD_PAGE_SIZE = 25
 def dashboard(request):
     physio = request.user
     today = physio.clinic.local_today()
-    page = Paginator(selectors.caseload(physio=physio), DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    discharged = request.GET.get("episodes") == patient_selectors.DISCHARGED
+    episodes = patient_selectors.DISCHARGED if discharged else patient_selectors.ACTIVE
+    page = Paginator(selectors.caseload(physio=physio, episodes=episodes), DASHBOARD_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     patients = list(page.object_list)
     reviews = [
         (
@@ -267,5 +286,7 @@ def dashboard(request):
             "now": timezone.now(),
             "next": request.get_full_path(),
             "today": today,
+            "discharged": discharged,
+            "query": "episodes=discharged" if discharged else "",
         },
     )

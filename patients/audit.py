@@ -28,6 +28,8 @@ LABELS = {  # names of pages and actions: the trail's own column says whether th
     "patients:edit": "Patient details",
     "patients:threshold": "Pain threshold",
     "patients:threshold_review": "Pain threshold: review at a phase change",
+    "patients:discharge": "Discharge",
+    "patients:refer": "New referral",
     "patients:audit": "Audit trail",
     "patients:create": "Patient registration",
     "patients:my_details": "Patient's own details",
@@ -46,6 +48,8 @@ def register() -> None:
         "patients:threshold",
         "patients:threshold_review",
         "patients:audit",
+        "patients:discharge",
+        "patients:refer",
     ):
         audit.register(name, patient_of=_patient_pk, object_is_patient=True)
     audit.register("patients:create", object_kwarg=None, patient_of=lambda **_: None)

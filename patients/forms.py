@@ -5,8 +5,9 @@ from rehab.forms import DateInput
 from rehab.models import User
 
 from . import rules
+from .models import DischargeReason
 from .phones import example_number, normalise_phone, region_for
-from .selectors import physiotherapists_of
+from .selectors import EPISODE_FILTERS, physiotherapists_of
 
 THRESHOLD_CHOICES = [(v, f"{v} - {rules.PAIN_WORDS[v]}") for v in range(rules.THRESHOLD_MIN, rules.THRESHOLD_MAX + 1)]
 
@@ -53,21 +54,43 @@ class PatientForm(PhoneFieldMixin):
         help_text="A short description, e.g. 'Lower-back strain lifting a box; pain into the left buttock'.",
     )
     physiotherapist = PhysiotherapistChoiceField(queryset=User.objects.none(), empty_label=None)
+    referral_date = forms.DateField(
+        label="Referral date",
+        widget=DateInput(),
+        required=False,
+        help_text="The day the referral came (today if left empty): the course of care starts with it.",
+    )
+    referrer = forms.CharField(
+        label="Referred by",
+        max_length=200,
+        required=False,
+        help_text="e.g. 'Dr Ann Smith, Riverside GP', or 'Self-referral'.",
+    )
 
     field_order = ["first_name", "last_name", "email", "phone"]
 
-    def __init__(self, *args, clinic, **kwargs):
+    def __init__(self, *args, clinic, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.clinic = clinic
         self.fields["physiotherapist"].queryset = physiotherapists_of(clinic.pk)
         self.set_phone_help(clinic, "Staff call the patient on it about a flag.")
+        if editing:  # the referral belongs to the course of care, which has pages of its own
+            del self.fields["referral_date"], self.fields["referrer"]
+        else:
+            self.fields["referral_date"].initial = clinic.local_today()
 
     def clean(self):
         # The service checks the dates too; checked here as well, they are told in the same round as any
         # other field's mistake rather than after those are put right.
         data = super().clean()
+        today = self.clinic.local_today()
         dates = {name: data.get(name) for name in ("date_of_birth", "onset_date")}
-        for field, message in rules.patient_date_errors(**dates, today=self.clinic.local_today()).items():
+        errors = rules.patient_date_errors(**dates, today=today)
+        if "referral_date" in self.fields:
+            errors |= rules.referral_errors(
+                referral_date=data.get("referral_date"), onset_date=data.get("onset_date"), today=today
+            )
+        for field, message in errors.items():
             if field not in self.errors:
                 self.add_error(field, message)
         return data
@@ -85,6 +108,7 @@ class ThresholdForm(forms.Form):
 
 class PatientFilterForm(forms.Form):
     q = forms.CharField(label="Name", required=False, max_length=100)
+    episodes = forms.ChoiceField(label="Course of care", required=False, choices=EPISODE_FILTERS)
     phase = forms.ChoiceField(label="Phase", required=False, choices=[("", "Any phase"), *rules.PHASE_CHOICES])
     physiotherapist = PhysiotherapistChoiceField(
         label="Physiotherapist", required=False, queryset=User.objects.none(), empty_label="Any physiotherapist"
@@ -143,3 +167,48 @@ class ThresholdReviewForm(forms.Form):
                 ("apply", f"Apply the {phase.label.lower()} default: {default}/5"),
                 ("keep", f"Keep {patient.pain_threshold}/5"),
             ]
+
+
+class DischargeForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="Reason for discharge",
+        choices=DischargeReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose why the patient is discharged."},
+    )
+    discharged_on = forms.DateField(label="Discharge date", widget=DateInput())
+    note = forms.CharField(
+        label="Outcome and note",
+        required=False,
+        max_length=rules.DISCHARGE_NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="How the course of care went; it is on the discharge summary for the patient and the referrer.",
+    )
+    advice = forms.CharField(
+        label="Self-management advice",
+        required=False,
+        max_length=rules.ADVICE_MAX,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="The patient keeps reading this with their last program, and it is on the discharge summary.",
+    )
+
+
+class ReferralForm(forms.Form):
+    referral_date = forms.DateField(label="Referral date", widget=DateInput())
+    referrer = forms.CharField(
+        label="Referred by",
+        max_length=200,
+        required=False,
+        help_text="e.g. 'Dr Ann Smith, Riverside GP', or 'Self-referral'.",
+    )
+    condition = forms.CharField(
+        label="Condition",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What this referral is for.",
+    )
+    onset_date = forms.DateField(
+        label="Injury onset date",
+        widget=DateInput(),
+        help_text="When this pain began: the phase, and the threshold it starts with, follow from it.",
+    )

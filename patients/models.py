@@ -142,3 +142,85 @@ class Pause(models.Model):
 
     def covers(self, day) -> bool:
         return self.starts_on <= day <= self.last_day
+
+
+class DischargeReason(models.TextChoices):
+    GOALS_MET = "goals_met", "Goals met"
+    SELF_MANAGING = "self_managing", "Self-managing"
+    REFERRED_ON = "referred_on", "Referred on"
+    STOPPED_ATTENDING = "stopped_attending", "Stopped attending"
+    OTHER = "other", "Other"
+
+
+OPEN_EPISODE = Q(discharged_at__isnull=True)
+
+
+class Episode(models.Model):
+    """A course of care: from a referral to a discharge. A patient has at most one open episode; a new referral
+    after a discharge opens another, with its own onset and condition (the patient's own fields hold the open, or
+    last, episode's). Nothing about an episode is deleted."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="episodes")
+    # The patient's clinic, kept here too so that the clinic's outcomes read its episodes through one index.
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    referral_date = models.DateField()
+    referrer = models.CharField(
+        max_length=200, blank=True, help_text="Who referred the patient, e.g. 'Dr Ann Smith, Riverside GP'."
+    )
+    condition = models.TextField(max_length=1000)
+    onset_date = models.DateField("injury onset date")
+    opened_at = models.DateTimeField(default=timezone.now)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    discharged_on = models.DateField(null=True, blank=True)
+    discharged_at = models.DateTimeField(null=True, blank=True)
+    discharged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The physiotherapist who looked after the patient when they were discharged: the clinic's outcomes count the
+    # episode for them.
+    physiotherapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    discharge_reason = models.CharField(max_length=20, choices=DischargeReason.choices, blank=True)
+    discharge_note = models.TextField("outcome and note", blank=True, max_length=rules.DISCHARGE_NOTE_MAX)
+    self_management_advice = models.TextField(blank=True, max_length=rules.ADVICE_MAX)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=OPEN_EPISODE,
+                name="one_open_episode_per_patient",
+                violation_error_message="This patient is already in a course of care.",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(discharged_at__isnull=True, discharged_on__isnull=True, discharge_reason="")
+                    | (
+                        Q(discharged_at__isnull=False, discharged_on__isnull=False)
+                        & Q(discharge_reason__in=DischargeReason.values)
+                    )
+                ),
+                name="episode_discharge_complete",
+                violation_error_message="A discharge needs its date and reason.",
+            ),
+            models.CheckConstraint(
+                condition=Q(discharged_on__isnull=True) | Q(discharged_on__gte=F("referral_date")),
+                name="episode_discharged_after_referral",
+                violation_error_message="The discharge cannot be before the referral.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["clinic", "discharged_on"], name="episode_clinic_discharged_idx"),
+            models.Index(fields=["patient", "opened_at"], name="episode_patient_opened_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} from {self.referral_date}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.discharged_at is None

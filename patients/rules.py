@@ -43,6 +43,16 @@ SYMPTOM_WORDS = {
 MAX_AGE_YEARS = 120
 MAX_PAUSE_AHEAD = timedelta(days=365)
 
+# Rule 19: a course of care (an episode) runs from a referral to a discharge.
+DISCHARGE_NOTE_MAX = 2000
+ADVICE_MAX = 3000
+DEFAULT_SELF_MANAGEMENT_ADVICE = (
+    "Keep doing the exercises of your program on your own, two or three times a week, at the doses you have "
+    "reached. Keep moving every day: walking, and the activities you enjoy. A flare-up now and then is normal: ease "
+    "off for a day or two, then build back up gently. If you notice new problems controlling your bladder or bowel, "
+    "numbness between your legs or new weakness in both legs, get urgent medical care straight away."
+)
+
 
 class Phase(StrEnum):
     ACUTE = "acute"
@@ -154,3 +164,29 @@ def pause_errors(*, starts_on: date, ends_on: date, today: date) -> dict[str, st
     if starts_on > today + MAX_PAUSE_AHEAD:
         errors["starts_on"] = "A pause cannot start more than a year from today."
     return errors
+
+
+def referral_errors(
+    *, referral_date: date | None, onset_date: date | None, today: date, last_discharged_on: date | None = None
+) -> dict[str, str]:
+    """Problems with the dates of a referral (a new course of care), keyed by field name."""
+    errors: dict[str, str] = {}
+    if referral_date is None:
+        return errors
+    if referral_date > today:
+        errors["referral_date"] = "The referral date cannot be in the future."
+    elif last_discharged_on is not None and referral_date < last_discharged_on:
+        errors["referral_date"] = (
+            f"The last course of care ended on {last_discharged_on:%d %B %Y}: a new referral comes on or after it."
+        )
+    elif onset_date is not None and referral_date < onset_date:
+        errors["referral_date"] = "The referral cannot be before the injury's onset."
+    return errors
+
+
+def discharge_date_error(*, discharged_on: date, referral_date: date, today: date) -> str | None:
+    if discharged_on > today:
+        return "The discharge date cannot be in the future."
+    if discharged_on < referral_date:
+        return f"The course of care began with a referral on {referral_date:%d %B %Y}: discharge on or after it."
+    return None

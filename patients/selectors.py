@@ -4,13 +4,32 @@ from collections import defaultdict
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from django.db.models import Case, CharField, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, CharField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from rehab.models import AuditEvent, User
 
 from . import rules
-from .models import Patient, Pause, ThresholdChange
+from .models import OPEN_EPISODE, Episode, Patient, Pause, ThresholdChange
+
+# Which patients a list shows: those in a course of care (the default), those discharged, or everybody.
+ACTIVE, DISCHARGED, EVERYONE = "active", "discharged", "all"
+EPISODE_FILTERS = [(ACTIVE, "In a course of care"), (DISCHARGED, "Discharged"), (EVERYONE, "Everyone")]
+
+
+def in_care(patient_ref=None) -> Exists:
+    """True for a patient in a course of care (an open episode): one index entry per patient
+    (one_open_episode_per_patient)."""
+    return Exists(Episode.objects.filter(OPEN_EPISODE, patient=patient_ref or OuterRef("pk")))
+
+
+def by_episode_status(patients: QuerySet[Patient], status: str) -> QuerySet[Patient]:
+    """Patients in a course of care (ACTIVE), discharged (DISCHARGED) or everybody (EVERYONE)."""
+    if status == DISCHARGED:
+        return patients.filter(~in_care())
+    if status == EVERYONE:
+        return patients
+    return patients.filter(in_care())
 
 
 def patients_visible_to(user: User) -> QuerySet[Patient]:
@@ -53,9 +72,14 @@ def clinic_physio(*, user: User, pk: int) -> User:
 
 
 def patient_list(
-    *, user: User, search: str = "", phase: str = "", physiotherapist_id: int | None = None
+    *,
+    user: User,
+    search: str = "",
+    phase: str = "",
+    physiotherapist_id: int | None = None,
+    episodes: str = ACTIVE,
 ) -> QuerySet[Patient]:
-    qs = patients_visible_to(user).select_related("user", "physiotherapist", "clinic")
+    qs = by_episode_status(patients_visible_to(user).select_related("user", "physiotherapist", "clinic"), episodes)
     for term in search.split():
         qs = qs.filter(Q(user__first_name__icontains=term) | Q(user__last_name__icontains=term))
     if phase:
@@ -114,7 +138,7 @@ def threshold_reviews_due(*, physio: User, now=None) -> list[Patient]:
     decided_for = ThresholdChange.objects.filter(patient=OuterRef("pk")).order_by("-changed_at", "-id").values("phase")
     patients = list(
         patients_visible_to(physio)
-        .filter(physiotherapist=physio)
+        .filter(in_care(), physiotherapist=physio)
         .select_related("user")
         .only("onset_date", "pain_threshold", "user__first_name", "user__last_name")
         .annotate(phase_now=phase_now, decided_for=Subquery(decided_for[:1]))
@@ -132,3 +156,22 @@ def threshold_review_for(*, patient: Patient, today) -> rules.Phase | None:
     """The phase whose threshold the patient's physiotherapist is asked to review, or None."""
     latest = patient.threshold_changes.order_by("-changed_at", "-id").values_list("phase", flat=True).first()
     return rules.threshold_review_due(decided_for=latest or "", onset=patient.onset_date, today=today)
+
+
+def open_episode(patient: Patient) -> Episode | None:
+    """The patient's course of care in progress, or None when they are discharged."""
+    return patient.episodes.filter(OPEN_EPISODE).first()
+
+
+def latest_episode(patient: Patient) -> Episode | None:
+    """The patient's open course of care, or else the one that ended last."""
+    return patient.episodes.order_by("-opened_at", "-pk").first()
+
+
+def episode_history(patient: Patient) -> list[Episode]:
+    """Every course of care of the patient, the latest first, with who opened and discharged it."""
+    return list(patient.episodes.select_related("opened_by", "discharged_by").order_by("-opened_at", "-pk"))
+
+
+def episodes_visible_to(user: User) -> QuerySet[Episode]:
+    return Episode.objects.filter(patient__in=patients_visible_to(user).values("pk"))

@@ -1,7 +1,11 @@
-"""Writes about patients. Keyword-only, validated, one transaction each; emails are queued on commit.
+"""Writes about patients and their courses of care (episodes). Keyword-only, validated, one transaction each; emails
+are queued on commit.
 
-A change of physiotherapist is told to the apps built on this one through settings.PATIENT_REASSIGN_HOOKS (the
-flags app notes it on the patient's open flags), in the same transaction."""
+The apps built on this one are told of changes that concern their rows through hooks listed in settings, called in
+the same transaction: a change of physiotherapist (PATIENT_REASSIGN_HOOKS: the flags app notes it on the patient's
+open flags), a course of care opened (EPISODE_OPEN_HOOKS: the outcomes app makes the intake questionnaire due) and a
+discharge (EPISODE_DISCHARGE_HOOKS: the program ends, open flags close, follow-up questionnaires stop and the
+discharge questionnaire comes due)."""
 
 from datetime import date
 
@@ -15,7 +19,7 @@ from rehab.models import Clinic, User
 from rehab.services import email_in_use, user_create, user_queue_set_password_email
 
 from . import rules
-from .models import Patient, Pause, ThresholdChange
+from .models import OPEN_EPISODE, DischargeReason, Episode, Patient, Pause, ThresholdChange
 from .phones import normalise_phone, region_for
 
 
@@ -48,10 +52,17 @@ def patient_register(
     physiotherapist: User,
     phone: str = "",
     password: str | None = None,
+    referral_date: date | None = None,
+    referrer: str = "",
 ) -> Patient:
-    """Register a patient with their login account, the default threshold for their phase, and
-    queue the email that lets them choose a password (unless the account is given one here, as the demo's are)."""
+    """Register a patient with their login account, the default threshold for their phase and their first course
+    of care (referred today unless a referral date is given), and queue the email that lets them choose a password
+    (unless the account is given one here, as the demo's are)."""
     _check_dates(clinic=clinic, date_of_birth=date_of_birth, onset_date=onset_date)
+    referral_date = referral_date or clinic.local_today()
+    errors = rules.referral_errors(referral_date=referral_date, onset_date=onset_date, today=clinic.local_today())
+    if errors:
+        raise ValidationError(errors)
     _check_physiotherapist(clinic=clinic, physiotherapist=physiotherapist)
     phone = normalise_phone(phone, region=region_for(clinic.time_zone))
     user = user_create(
@@ -86,6 +97,7 @@ def patient_register(
     )
     change.full_clean()
     change.save()
+    _open_episode(patient=patient, by=registered_by, referral_date=referral_date, referrer=referrer)
     if not password:
         user_queue_set_password_email(user=user)
     return patient
@@ -126,6 +138,8 @@ def patient_update(
     patient.condition = condition.strip()
     patient.full_clean()
     patient.save()
+    # The patient's condition and onset are those of their course of care: the open one follows the edit.
+    Episode.objects.filter(OPEN_EPISODE, patient=patient).update(onset_date=onset_date, condition=patient.condition)
     return patient
 
 
@@ -219,6 +233,8 @@ def pause_create(*, patient: Patient, created_by: User, starts_on: date, ends_on
     if errors:
         raise ValidationError(errors)
     Patient.objects.select_for_update().get(pk=patient.pk)
+    if not patient.episodes.filter(OPEN_EPISODE).exists():
+        raise ValidationError("This patient is discharged: there is no program to pause.")
     if _pause_overlaps(patient=patient, starts_on=starts_on, ends_on=ends_on):
         raise ValidationError({"starts_on": "These dates overlap a pause already planned."})
     pause = Pause(patient=patient, starts_on=starts_on, ends_on=ends_on, reason=reason, created_by=created_by)
@@ -241,9 +257,15 @@ def pause_resume(*, pause: Pause, resumed_by: User) -> Pause:
     return pause
 
 
+def _call_hooks(setting: str, **kwargs) -> None:
+    """Tell the apps built on this one about a change that concerns their rows: each service listed in the setting,
+    in this transaction."""
+    for hook in getattr(settings, setting):
+        import_string(hook)(**kwargs)
+
+
 def _tell_reassigned(*, patient_ids: list[int], previous: dict[int, User], to: User, by: User, note: str = "") -> None:
-    for hook in settings.PATIENT_REASSIGN_HOOKS:
-        import_string(hook)(patient_ids=patient_ids, previous=previous, to=to, by=by, note=note)
+    _call_hooks("PATIENT_REASSIGN_HOOKS", patient_ids=patient_ids, previous=previous, to=to, by=by, note=note)
 
 
 @transaction.atomic
@@ -281,3 +303,115 @@ def patients_reassign_all(*, from_physio: User, to_physio: User, by: User) -> in
     Patient.objects.filter(pk__in=ids).update(physiotherapist=to_physio, updated_at=timezone.now())
     _tell_reassigned(patient_ids=ids, previous=dict.fromkeys(ids, from_physio), to=to_physio, by=by)
     return len(ids)
+
+
+# --- Courses of care (episodes) -------------------------------------------------------------------
+
+
+def _open_episode(*, patient: Patient, by: User, referral_date: date, referrer: str) -> Episode:
+    episode = Episode(
+        patient=patient,
+        clinic_id=patient.clinic_id,
+        referral_date=referral_date,
+        referrer=(referrer or "").strip(),
+        condition=patient.condition,
+        onset_date=patient.onset_date,
+        opened_by=by,
+    )
+    episode.full_clean()
+    episode.save()
+    _call_hooks("EPISODE_OPEN_HOOKS", episode=episode, by=by)
+    return episode
+
+
+@transaction.atomic
+def episode_open(
+    *, patient: Patient, by: User, referral_date: date, referrer: str, condition: str, onset_date: date
+) -> Episode:
+    """A new referral of a discharged patient: a new course of care with its own condition and onset, so its own
+    phase, and the threshold that phase starts with (kept in the threshold's history). Earlier courses of care
+    stay as they were."""
+    patient = Patient.objects.select_for_update(of=("self",)).select_related("clinic").get(pk=patient.pk)
+    today = patient.clinic.local_today()
+    if patient.episodes.filter(OPEN_EPISODE).exists():
+        raise ValidationError("This patient is already in a course of care: discharge them before a new referral.")
+    last = patient.episodes.exclude(OPEN_EPISODE).order_by("-discharged_on", "-pk").first()
+    errors = rules.patient_date_errors(date_of_birth=patient.date_of_birth, onset_date=onset_date, today=today)
+    errors.pop("date_of_birth", None)
+    for field, message in rules.referral_errors(
+        referral_date=referral_date,
+        onset_date=onset_date,
+        today=today,
+        last_discharged_on=last.discharged_on if last else None,
+    ).items():
+        errors.setdefault(field, message)
+    condition = (condition or "").strip()
+    if not condition:
+        errors["condition"] = "Describe the condition this referral is for."
+    if errors:
+        raise ValidationError(errors)
+    patient.onset_date, patient.condition = onset_date, condition
+    phase = rules.condition_phase(onset_date, today)
+    threshold = rules.default_threshold(phase)
+    change = ThresholdChange(
+        patient=patient,
+        previous_value=patient.pain_threshold,
+        value=threshold,
+        reason=f"New course of care (referred {referral_date:%d %b %Y}): "
+        + rules.default_threshold_reason(phase).replace(" at registration", ""),
+        phase=phase.value,
+        changed_by=by,
+    )
+    change.full_clean()
+    change.save()
+    patient.pain_threshold = threshold
+    patient.full_clean()
+    patient.save(update_fields=["onset_date", "condition", "pain_threshold", "updated_at"])
+    return _open_episode(patient=patient, by=by, referral_date=referral_date, referrer=referrer)
+
+
+@transaction.atomic
+def episode_discharge(
+    *,
+    patient: Patient,
+    by: User,
+    reason: str,
+    note: str = "",
+    discharged_on: date | None = None,
+    advice: str = "",
+) -> Episode:
+    """Discharge a patient: their course of care ends with a reason, a note and the self-management advice they
+    keep. In the same transaction every app built on this one stops what it does for the patient
+    (EPISODE_DISCHARGE_HOOKS): the program ends, open flags close with the outcome "discharged", follow-up
+    questionnaires stop and the discharge questionnaire comes due. The patient keeps their login and history."""
+    patient = (
+        Patient.objects.select_for_update(of=("self",)).select_related("clinic", "physiotherapist").get(pk=patient.pk)
+    )
+    episode = patient.episodes.select_for_update().filter(OPEN_EPISODE).first()
+    if episode is None:
+        raise ValidationError("This patient is not in a course of care: they are discharged already.")
+    today = patient.clinic.local_today()
+    discharged_on = discharged_on or today
+    note, advice = (note or "").strip(), (advice or "").strip()
+    errors = {}
+    if reason not in DischargeReason.values:
+        errors["reason"] = "Choose why the patient is discharged."
+    date_error = rules.discharge_date_error(
+        discharged_on=discharged_on, referral_date=episode.referral_date, today=today
+    )
+    if date_error:
+        errors["discharged_on"] = date_error
+    if len(note) > rules.DISCHARGE_NOTE_MAX:
+        errors["note"] = f"Keep the note under {rules.DISCHARGE_NOTE_MAX:,} characters."
+    if len(advice) > rules.ADVICE_MAX:
+        errors["advice"] = f"Keep the advice under {rules.ADVICE_MAX:,} characters."
+    if errors:
+        raise ValidationError(errors)
+    episode.discharged_on, episode.discharged_at, episode.discharged_by = discharged_on, timezone.now(), by
+    episode.discharge_reason, episode.discharge_note = reason, note
+    episode.self_management_advice = advice or rules.DEFAULT_SELF_MANAGEMENT_ADVICE
+    episode.physiotherapist = patient.physiotherapist
+    episode.full_clean()
+    episode.save()
+    _call_hooks("EPISODE_DISCHARGE_HOOKS", episode=episode, by=by)
+    return episode

@@ -14,4 +14,6 @@ urlpatterns = [
     path("<int:pk>/audit/", views.audit_trail, name="audit"),
     path("<int:pk>/threshold/", views.patient_threshold, name="threshold"),
     path("<int:pk>/threshold/review/", views.threshold_review, name="threshold_review"),
+    path("<int:pk>/discharge/", views.patient_discharge, name="discharge"),
+    path("<int:pk>/referral/", views.patient_refer, name="refer"),
 ]

@@ -13,8 +13,17 @@ from rehab.models import User
 from rehab.permissions import clinic_admin_required, patient_required, physio_required, staff_required
 
 from . import rules, selectors, services
-from .forms import MyDetailsForm, PatientFilterForm, PatientForm, ReassignForm, ThresholdForm, ThresholdReviewForm
-from .models import Patient
+from .forms import (
+    DischargeForm,
+    MyDetailsForm,
+    PatientFilterForm,
+    PatientForm,
+    ReassignForm,
+    ReferralForm,
+    ThresholdForm,
+    ThresholdReviewForm,
+)
+from .models import DischargeReason, Patient
 
 PAGE_SIZE = 25
 
@@ -37,6 +46,7 @@ def patient_list(request):
             "search": form.cleaned_data["q"],
             "phase": form.cleaned_data["phase"],
             "physiotherapist_id": physio.pk if physio else None,
+            "episodes": form.cleaned_data["episodes"] or selectors.ACTIVE,
         }
     patients = selectors.patient_list(user=request.user, **filters)
     page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -47,7 +57,14 @@ def patient_list(request):
     return render(
         request,
         "patients/list.html",
-        {"form": form, "page": page, "rows": rows, "query": query.urlencode(), "filtered": bool(filters)},
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "query": query.urlencode(),
+            "filtered": any(v not in ("", None, selectors.ACTIVE) for v in filters.values()),
+            "discharged": filters.get("episodes") == selectors.DISCHARGED,
+        },
     )
 
 
@@ -81,7 +98,7 @@ def patient_edit(request, pk: int):
         "physiotherapist": patient.physiotherapist,
         "phone": patient.phone.as_national if patient.phone else "",
     }
-    form = PatientForm(request.POST or None, clinic=patient.clinic, initial=initial)
+    form = PatientForm(request.POST or None, clinic=patient.clinic, initial=initial, editing=True)
     if (
         request.method == "POST"
         and form.is_valid()
@@ -99,7 +116,9 @@ def patient_edit(request, pk: int):
 def patient_detail(request, pk: int):
     patient = _get_patient(request, pk)
     today = patient.clinic.local_today()
-    review = selectors.threshold_review_for(patient=patient, today=today)
+    episode = selectors.latest_episode(patient)
+    # A discharged patient's threshold waits for a new course of care, which sets it afresh.
+    review = selectors.threshold_review_for(patient=patient, today=today) if episode and episode.is_open else None
     context = {
         "review": review,
         "review_default": rules.default_threshold(review) if review else None,
@@ -112,9 +131,62 @@ def patient_detail(request, pk: int):
         "threshold_words": rules.PAIN_WORDS[patient.pain_threshold],
         "history": selectors.threshold_history(patient=patient),
         "threshold_form": ThresholdForm(initial={"value": patient.pain_threshold}),
+        "episode": episode,
+        "threshold_notes": [
+            import_string(path)(request=request, patient=patient) for path in settings.PATIENT_THRESHOLD_NOTES
+        ],
         "panels": [import_string(path)(request=request, patient=patient) for path in settings.PATIENT_DETAIL_PANELS],
     }
     return render(request, "patients/detail.html", context)
+
+
+@physio_required
+def patient_discharge(request, pk: int):
+    """End the patient's course of care (a flag's "stopped attending: discharge" lands here with the reason)."""
+    patient = _get_patient(request, pk)
+    episode = selectors.open_episode(patient)
+    today = patient.clinic.local_today()
+    reason = request.GET.get("reason", "")
+    initial = {
+        "discharged_on": today,
+        "advice": rules.DEFAULT_SELF_MANAGEMENT_ADVICE,
+        "reason": reason if reason in DischargeReason.values else None,
+        "note": request.GET.get("note", "")[: rules.DISCHARGE_NOTE_MAX],
+    }
+    form = DischargeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and episode is not None and form.is_valid():
+        done = run_service(form, services.episode_discharge, patient=patient, by=request.user, **form.cleaned_data)
+        if done is not None:
+            messages.success(
+                request,
+                f"{patient.full_name} is discharged ({done.get_discharge_reason_display().lower()}). Their program "
+                "has ended and their open flags are closed; they can still log in and read their history.",
+            )
+            return redirect("patients:detail", pk=patient.pk)
+    return render(
+        request, "patients/discharge.html", {"patient": patient, "episode": episode, "form": form, "today": today}
+    )
+
+
+@physio_required
+def patient_refer(request, pk: int):
+    """A new referral of a discharged patient: a new course of care."""
+    patient = _get_patient(request, pk)
+    episode = selectors.open_episode(patient)
+    today = patient.clinic.local_today()
+    form = ReferralForm(request.POST or None, initial={"referral_date": today})
+    if request.method == "POST" and episode is None and form.is_valid():
+        opened = run_service(form, services.episode_open, patient=patient, by=request.user, **form.cleaned_data)
+        if opened is not None:
+            patient.refresh_from_db()
+            messages.success(
+                request,
+                f"A new course of care is open for {patient.full_name}: the pain threshold starts at "
+                f"{patient.pain_threshold}/5 for the {rules.condition_phase(patient.onset_date, today).label.lower()} "
+                "phase. Build their program next.",
+            )
+            return redirect("patients:detail", pk=patient.pk)
+    return render(request, "patients/referral.html", {"patient": patient, "episode": episode, "form": form})
 
 
 @physio_required

@@ -244,3 +244,13 @@ def version_program_start(version: ProgramVersion) -> date | None:
     if hasattr(version, "program_start"):
         return version.program_start
     return program_start_date(version.program)
+
+
+def last_version_for(patient) -> ProgramVersion | None:
+    """The version that was in force last: after a discharge, the program the patient carries on with alone."""
+    return (
+        ProgramVersion.objects.filter(program__patient=patient, activated_at__isnull=False)
+        .select_related("program")
+        .order_by("-activated_at", "-pk")
+        .first()
+    )

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "programs",
     "checkins",
     "flags",
+    "outcomes",
     "demo",
 ]
 
@@ -247,13 +248,27 @@ EXERCISE_MEDIA_LINK_SECONDS = env.int("EXERCISE_MEDIA_LINK_SECONDS", default=15 
 EXERCISE_MEDIA_MAX_PHOTO_BYTES = env.int("EXERCISE_MEDIA_MAX_PHOTO_BYTES", default=10 * 1024 * 1024)
 EXERCISE_MEDIA_MAX_VIDEO_BYTES = env.int("EXERCISE_MEDIA_MAX_VIDEO_BYTES", default=25 * 1024 * 1024)
 
-# Apps depend one way (flags -> checkins -> programs -> patients -> rehab). Where a lower app's page shows a higher
-# app's data, the higher app supplies a panel, a function (request, ...) -> HTML, listed here:
-PATIENT_DETAIL_PANELS = ["flags.panels.patient_flags", "checkins.panels.patient_progress"]  # the patient page
+# Apps depend one way (outcomes -> flags -> checkins -> programs -> patients -> rehab). Where a lower app's page shows
+# a higher app's data, the higher app supplies a panel, a function (request, ...) -> HTML, listed here:
+PATIENT_DETAIL_PANELS = [  # the patient page
+    "flags.panels.patient_flags",
+    "outcomes.panels.patient_outcomes",
+    "checkins.panels.patient_progress",
+]
+PATIENT_THRESHOLD_NOTES = ["outcomes.panels.start_back_risk"]  # the patient page, beside the pain threshold
+PATIENT_TODAY_PANELS = ["outcomes.panels.due_questionnaires"]  # the patient's Today page, below the check-in
 STAFF_PAGE_PANELS = ["patients.panels.caseloads"]  # the clinic admin's staff page
 # ...and where a lower app's change concerns a higher app's rows, the higher app's service is called in the same
-# transaction: (patient_ids, previous physiotherapist by patient id, to, by, note) when patients are reassigned.
+# transaction: (patient_ids, previous physiotherapist by patient id, to, by, note) when patients are reassigned,
 PATIENT_REASSIGN_HOOKS = ["flags.services.flags_note_reassignment"]
+# (episode, by) when a course of care opens (registration, a new referral),
+EPISODE_OPEN_HOOKS = ["outcomes.services.questionnaires_open_episode"]
+# and (episode, by) when a patient is discharged: each app stops what it does for them (reminders join this list).
+EPISODE_DISCHARGE_HOOKS = [
+    "programs.services.programs_end_at_discharge",
+    "flags.services.flags_close_at_discharge",
+    "outcomes.services.questionnaires_at_discharge",
+]
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -294,6 +309,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-flags": {"task": "flags.tasks.sweep_flags", "schedule": crontab(minute="*/15")},
     "escalate-flags": {"task": "flags.tasks.escalate_flags", "schedule": crontab(minute="*/5")},
     "rest-digests": {"task": "flags.tasks.send_rest_digests", "schedule": crontab(minute=0, hour=7)},
+    "questionnaires-due": {"task": "outcomes.tasks.make_questionnaires_due", "schedule": crontab(minute=40)},
     "clear-expired-sessions": {
         "task": "rehab.tasks.clear_expired_sessions",
         "schedule": crontab(minute=17, hour=3),

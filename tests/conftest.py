@@ -122,6 +122,25 @@ def shipped_library(transactional_db):
     sync_library(Exercise, ExerciseMuscle, read_library())
 
 
+@pytest.fixture
+def shipped_instruments(transactional_db):
+    """The shipped outcome instruments, reloaded for tests whose database is emptied between tests."""
+    from outcomes.instruments import shipped, sync_instrument
+    from outcomes.models import Instrument
+
+    for data in shipped():
+        sync_instrument(Instrument, data)
+
+
+@pytest.fixture
+def licensed(clinic):
+    """The instruments the app scores but does not ship the wording of (ODI, RMDQ, STarT Back), loaded for the clinic
+    from the licensed templates with placeholder wording, as a clinic holding the licences would load its copy."""
+    from tests.helpers import load_licensed
+
+    return load_licensed(clinic)
+
+
 class PrivateBroker:
     """A Redis server of the test's own on a spare port, to stop and start without touching the shared one."""
 

@@ -82,7 +82,9 @@ def make_patient(
 
 
 def bulk_active_patients(*, physio: User, exercise, count: int, start_days_ago: int = 20) -> list[Patient]:
-    """Many patients with an active one-exercise program, inserted in bulk (for tests at scale)."""
+    """Many patients in a course of care with an active one-exercise program, inserted in bulk (for tests at
+    scale)."""
+    from patients.models import Episode
     from programs.models import Program, ProgramExercise, ProgramVersion
 
     clinic = physio.clinic
@@ -111,6 +113,10 @@ def bulk_active_patients(*, physio: User, exercise, count: int, start_days_ago: 
             pain_threshold=1,
         )
         for u in users
+    )
+    Episode.objects.bulk_create(
+        Episode(patient=p, clinic=clinic, referral_date=p.onset_date, condition=p.condition, onset_date=p.onset_date)
+        for p in patients
     )
     programs = Program.objects.bulk_create(
         Program(patient=p, title="P", status=Program.Status.ACTIVE, created_by=physio) for p in patients

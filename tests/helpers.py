@@ -124,3 +124,49 @@ def attach_photo(*, clinic, exercise, by, **kwargs):
     from programs.services import exercise_media_attach
 
     return exercise_media_attach(clinic=clinic, exercise=exercise, upload=photo_upload(**kwargs), uploaded_by=by)
+
+
+def licensed_definition(key: str) -> dict:
+    """A licensed instrument's template as a clinic's filled-in copy would be: placeholder wording, no template mark."""
+    import json
+
+    from outcomes.instruments import TEMPLATES_DIR
+
+    data = json.loads((TEMPLATES_DIR / f"{key}.json").read_text(encoding="utf-8"))
+    data.pop("template"), data.pop("note")
+    data["licence"] = "Used under the clinic's licence (test copy)."
+    return data
+
+
+def load_licensed(clinic) -> dict:
+    """Load the ODI, the RMDQ and the STarT Back Tool for a clinic; the instruments by key."""
+    from outcomes.services import instrument_load
+
+    return {
+        key: instrument_load(data=licensed_definition(key), clinic=clinic)[0] for key in ("odi", "rmdq", "start-back")
+    }
+
+
+def answer_questionnaire(questionnaire, answers: dict[str, dict], *, send: bool = True, now=None):
+    """Answer a questionnaire through the services, as the patient would one question at a time: `answers` maps an
+    instrument key to {question key: value} (the PSFS: {"activities": [names], "activity-1": rating, ...}); then
+    send it."""
+    from outcomes.services import questionnaire_answer, questionnaire_send
+
+    for measurement in questionnaire.measurements.select_related("instrument").order_by("position"):
+        for key, value in answers.get(measurement.instrument.key, {}).items():
+            questionnaire_answer(questionnaire=questionnaire, measurement_id=measurement.pk, key=key, value=value)
+    return questionnaire_send(questionnaire=questionnaire, now=now) if send else questionnaire
+
+
+def follow_up_due(patient, *, weeks: int = 4):
+    """Bring the patient's next follow-up questionnaire due (as the hourly task does on its day); returns it."""
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from outcomes.models import Questionnaire
+    from outcomes.services import questionnaires_make_due
+
+    planned = Questionnaire.objects.get(patient=patient, timepoint="follow_up", status="scheduled")
+    questionnaires_make_due(now=datetime.combine(planned.due_on, time(12), ZoneInfo(patient.clinic.time_zone)))
+    return Questionnaire.objects.get(pk=planned.pk)

@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from checkins import services as checkin_services
 from flags import services as flag_services
+from outcomes.models import Questionnaire
 from patients.services import pause_create
 from programs import media as media_files
 from programs import services as program_services
@@ -45,6 +46,7 @@ POST_ONLY = dict.fromkeys(ROLES, 405)
 STAFF_FORBIDDEN = {"physio": 403, "clinic_admin": 403, "other_physio": 403, "other_admin": 403}
 PATIENT_ONLY = {"anonymous": LOGIN, "patient": 200, "other_patient": 200, **STAFF_FORBIDDEN}
 OWN_CHECKIN = {**PATIENT_ONLY, "other_patient": 404}
+OWN_OR_CLINIC_STAFF = {**CLINIC_STAFF_OBJECT, "patient": 200, "other_patient": 404}
 
 
 def invite_data(w):
@@ -134,6 +136,32 @@ TABLE = {
         POST_ONLY,
         PHYSIO_ACTION,
         lambda w: {"decision": "keep", "phase": w["target"].phase().value, "reason": "Access test"},
+    ),
+    "patients:discharge": (
+        pk("target"),
+        PHYSIO_OBJECT,
+        PHYSIO_ACTION,
+        lambda w: {"reason": "goals_met", "discharged_on": w["today"].isoformat()},
+    ),
+    # The target is in a course of care: the page says to discharge first (a new referral is posted in tests/patients).
+    "patients:refer": (pk("target"), PHYSIO_OBJECT, PHYSIO_ACTION, None),
+    "outcomes:questionnaire": (
+        pk("questionnaire"),
+        OWN_CHECKIN,
+        OWN_CHECKIN,
+        lambda w: {
+            "step": f"{w['questionnaire'].measurements.get(instrument__key='pain-week').pk}:pain",
+            "answer": "3",
+        },
+    ),
+    "outcomes:summary": (pk("episode"), OWN_OR_CLINIC_STAFF, None, None),
+    "outcomes:clinic": (None, ADMIN_ONLY, None, None),
+    "outcomes:clinic_csv": (None, ADMIN_ONLY, None, None),
+    "outcomes:schedule": (
+        None,
+        ADMIN_ONLY,
+        {**ADMIN_ONLY, "clinic_admin": OK, "other_admin": OK},
+        lambda w: {"follow_up_weeks": "6", "pain-week__intake": "on"},
     ),
     "flags:queue": (None, {**ANY_STAFF, "physio": 403, "other_physio": 403}, None, None),
     "flags:bulk_resolve": (
@@ -300,6 +328,8 @@ def _build_world():
         "symptom_report": symptom_report,
         "report": checkin,
         "flag": flag,
+        "episode": target.episodes.get(),
+        "questionnaire": Questionnaire.objects.get(patient=target, timepoint="intake"),
         "second_physio": PhysioFactory(clinic=clinic),
         "inactive_physio": PhysioFactory(clinic=clinic, is_active=False),
         "today": today,

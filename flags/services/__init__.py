@@ -2,7 +2,7 @@
 here as before."""
 
 from .alerts import flag_escalate_overdue, flag_send_alert, flag_send_rest_digests
-from .evaluation import checkin_evaluate, checkins_evaluate, symptom_report_evaluate
+from .evaluation import checkin_evaluate, checkins_evaluate, flag_record_finding, symptom_report_evaluate
 from .lifecycle import (
     flag_acknowledge,
     flag_bulk_resolve,
@@ -10,6 +10,7 @@ from .lifecycle import (
     flag_record,
     flag_resolve,
     flag_unclaim,
+    flags_close_at_discharge,
     flags_close_rest,
     flags_note_correction,
     flags_note_reassignment,
@@ -36,10 +37,12 @@ __all__ = [
     "flag_claim",
     "flag_escalate_overdue",
     "flag_record",
+    "flag_record_finding",
     "flag_resolve",
     "flag_send_alert",
     "flag_send_rest_digests",
     "flag_unclaim",
+    "flags_close_at_discharge",
     "flags_close_rest",
     "flags_count_rest_days",
     "flags_evaluate_missed",

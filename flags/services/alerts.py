@@ -7,10 +7,12 @@ import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db.models import OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from patients.selectors import in_care
 from rehab.db import id_slices
 from rehab.models import User
 
@@ -133,10 +135,16 @@ def _send_groups(groups: dict, *, field: str, now, kind: str, send) -> int:
 
 
 def flag_escalate_overdue(*, now=None) -> int:
-    """Email each clinic's admins about flags nobody acknowledged in time ; each flag once."""
+    """Email each clinic's admins about flags nobody acknowledged in time; each flag once. A discharged patient's flags
+    are not escalated (a discharge closes them; one raised later by a check-in sent before it goes to the
+    physiotherapist only)."""
     now = now or timezone.now()
     due = Flag.objects.filter(
-        status=FlagStatus.OPEN, acknowledged_at__isnull=True, escalated_at__isnull=True, ack_due_at__lte=now
+        in_care(OuterRef("patient")),
+        status=FlagStatus.OPEN,
+        acknowledged_at__isnull=True,
+        escalated_at__isnull=True,
+        ack_due_at__lte=now,
     )
     claimed = _claim_batch(
         due, field="escalated_at", now=now, key=lambda f: (f.patient.clinic_id, not f.urgent, f.opened_at, f.pk)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from checkins import rules as checkin_rules
 from checkins.models import CheckIn, SymptomReport
 from checkins.services import FIELDS as CHECKIN_FIELDS
+from patients.models import Patient
 from patients.rules import threshold_on
 from patients.selectors import threshold_steps
 from rehab.enqueue import enqueue_on_commit
@@ -294,3 +295,21 @@ def symptom_report_evaluate(*, report_id: int, now=None) -> list[Flag]:
     report.evaluated_at = now
     report.save(update_fields=["evaluated_at"])
     return flags
+
+
+@transaction.atomic
+def flag_record_finding(*, patient: Patient, finding: rules.Finding, now=None) -> Flag:
+    """Raise a flag on a finding made outside the check-ins (a follow-up questionnaire worse than the first, found by
+    the outcomes app), or add it to the patient's open flag for the same reason, and queue its alert. The caller
+    records each finding once (a questionnaire is scored once)."""
+    flag, _created = flag_record(
+        patient=patient,
+        reason=finding.reason,
+        urgent=finding.urgent,
+        rule=finding.rule,
+        explanation=finding.explanation,
+        values=finding.values,
+        now=now or timezone.now(),
+    )
+    _queue_alerts([flag])
+    return flag

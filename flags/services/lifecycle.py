@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from patients.models import Patient
+from patients.models import DischargeReason, Episode, Patient
 from rehab import db
 from rehab.models import User
 
@@ -322,3 +322,26 @@ def flags_note_reassignment(
     ]
     FlagEvent.objects.bulk_create(events, batch_size=db.BULK_BATCH)
     return len(events)
+
+
+def flags_close_at_discharge(*, episode: Episode, by: User) -> list[Flag]:
+    """The patient is discharged: every flag of theirs not yet resolved is resolved with the outcome "discharged"
+    (acknowledged too, by the one who discharged them, if nobody had). They stay in the patient's history; with
+    nothing open, nothing is escalated. Listed in settings.EPISODE_DISCHARGE_HOOKS, called in the discharge's
+    transaction."""
+    flags = list(
+        Flag.objects.select_for_update().filter(patient_id=episode.patient_id).exclude(status=FlagStatus.RESOLVED)
+    )
+    now = timezone.now()
+    note = f"Closed at discharge: {DischargeReason(episode.discharge_reason).label.lower()}."
+    events = []
+    for flag in flags:
+        if flag.acknowledged_at is None:
+            flag.acknowledged_at, flag.acknowledged_by = now, by
+            events.append(FlagEvent(flag=flag, kind=FlagEventKind.ACKNOWLEDGED, at=now, by=by))
+        events.append(_mark_resolved(flag, by=by, outcome=FlagOutcome.DISCHARGED, note=note, now=now))
+    Flag.objects.bulk_update(
+        flags, ["acknowledged_at", "acknowledged_by", *RESOLUTION_FIELDS], batch_size=db.BULK_BATCH
+    )
+    FlagEvent.objects.bulk_create(events, batch_size=db.BULK_BATCH)
+    return flags

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from checkins.models import CheckIn, SymptomReport
 from patients.models import Patient, Pause
+from patients.selectors import in_care
 from programs.models import Program, ProgramVersion
 from rehab import db
 from rehab.db import id_slices
@@ -155,7 +156,9 @@ def _rest_candidates(*, now):
     return (
         Patient.objects.order_by()
         .annotate(today=today, cutoff=cutoff, after_cutoff=after_cutoff)
-        .filter(Exists(active_program), ~Exists(open_rest_flag), ~Exists(paused_today))
+        # A discharged patient is never swept: the discharge ended their program, and the course of care is tested
+        # here too, so that the rule says what it means.
+        .filter(Exists(active_program), ~Exists(open_rest_flag), ~Exists(paused_today), in_care())
         # The last session is the latest of the last check-in, the end of the last pause and the program's start
         # (check-ins and pauses of an older program do not count). It is on or before the cutoff when each of
         # the three is: tested one by one, the cheapest first, most patients (who checked in recently) are ruled

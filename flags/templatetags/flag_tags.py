@@ -22,6 +22,12 @@ VALUE_LABELS = {
     "last_session": "Last session",
     "rest_days": "Whole days without a session",
     "allowed": "Rest days allowed",
+    "measure": "Outcome measure",
+    "completed_on": "Questionnaire answered",
+    "baseline": "Score at the start",
+    "score": "Score now",
+    "worse_by": "Worse by",
+    "mcid": "Smallest change that matters",
 }
 
 
@@ -47,7 +53,7 @@ def flag_values(values):
             value = " → ".join(str(v) for v in value)
         elif key == "sharp_pain":
             value = "yes" if value else "no"
-        elif key in ("session_date", "last_session", "reported_on") and isinstance(value, str):
+        elif key in ("session_date", "last_session", "reported_on", "completed_on") and isinstance(value, str):
             value = _readable_date(value)
         rows.append((VALUE_LABELS.get(key, key.replace("_", " ").capitalize()), value))
     return rows

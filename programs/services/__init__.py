@@ -12,6 +12,7 @@ from .builder import (
     program_set_schedule,
     program_swap_variant,
     program_update_item,
+    programs_end_at_discharge,
 )
 from .library import exercise_create
 from .media import exercise_media_attach, exercise_media_remove
@@ -31,5 +32,6 @@ __all__ = [
     "program_set_schedule",
     "program_swap_variant",
     "program_update_item",
+    "programs_end_at_discharge",
     "template_create_from_version",
 ]

@@ -8,7 +8,8 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from patients.models import Patient
+from patients.models import Episode, Patient
+from patients.selectors import open_episode
 from rehab.models import User
 
 from .. import rules
@@ -44,6 +45,14 @@ def _check_schedule(*, weekdays: list[int], sessions_per_week: int | None, start
         raise ValidationError(errors)
 
 
+def _require_care(patient: Patient) -> None:
+    """Programs are built and put in force within a course of care: not for a discharged patient."""
+    if open_episode(patient) is None:
+        raise ValidationError(
+            f"{patient.full_name} is discharged: a new referral opens a new course of care, and a program with it."
+        )
+
+
 def _require_draft(version: ProgramVersion) -> None:
     if version.status != ProgramVersion.Status.DRAFT:
         raise ValidationError("Only a draft can be changed. Start a revision to change a program in force.")
@@ -64,6 +73,7 @@ def program_create(
     if template is not None and template.clinic_id != patient.clinic_id:
         raise ValidationError({"template": "Choose a template of this clinic."})
     Patient.objects.select_for_update().get(pk=patient.pk)  # one new program at a time per patient
+    _require_care(patient)
     if Program.objects.filter(patient=patient, status=Program.Status.DRAFT).exists():
         raise ValidationError("This patient already has a program being built: finish or discard it first.")
     if template is not None and not weekdays and not sessions_per_week:
@@ -211,6 +221,7 @@ def program_activate(
     version = _lock_draft(version)
     program = version.program
     patient = program.patient
+    _require_care(patient)  # _lock_draft locked the patient's row too: a discharge at the same moment waits for this
     if not version.items.exists():
         raise ValidationError("Add at least one exercise before activating the program.")
     start_error = rules.start_date_error(version.start_date, patient.clinic.local_today()) or version.past_start_error
@@ -289,3 +300,21 @@ def program_discard_draft(*, version: ProgramVersion) -> Program | None:
         program.delete()
         return None
     return program
+
+
+def programs_end_at_discharge(*, episode: Episode, by: User) -> int:
+    """The patient is discharged: their program in force ends. Its last version stays theirs to read, as the
+    program to carry on with on their own. Listed in settings.EPISODE_DISCHARGE_HOOKS, called in the discharge's
+    transaction. Returns the programs ended."""
+    now = timezone.now()
+    ended = 0
+    for program in Program.objects.select_for_update().filter(
+        patient_id=episode.patient_id, status=Program.Status.ACTIVE
+    ):
+        program.status, program.ended_at = Program.Status.ENDED, now
+        program.save(update_fields=["status", "ended_at"])
+        program.versions.filter(status=ProgramVersion.Status.ACTIVE).update(
+            status=ProgramVersion.Status.SUPERSEDED, superseded_at=now
+        )
+        ended += 1
+    return ended

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from patients import services as patient_services
 from patients.models import Patient
-from patients.selectors import patient_detail, pauses_visible_to
+from patients.selectors import open_episode, own_patient, patient_detail, pauses_visible_to
 from rehab.forms import run_service
 from rehab.models import User
 from rehab.permissions import physio_required, role_required, staff_required
@@ -47,6 +47,7 @@ def _program_page_context(request, patient: Patient, **extra):
             initial={"start_date": today, "weekdays": [0, 2, 4]},
         ),
         "pause_form": PauseForm(initial={"starts_on": today}),
+        "in_care": open_episode(patient) is not None,
     }
     context.update(extra)
     return context
@@ -116,8 +117,11 @@ def version_detail(request, pk: int):
 @role_required(User.Role.PHYSIO, User.Role.CLINIC_ADMIN, User.Role.PATIENT)
 def handout(request, pk: int):
     versions = selectors.versions_visible_to(request.user)
-    if request.user.is_patient:  # patients see the program in force, not drafts or old versions
-        versions = versions.filter(status=ProgramVersion.Status.ACTIVE)
+    if request.user.is_patient:  # patients see the program in force, not drafts or old versions...
+        patient = own_patient(request.user)
+        last = selectors.last_version_for(patient) if patient and open_episode(patient) is None else None
+        # ...or, once discharged, the last one, which they carry on with on their own
+        versions = versions.filter(pk=last.pk) if last else versions.filter(status=ProgramVersion.Status.ACTIVE)
     version = or_404(lambda: versions.get(pk=pk))
     return render(
         request,

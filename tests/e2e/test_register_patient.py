@@ -18,10 +18,10 @@ def test_physio_registers_a_patient_and_finds_them_in_the_list(desk_page):
 
     log_in(page, physio.email, PASSWORD)
     expect(page.get_by_role("heading", name="My caseload")).to_be_visible()
-    expect(page.get_by_text("You have no patients yet.")).to_be_visible()
+    expect(page.get_by_text("You have no patients in a course of care.")).to_be_visible()
     page.get_by_role("link", name="Patients", exact=True).click()
     expect(page.get_by_role("heading", name="Patients")).to_be_visible()
-    expect(page.get_by_text("No patients are registered yet")).to_be_visible()
+    expect(page.get_by_text("No patient is in a course of care")).to_be_visible()
 
     page.get_by_role("link", name="Register the first patient").click()
     page.get_by_label("First name").fill("Grace")

@@ -69,7 +69,7 @@ def test_dashboard_acknowledge_from_row(client, physio, active):
 def test_dashboard_empty_states(client, physio):
     client.force_login(physio)
     html = client.get(reverse("flags:dashboard")).content.decode()
-    assert "No open flags" in html and "You have no patients yet" in html
+    assert "No open flags" in html and "You have no patients in a course of care" in html
 
 
 def test_dashboard_query_count_fixed_at_two_sizes(client, physio, library):

@@ -189,7 +189,7 @@ class TestPatientList:
 
     def test_empty_state(self, client, physio):
         client.force_login(physio)
-        assert "No patients are registered yet" in client.get(reverse("patients:list")).content.decode()
+        assert "No patient is in a course of care" in client.get(reverse("patients:list")).content.decode()
 
 
 @pytest.mark.django_db
