@@ -157,7 +157,8 @@ def adherence_over(spans: dict) -> dict:
     for key, (patient_id, start, end) in spans.items():
         planned, days = 0.0, set()
         mine = versions.get(patient_id, [])
-        for version, following in zip(mine, [*mine[1:], None], strict=True):
+        for index, version in enumerate(mine):
+            following = mine[index + 1] if index + 1 < len(mine) else None
             begins = max(start, version.start_date)
             ends = min(end, following.start_date - timedelta(days=1)) if following else end
             if ends < begins:

@@ -28,7 +28,7 @@ def start_back_risk(*, request, patient) -> str:
     result = selectors.intake_risk(episode=episode) if episode else None
     if result is None:
         return ""
-    risk = rules.Risk(result.category) if result.category in rules.Risk else None
+    risk = rules.Risk(result.category) if result.category in set(rules.Risk) else None
     return render_to_string(
         "outcomes/_risk_note.html", {"result": result, "risk": risk, "Risk": rules.Risk}, request=request
     )

@@ -27,14 +27,21 @@ def signed(value) -> str:
     return f"+{text}" if value > 0 else f"−{text}" if value < 0 else text
 
 
+def _label(enum, value: str) -> str:
+    try:
+        return enum(value).label
+    except ValueError:
+        return value
+
+
 @register.filter
 def timepoint_label(value: str) -> str:
-    return rules.Timepoint(value).label if value in rules.Timepoint else value
+    return _label(rules.Timepoint, value)
 
 
 @register.filter
 def risk_label(value: str) -> str:
-    return rules.Risk(value).label if value in rules.Risk else value
+    return _label(rules.Risk, value)
 
 
 @register.simple_tag
