@@ -30,7 +30,7 @@ test: $(STAMP)
 ## Known vulnerabilities in the locked packages (pip-audit) and high-severity findings in our code (bandit).
 audit: $(STAMP)
 	$(BIN)/pip-audit --disable-pip --no-deps --progress-spinner off -r requirements.lock
-	$(BIN)/bandit -q -r rehab patients programs checkins flags demo --severity-level high -x '*/migrations/*'
+	$(BIN)/bandit -q -r rehab patients programs checkins flags outcomes demo --severity-level high -x '*/migrations/*'
 
 ## Re-resolve every package from pyproject.toml into requirements.lock.
 lock:

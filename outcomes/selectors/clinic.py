@@ -34,7 +34,6 @@ class MeasureFigures:
 
     key: str
     name: str
-    unit_note: str
     improvements: list[Decimal] = field(default_factory=list)
     reached: int = 0
 
@@ -153,7 +152,7 @@ def clinic_outcomes(*, user: User, start: date, end: date, physiotherapist_id: i
             better = rules.improvement(start=first, score=values[-1], higher_is_better=higher)
             status = rules.change_status(start=first, score=values[-1], mcid=mcid, higher_is_better=higher)
             for group in (groups[CLINIC], mine):
-                figures = group.measures.setdefault(key, MeasureFigures(key, name, _unit_note(higher, compares)))
+                figures = group.measures.setdefault(key, MeasureFigures(key, name))
                 figures.improvements.append(better)
                 figures.reached += status == rules.Status.REACHED
     ordered = [groups[CLINIC], *sorted((g for k, g in groups.items() if k != CLINIC), key=lambda g: g.name)]
@@ -162,12 +161,6 @@ def clinic_outcomes(*, user: User, start: date, end: date, physiotherapist_id: i
         "groups": ordered,
         "measures": [(key, instruments[key][0]) for key in measures],
     }
-
-
-def _unit_note(higher_is_better: bool, compares_with_start: bool) -> str:
-    if not compares_with_start:
-        return "the rating at the end"
-    return "points better (higher scores are better)" if higher_is_better else "points better (lower scores are better)"
 
 
 # --- A course of care's summary ------------------------------------------------------------------------------

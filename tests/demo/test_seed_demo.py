@@ -53,3 +53,27 @@ def test_demo_data_shows_the_safety_features():
     assert [p.user.email for p in threshold_reviews_due(physio=alex)] == ["aisha.khan@example.com"]
     report = SymptomReport.objects.get()
     assert Flag.objects.filter(events__symptom_report=report, reason="sharp_pain").exists()
+
+
+def test_demo_data_shows_courses_of_care_and_outcomes(client):
+    from django.urls import reverse
+
+    from outcomes.models import Measurement, Questionnaire
+    from patients.models import Episode
+
+    call_command("seed_demo")
+    counts = (Episode.objects.count(), Questionnaire.objects.count(), Measurement.objects.count())
+    discharged = Episode.objects.get(discharged_at__isnull=False)
+    assert discharged.patient.user.email == "peter.novak@example.com" and discharged.discharge_reason == "goals_met"
+    # A questionnaire due for the patient whose login the README gives.
+    maria = Patient.objects.get(user__email="maria.lopez@example.com")
+    assert Questionnaire.objects.filter(patient=maria, status="due").exists()
+    # Results over time: three or more answered questionnaires for the discharged patient, two for Aisha Khan.
+    answered = Questionnaire.objects.filter(status="completed")
+    assert answered.filter(patient=discharged.patient).count() == 4
+    assert answered.filter(patient__user__email="aisha.khan@example.com").count() == 2
+    client.force_login(discharged.patient.physiotherapist)
+    summary = client.get(reverse("outcomes:summary", args=[discharged.pk])).content.decode()
+    assert "Discharge summary" in summary and "Better by at least the change that matters" in summary
+    call_command("seed_demo")
+    assert (Episode.objects.count(), Questionnaire.objects.count(), Measurement.objects.count()) == counts

@@ -27,6 +27,7 @@ BEFORE = {
     "programs": "0005_one_new_program",
     "checkins": None,
     "flags": None,
+    "outcomes": None,
 }
 # The move itself: compared exactly with what was there before (later migrations may change more, on purpose).
 MOVE = {
@@ -55,7 +56,7 @@ NAMES = {  # constraints and indexes named by the app, before -> after
     "report_unevaluated_idx": "checkin_unevaluated_idx",
     "flag_event_once_per_report": "flag_event_once_per_checkin",
 }
-APPS = ("rehab", "patients", "programs", "checkins", "flags")
+APPS = ("rehab", "patients", "programs", "checkins", "flags", "outcomes")
 
 
 # --- In the child process ----------------------------------------------------------------------
@@ -445,6 +446,8 @@ def _check(report: dict) -> None:
     assert report["rows"]["flags_flag"] == 2 and report["rows"]["flags_flagevent"] == 4
     assert report["rules"] == ["More than 2 whole rest days in a row", "Pain over the patient's threshold"]
     assert report["phases"] and all(report["phases"]), report["phases"]
+    # The patient registered before courses of care existed is in one; the shipped instruments are loaded.
+    assert report["rows"]["patients_episode"] == 1 and report["rows"]["outcomes_instrument"] == 3
 
 
 @pytest.mark.migrations

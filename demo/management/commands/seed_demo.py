@@ -10,8 +10,10 @@ from django.utils import timezone
 from checkins import services as checkin_services
 from checkins.models import CheckIn, ExerciseResult
 from flags import services as flag_services
+from outcomes import services as outcome_services
+from outcomes.models import Questionnaire
 from patients import services as patient_services
-from patients.models import Patient, ThresholdChange
+from patients.models import Episode, Patient, ThresholdChange
 from programs import services as program_services
 from programs.models import Exercise, ExerciseMedia
 from rehab.models import Clinic, User
@@ -134,6 +136,18 @@ def clinic_photo() -> bytes:
     return out.getvalue()
 
 
+# Outcome questionnaires answered over a course of care that began `weeks` ago: at the start, then at each 4-weekly
+# follow-up, then (for a discharged patient) at discharge. Maria Lopez, registered today, has her first due.
+ACTIVITIES = {
+    "aisha.khan@example.com": ["Sitting through a working day", "Carrying the shopping"],
+    "peter.novak@example.com": ["Putting on socks", "Gardening", "Playing with my grandson"],
+}
+OUTCOMES = {  # email -> weeks ago the course of care began, [(activities' ratings, average pain), ...], discharge
+    "aisha.khan@example.com": (8, [((4, 3), 5), ((6, 5), 3)], None),
+    "peter.novak@example.com": (12, [((2, 3, 4), 7), ((4, 5, 5), 5), ((6, 7, 7), 3)], ((9, 8, 9), 1, 2)),
+}
+
+
 class Command(BaseCommand):
     help = "Create the demo clinic with its staff and patients (nothing is duplicated on a second run)."
 
@@ -173,6 +187,7 @@ class Command(BaseCommand):
         programs = self._programs(clinic, staff)
         self._clinic_photo(clinic, staff["alex.morgan@riverside.example"])
         self._safety_examples(clinic, patients)
+        self._outcomes(clinic, staff, new=set(patients))
         if created or programs:
             self.stdout.write(f"Demo clinic '{clinic.name}': {created} patients and {programs} programs loaded.")
         else:
@@ -264,6 +279,63 @@ class Command(BaseCommand):
             made += 1
         flag_services.flags_sweep_rest()
         return made
+
+    def _outcomes(self, clinic, staff, *, new: set[str]) -> None:
+        """Questionnaires answered over a course of care for two patients (registered in this run), one of them
+        discharged with the summary that goes with it."""
+        tz = clinic.tzinfo
+        today = clinic.local_today()
+        for email, (weeks, answers, discharge) in OUTCOMES.items():
+            if email not in new:
+                continue
+            patient = Patient.objects.select_related("physiotherapist").get(user__email=email)
+            start = today - timedelta(weeks=weeks)
+            Episode.objects.filter(patient=patient).update(
+                referral_date=start, opened_at=min(datetime.combine(start, time(10), tz), timezone.now())
+            )
+            names = ACTIVITIES[email]
+            for number, (ratings, pain) in enumerate(answers):
+                day = start + timedelta(weeks=4 * number)
+                if number == 0:
+                    questionnaire = Questionnaire.objects.get(patient=patient, timepoint="intake")
+                    Questionnaire.objects.filter(pk=questionnaire.pk).update(due_on=day)
+                else:  # the planned follow-up, brought due on its day (seeded history is back-dated)
+                    planned = Questionnaire.objects.get(patient=patient, timepoint="follow_up", status="scheduled")
+                    Questionnaire.objects.filter(pk=planned.pk).update(due_on=day)
+                    outcome_services.questionnaires_make_due(now=datetime.combine(day, time(9), tz))
+                    questionnaire = Questionnaire.objects.get(pk=planned.pk)
+                psfs = {f"activity-{i}": rating for i, rating in enumerate(ratings, start=1)}
+                self._answer(
+                    questionnaire,
+                    {"psfs": {**({"activities": names} if number == 0 else {}), **psfs}, "pain-week": {"pain": pain}},
+                    now=datetime.combine(day, time(19), tz),
+                )
+            if discharge is not None:
+                ratings, pain, change = discharge
+                patient_services.episode_discharge(
+                    patient=patient,
+                    by=patient.physiotherapist,
+                    reason="goals_met",
+                    note="Back to gardening and looking after his grandson; pain settled to 1-2 out of 10.",
+                )
+                self._answer(
+                    Questionnaire.objects.get(patient=patient, timepoint="discharge"),
+                    {
+                        "psfs": {f"activity-{i}": rating for i, rating in enumerate(ratings, start=1)},
+                        "pain-week": {"pain": pain},
+                        "grc": {"change": change},
+                    },
+                    now=timezone.now(),
+                )
+
+    @staticmethod
+    def _answer(questionnaire, answers: dict, *, now) -> None:
+        for measurement in questionnaire.measurements.select_related("instrument"):
+            for key, value in answers.get(measurement.instrument.key, {}).items():
+                outcome_services.questionnaire_answer(
+                    questionnaire=questionnaire, measurement_id=measurement.pk, key=key, value=value
+                )
+        outcome_services.questionnaire_send(questionnaire=questionnaire, now=min(now, timezone.now()))
 
 
 def logins() -> str:
