@@ -129,8 +129,8 @@ class Questionnaire(models.Model):
     """The measures a patient is asked at one point of a course of care: at intake, at a follow-up, at discharge.
     Asked once: one per course of care at intake and at discharge, one per due day at follow-ups."""
 
-    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="+")
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     timepoint = models.CharField(max_length=10, choices=Timepoint.choices)
     due_on = models.DateField()

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Patient, ThresholdChange
+from .models import Episode, Patient, ThresholdChange
 
 
 class ThresholdChangeInline(admin.TabularInline):
@@ -8,6 +8,17 @@ class ThresholdChangeInline(admin.TabularInline):
     extra = 0
     can_delete = False
     readonly_fields = ("previous_value", "value", "reason", "changed_by", "changed_at")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class EpisodeInline(admin.TabularInline):
+    model = Episode
+    extra = 0
+    can_delete = False
+    fields = ("referral_date", "referrer", "onset_date", "discharged_on", "discharge_reason", "discharged_by")
+    readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -21,4 +32,4 @@ class PatientAdmin(admin.ModelAdmin):
     list_select_related = ("user", "clinic", "physiotherapist")
     raw_id_fields = ("user", "physiotherapist")
     readonly_fields = ("pain_threshold",)
-    inlines = [ThresholdChangeInline]
+    inlines = [ThresholdChangeInline, EpisodeInline]

@@ -160,7 +160,9 @@ class Episode(models.Model):
     after a discharge opens another, with its own onset and condition (the patient's own fields hold the open, or
     last, episode's). Nothing about an episode is deleted."""
 
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="episodes")
+    # Part of the patient's own record, as their threshold history and pauses are (their check-ins and flags protect
+    # a patient from deletion; a registration made by mistake can be deleted in the Django admin).
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="episodes")
     # The patient's clinic, kept here too so that the clinic's outcomes read its episodes through one index.
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     referral_date = models.DateField()

@@ -148,7 +148,7 @@ TABLE = {
     "outcomes:questionnaire": (
         pk("questionnaire"),
         OWN_CHECKIN,
-        OWN_CHECKIN,
+        {**OWN_CHECKIN, "patient": OK},
         lambda w: {
             "step": f"{w['questionnaire'].measurements.get(instrument__key='pain-week').pk}:pain",
             "answer": "3",

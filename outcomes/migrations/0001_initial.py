@@ -57,8 +57,8 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('completed_at', models.DateTimeField(blank=True, null=True)),
                 ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='rehab.clinic')),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='patients.episode')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='patients.patient')),
+                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='patients.episode')),
+                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='patients.patient')),
             ],
             options={
                 'ordering': ['due_on', 'pk'],

@@ -72,7 +72,7 @@ def _plan_follow_ups(rows) -> None:
 def questionnaires_open_episode(*, episode: Episode, by: User | None = None) -> Questionnaire | None:
     """A course of care opens: the intake questionnaire comes due today, and the first follow-up is planned.
     Listed in settings.EPISODE_OPEN_HOOKS. Returns the intake questionnaire, if the clinic asks one."""
-    today = Clinic.objects.get(pk=episode.clinic_id).local_today()
+    today = episode.patient.clinic.local_today()
     schedule = schedule_for(episode.clinic_id)
     instruments = instruments_for([episode.clinic_id])[episode.clinic_id]
     intake = _ask(
@@ -95,7 +95,7 @@ def questionnaires_at_discharge(*, episode: Episode, by: User | None = None) -> 
     mine.filter(status=QuestionnaireStatus.DUE).update(status=QuestionnaireStatus.EXPIRED)
     schedule = schedule_for(episode.clinic_id)
     instruments = instruments_for([episode.clinic_id])[episode.clinic_id]
-    today = Clinic.objects.get(pk=episode.clinic_id).local_today()
+    today = episode.patient.clinic.local_today()
     return _ask(
         episode=episode,
         timepoint=Timepoint.DISCHARGE,
