@@ -12,6 +12,11 @@ onboarded then has a year of check-ins. Check-ins follow each program's schedule
 adherence, short breaks, lapses (patients who stopped reporting), pain that settles over the weeks with
 flare-ups, sharp pain, rare warning symptoms, notes and corrections.
 
+Every patient is in a course of care opened when they were registered; some were discharged (their program ended
+then, their open flags closed as discharged). Each course of care has its outcome questionnaires: at the start,
+every four weeks, at discharge, most answered (activities and pain improving, never worse by the difference that
+matters, so no "outcome worse" flag), the next follow-up planned.
+
 Flags are what the app's rules (programs.rules.report_findings and rest_finding) raised from that history,
 with their events, the staff acknowledging and resolving them, escalations, alerts and rest digests. The
 state is "just before the first sweep of the local day": patients who crossed their clinic's rest limit
@@ -175,7 +180,25 @@ TABLES = {
         "programs.TemplateExercise",
         "id sets reps hold_seconds rest_seconds position notes exercise_id template_id",
     ),
+    "episode": (
+        "patients.Episode",
+        "id referral_date referrer condition onset_date opened_at discharged_on discharged_at discharge_reason "
+        "discharge_note self_management_advice clinic_id discharged_by_id opened_by_id patient_id physiotherapist_id",
+    ),
+    "questionnaire": (
+        "outcomes.Questionnaire",
+        "id timepoint due_on status created_at completed_at clinic_id episode_id patient_id",
+    ),
+    "measurement": (
+        "outcomes.Measurement",
+        "id position answers score subscores category instrument_id questionnaire_id",
+    ),
 }
+# Courses of care: how they end, and the outcome measures asked (the default schedule of a clinic that has not chosen).
+DISCHARGE_REASONS = ["goals_met"] * 45 + ["self_managing"] * 25 + ["stopped_attending"] * 15 + ["referred_on"] * 8
+DISCHARGE_REASONS += ["other"] * 7
+FOLLOW_UP_DAYS = 28
+ACTIVITY_NAMES = ["Putting on socks", "Gardening", "Sitting at my desk", "Lifting my child", "Running", "Driving"]
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
@@ -466,11 +489,12 @@ def plan_clinics(patients: int, seed: int) -> list[Clinic]:
 class Worker:
     """Simulates a share of the clinics and writes their rows. Worker k of n uses the ids k+1, k+1+n, ..."""
 
-    def __init__(self, *, index, workers, args, now, out_dir, specs, library, password):
+    def __init__(self, *, index, workers, args, now, out_dir, specs, library, password, instruments):
         self.index, self.workers, self.args, self.now = index, workers, args, now
         self.rng = random.Random(args.seed * 1000 + index)
         self.files = {key: TableFile(out_dir / f"{key}.{index}.tsv", spec.tail) for key, spec in specs.items()}
         self.library = library
+        self.instruments = instruments  # shipped instrument ids by key
         self.by_id = {e["id"]: e for e in library}
         self.by_key = {e["key"]: e for e in library}
         self.password = password
@@ -673,6 +697,10 @@ class Worker:
             registered = max(onset, today - rng.randint(0, 10))
         registered = min(registered, today)
         registered_ts = min(clock.ts(registered, rng.randint(9 * 60, 17 * 60)), self.now - 3 * HOUR)
+        discharge = None  # (day, moment, reason) for a patient discharged already
+        if kind == "active" and today - registered > 45 and rng.random() < 0.1:
+            day = registered + rng.randint(30, min(200, today - registered - 1))
+            discharge = (day, min(clock.ts(day, 16 * 60), self.now - HOUR), rng.choice(DISCHARGE_REASONS))
         born = onset - rng.randint(19, 84) * 365 - rng.randint(0, 364)
 
         pid = self.next_id("patient")
@@ -688,8 +716,12 @@ class Worker:
             self.next_id("threshold"), None, threshold, reason, ts_text(registered_ts), physio, pid
         )
         updated = registered_ts
+        condition = rng.choice(CONDITIONS)
+        self.course_of_care(ctx, pid, physio, registered, registered_ts, onset, condition, discharge)
         if kind == "active":
-            updated = self.simulate(ctx, pid, physio, physio_email_json, registered, registered_ts, thresholds)
+            updated = self.simulate(
+                ctx, pid, physio, physio_email_json, registered, registered_ts, thresholds, discharge=discharge
+            )
         elif kind == "draft":
             start = max(registered, today - rng.randint(0, 5))
             created = registered_ts + HOUR
@@ -698,7 +730,7 @@ class Worker:
             pid,
             day_text(born),
             day_text(onset),
-            rng.choice(CONDITIONS),
+            condition,
             thresholds[-1][1],
             ts_text(registered_ts),
             ts_text(updated),
@@ -707,18 +739,22 @@ class Worker:
             uid,
         )
 
-    def simulate(self, ctx, pid, physio, physio_email_json, registered, registered_ts, thresholds) -> int:
+    def simulate(
+        self, ctx, pid, physio, physio_email_json, registered, registered_ts, thresholds, *, discharge=None
+    ) -> int:
         """A patient with a program in force: its versions, pauses, check-ins and the flags they raised.
 
-        Walks the days from the first program's start to today. On a day the rest rule could fire, the first
-        sweep after local midnight raises a rest flag (not today's sweeps: they are left to the benchmark);
+        Walks the days from the first program's start to today, or to the discharge of a patient discharged since
+        (their program ended then, and their open flags closed as discharged). On a day the rest rule could fire,
+        the first sweep after local midnight raises a rest flag (not today's sweeps: they are left to the benchmark);
         then the patient may check in, and the report is evaluated seconds later (rules 3-6, then the end of
         a rest flag). Staff acknowledge and resolve flags after a while. Returns the patient's updated_at.
         """
         rng = self.rng
         rnd = rng.random
         rules_prog = self.program_rules
-        clinic, clock, today, now = ctx.clinic, ctx.clock, ctx.today, self.now
+        clinic, clock, now = ctx.clinic, ctx.clock, self.now
+        today = ctx.today if discharge is None else discharge[0]  # the last day of the course of care
         allowed = clinic.rest_days_allowed
         ack_window = clinic.ack_hours * HOUR
         urgent_window = clinic.urgent_ack_minutes * 60
@@ -746,12 +782,26 @@ class Worker:
                 ended=replaced,
             )
             created = clock.ts(switch - 1, 15 * 60)
+            start = switch
+            activated = replaced
+        else:
+            activated = created + 1800
+        if discharge is None:
             new = self.program(
-                ctx, pid, physio, start=switch, end=None, status="active", created=created, activated=replaced
+                ctx, pid, physio, start=start, end=None, status="active", created=created, activated=activated
             )
         else:
+            day, moment, _reason = discharge
             new = self.program(
-                ctx, pid, physio, start=start, end=None, status="active", created=created, activated=created + 1800
+                ctx,
+                pid,
+                physio,
+                start=start,
+                end=day + 1,
+                status="ended",
+                created=created,
+                activated=activated,
+                ended=moment,
             )
         updated = registered_ts
         change_day = start + rng.randint(10, 60)
@@ -810,6 +860,8 @@ class Worker:
         tau = 30 + 70 * rnd()
         first_day = old[0].start if old else new_start
         report_end = lapse - 1 if lapse is not None else today
+        if discharge is not None:
+            report_end = min(report_end, today - 1)  # the discharge comes in the afternoon, before any session
 
         opened: dict[str, Flag] = {}
         finished: list[Flag] = []
@@ -1023,8 +1075,17 @@ class Worker:
                 finished.append(rest)
             check_from = next_check(day, program_start)
 
-        # Now: would the sweep's rest rule flag this patient? (In a pending clinic: today's sweeps have not run.)
         program_start = new[0].start
+        if discharge is not None:  # every flag still open closes at the discharge
+            day, moment, reason = discharge
+            advance(moment, program_start)
+            for flag in opened.values():
+                flag.resolve_at, flag.resolve_by, flag.outcome = moment, physio, "discharged"
+                flag.note = f"Closed at discharge: {reason.replace('_', ' ')}."
+            for flag in finished + list(opened.values()):
+                self.write_flag(ctx, pid, flag, physio_email_json)
+            return updated
+        # Now: would the sweep's rest rule flag this patient? (In a pending clinic: today's sweeps have not run.)
         advance(now, program_start)
         if (
             "rest" not in opened
@@ -1036,6 +1097,118 @@ class Worker:
         for flag in finished + list(opened.values()):
             self.write_flag(ctx, pid, flag, physio_email_json)
         return updated
+
+    def course_of_care(self, ctx, pid, physio, registered, registered_ts, onset, condition, discharge) -> None:
+        """The patient's course of care (its id is the patient's: one each) and its outcome questionnaires: the
+        intake, a follow-up every four weeks, the discharge questionnaire, as outcomes.services would have asked
+        them, most answered; an open course of care has its next follow-up planned."""
+        rng, now, clock = self.rng, self.now, ctx.clock
+        discharged_on, discharged_at, reason = discharge if discharge is not None else (None, None, "")
+        advice = "Keep exercising twice a week." if discharge is not None else ""
+        self.files["episode"].row(
+            pid,
+            day_text(registered),
+            "",
+            condition,
+            day_text(onset),
+            ts_text(registered_ts),
+            day_text(discharged_on) if discharged_on else None,
+            ts_text(discharged_at) if discharged_at else None,
+            reason,
+            "",
+            advice,
+            ctx.clinic.id,
+            physio if discharge is not None else None,
+            physio,
+            pid,
+            physio if discharge is not None else None,
+        )
+        last = discharged_on if discharged_on is not None else ctx.today
+        pain, activities = rng.randint(3, 8), rng.uniform(1.5, 5)
+        names = rng.sample(ACTIVITY_NAMES, rng.randint(1, 3))
+        # The intake, then each follow-up whose day has come (the last one due may still wait for its answers).
+        days = list(range(registered, last + 1, FOLLOW_UP_DAYS))
+        for number, day in enumerate(days):
+            timepoint = "intake" if number == 0 else "follow_up"
+            answered = rng.random() < (0.85 if number == 0 else 0.65)
+            moment = clock.ts(day, rng.randint(18 * 60, 21 * 60)) if number else registered_ts + HOUR
+            open_now = discharge is None and number == len(days) - 1
+            if moment >= now or (discharge is not None and moment >= discharged_at):
+                answered = False
+            status = "completed" if answered else "due" if open_now or number == 0 and discharge is None else "expired"
+            # Better as the weeks go on, now and then a little worse, never by the difference that matters (2).
+            pain = min(10, max(0, pain - rng.choice((0, 1, 1, 2)) + (1 if rng.random() < 0.15 else 0)))
+            activities = min(10, activities + rng.uniform(-0.5, 1.5))
+            self.questionnaire(ctx, pid, physio, timepoint, day, status, moment, names, pain, activities, first=number)
+        if discharge is None:  # the next follow-up, planned
+            self.files["questionnaire"].row(
+                self.next_id("questionnaire"),
+                "follow_up",
+                day_text(days[-1] + FOLLOW_UP_DAYS),
+                "scheduled",
+                ts_text(min(now, clock.ts(days[-1], 8 * 60))),
+                None,
+                ctx.clinic.id,
+                pid,
+                pid,
+            )
+        else:
+            answered = rng.random() < 0.6
+            moment = min(now - 60, discharged_at + rng.randint(1, 48) * HOUR)
+            self.questionnaire(
+                ctx,
+                pid,
+                physio,
+                "discharge",
+                discharged_on,
+                "completed" if answered else "due",
+                moment,
+                names,
+                max(0, pain - 1),
+                min(10, activities + 1),
+                first=1,
+                change=rng.choice((1, 2, 2, 3)),
+            )
+
+    def questionnaire(
+        self, ctx, pid, physio, timepoint, day, status, moment, names, pain, activities, *, first, change=None
+    ):
+        """One questionnaire with its measures: the activities (named at the start) and the pain rating, and the
+        rating of change at discharge; scored when answered."""
+        qid = self.next_id("questionnaire")
+        completed = status == "completed"
+        self.files["questionnaire"].row(
+            qid,
+            timepoint,
+            day_text(day),
+            status,
+            ts_text(min(moment, self.now) if timepoint != "intake" else moment - HOUR),
+            ts_text(moment) if completed else None,
+            ctx.clinic.id,
+            pid,
+            pid,
+        )
+        ratings = [max(0, min(10, round(activities + self.rng.uniform(-1, 1)))) for _ in names]
+        psfs = {f"activity-{i}": r for i, r in enumerate(ratings, start=1)}
+        if first == 0:
+            psfs = {"activities": names, **psfs}
+        measures = [
+            ("psfs", psfs, f"{sum(ratings) / len(ratings):.2f}"),
+            ("pain-week", {"pain": pain}, f"{pain}.00"),
+        ]
+        if change is not None:
+            measures.append(("grc", {"change": change}, f"{change}.00"))
+        for position, (key, answers, score) in enumerate(measures, start=1):
+            self.files["measurement"].row(
+                self.next_id("measurement"),
+                position,
+                json.dumps(answers if completed else {}),
+                score if completed else None,
+                "{}",
+                "",
+                self.instruments[key],
+                qid,
+            )
 
     def write_flag(self, ctx, pid: int, flag: Flag, physio_email_json: str) -> None:
         """The flag's row and its events, in time order, as the services would have written them."""
@@ -1122,6 +1295,7 @@ def generate(args, database: str) -> dict:
     from django.contrib.auth.hashers import make_password
     from django.db import connection
 
+    from outcomes.models import Instrument
     from programs.models import Exercise
 
     started = time.monotonic()
@@ -1133,6 +1307,7 @@ def generate(args, database: str) -> dict:
         .values("id", "key", "sets", "reps", "hold_seconds", "rest_seconds", "harder_id")
     )
     password = make_password(BENCH_PASSWORD)
+    instruments = dict(Instrument.objects.filter(clinic=None).order_by("loaded_at", "pk").values_list("key", "pk"))
     connection.close()
 
     clinics = plan_clinics(args.patients, args.seed)
@@ -1154,6 +1329,7 @@ def generate(args, database: str) -> dict:
                     "specs": specs,
                     "library": library,
                     "password": password,
+                    "instruments": instruments,
                 },
                 "clinics": share,
             }
