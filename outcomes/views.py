@@ -25,7 +25,7 @@ def _steps(questionnaire: Questionnaire) -> list[tuple]:
     """Every question of the questionnaire in order, as (measurement, question, step id), as its answers stand."""
     steps = []
     for measurement in questionnaire.measurements.all():
-        for question in services.answers.questions_of(measurement, episode_id=questionnaire.episode_id):
+        for question in selectors.questions_of(measurement, episode_id=questionnaire.episode_id):
             steps.append((measurement, question, f"{measurement.pk}:{question.key}"))
     return steps
 

@@ -194,21 +194,9 @@ class DischargeForm(forms.Form):
 
 
 class ReferralForm(forms.Form):
+    """A new referral of a discharged patient: the fields of a registration that belong to a course of care."""
+
     referral_date = forms.DateField(label="Referral date", widget=DateInput())
-    referrer = forms.CharField(
-        label="Referred by",
-        max_length=200,
-        required=False,
-        help_text="e.g. 'Dr Ann Smith, Riverside GP', or 'Self-referral'.",
-    )
-    condition = forms.CharField(
-        label="Condition",
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="What this referral is for.",
-    )
-    onset_date = forms.DateField(
-        label="Injury onset date",
-        widget=DateInput(),
-        help_text="When this pain began: the phase, and the threshold it starts with, follow from it.",
-    )
+    referrer = PatientForm.base_fields["referrer"]
+    condition = PatientForm.base_fields["condition"]
+    onset_date = PatientForm.base_fields["onset_date"]

@@ -9,6 +9,7 @@ from .results import (
     open_questionnaires,
     own_questionnaire,
     questionnaires_visible_to,
+    questions_of,
     start_of,
 )
 from .schedule import Schedule, asked_at, instruments_for, schedule_for, schedules_for
@@ -27,6 +28,7 @@ __all__ = [
     "open_questionnaires",
     "own_questionnaire",
     "questionnaires_visible_to",
+    "questions_of",
     "schedule_for",
     "schedules_for",
     "start_of",

@@ -59,6 +59,15 @@ def named_activities(measurement: Measurement, *, episode_id: int) -> list[str] 
     return (first or {}).get(rules.NAMES_KEY) or None
 
 
+def questions_of(measurement: Measurement, *, episode_id: int) -> list[rules.Question]:
+    """A measurement's questions as its answers stand (a follow-up's PSFS rates the activities named at the start)."""
+    return rules.questions(
+        measurement.instrument.definition,
+        answers=measurement.answers,
+        named=named_activities(measurement, episode_id=episode_id),
+    )
+
+
 def start_of(measurement: Measurement, *, episode_id: int) -> Measurement | None:
     """The first score of the same measure in the course of care, if another questionnaire gave one before."""
     return (

@@ -11,7 +11,7 @@ from flags.services import flag_record_finding
 
 from .. import rules
 from ..models import Measurement, Questionnaire, QuestionnaireStatus, Timepoint
-from ..selectors.results import named_activities, start_of
+from ..selectors.results import named_activities, questions_of, start_of
 
 NOT_DUE = "This questionnaire is not due yet."
 CLOSED = "This questionnaire is closed: a newer one took its place, or it was no longer needed."
@@ -31,14 +31,6 @@ def _lock_open(questionnaire: Questionnaire) -> Questionnaire:
     if questionnaire.timepoint != Timepoint.DISCHARGE and not questionnaire.episode.is_open:
         raise ValidationError(CARE_ENDED)
     return questionnaire
-
-
-def questions_of(measurement: Measurement, *, episode_id: int) -> list[rules.Question]:
-    return rules.questions(
-        measurement.instrument.definition,
-        answers=measurement.answers,
-        named=named_activities(measurement, episode_id=episode_id),
-    )
 
 
 @transaction.atomic

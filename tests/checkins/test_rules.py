@@ -55,3 +55,15 @@ def test_adherence(reported, paused, schedule, expected):
         **schedule,
     )
     assert (result["reported"], result["planned"], result["percent"]) == expected
+
+
+def test_pain_by_week_from_the_start_of_a_course_of_care():
+    from checkins.rules import pain_by_week
+
+    start = date(2026, 3, 2)
+    points = [(date(2026, 3, 2), 3), (date(2026, 3, 4), 2), (date(2026, 3, 16), 1), (date(2026, 3, 20), 0)]
+    assert pain_by_week(points, start=start) == [
+        {"week": 1, "from": date(2026, 3, 2), "checkins": 2, "average": 2.5},
+        {"week": 3, "from": date(2026, 3, 16), "checkins": 2, "average": 0.5},
+    ]
+    assert pain_by_week([], start=start) == []

@@ -44,9 +44,10 @@ class TestRegistration:
             patient.clinic_id,
         )
 
-    def test_with_a_referral_and_its_referrer(self, physio):
+    @staticmethod
+    def register(physio, **referral):
         today = physio.clinic.local_today()
-        patient = services.patient_register(
+        return services.patient_register(
             clinic=physio.clinic,
             registered_by=physio,
             first_name="Ann",
@@ -56,9 +57,12 @@ class TestRegistration:
             onset_date=today - timedelta(days=30),
             condition="Back pain",
             physiotherapist=physio,
-            referral_date=today - timedelta(days=5),
-            referrer="Dr Ann Smith, Riverside GP",
+            **referral,
         )
+
+    def test_with_a_referral_and_its_referrer(self, physio):
+        today = physio.clinic.local_today()
+        patient = self.register(physio, referral_date=today - timedelta(days=5), referrer="Dr Ann Smith, Riverside GP")
         episode = patient.episodes.get()
         assert (episode.referral_date, episode.referrer) == (today - timedelta(days=5), "Dr Ann Smith, Riverside GP")
 
@@ -68,18 +72,7 @@ class TestRegistration:
     def test_a_referral_date_that_makes_no_sense_is_refused(self, physio, referral, message):
         today = physio.clinic.local_today()
         with pytest.raises(ValidationError, match=message):
-            services.patient_register(
-                clinic=physio.clinic,
-                registered_by=physio,
-                first_name="Ann",
-                last_name="Lee",
-                email="ann@example.com",
-                date_of_birth=today - timedelta(days=365 * 50),
-                onset_date=today - timedelta(days=30),
-                condition="Back pain",
-                physiotherapist=physio,
-                referral_date=today + timedelta(days=referral),
-            )
+            self.register(physio, referral_date=today + timedelta(days=referral))
         assert not Episode.objects.exists()
 
     def test_editing_the_condition_edits_the_course_of_care(self, patient, physio):

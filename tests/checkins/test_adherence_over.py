@@ -1,0 +1,56 @@
+"""Adherence over spans of days (a course of care), many at once: each version of the program while it was in force,
+paused days left out, in a fixed number of queries."""
+
+from datetime import timedelta
+
+import pytest
+
+from checkins.selectors import adherence_over
+from patients.services import pause_create
+from programs.models import ProgramVersion
+from programs.services import program_activate, program_revise
+from tests.factories import make_patient
+from tests.helpers import assert_same_query_count, count_queries, send_checkin
+
+pytestmark = pytest.mark.django_db
+
+
+def test_each_version_while_in_force_and_pauses_left_out(active, physio):
+    patient = active.program.patient
+    today = patient.clinic.local_today()
+    # Version 1 (Mon, Wed, Fri) from ten days ago; version 2, every day, from three days ago.
+    revision = program_revise(program=active.program, created_by=physio)
+    revision.weekdays, revision.sessions_per_week = [0, 1, 2, 3, 4, 5, 6], None
+    revision.save(update_fields=["weekdays", "sessions_per_week"])
+    program_activate(version=revision, activated_by=physio, progression_reason="Daily now")
+    ProgramVersion.objects.filter(pk=revision.pk).update(start_date=today - timedelta(days=3))
+    pause_create(patient=patient, created_by=physio, starts_on=today, ends_on=today, reason="Ill")
+    revision.refresh_from_db()
+    for days_ago in (1, 2):
+        send_checkin(revision, days_ago=days_ago)
+    start = today - timedelta(days=10)
+    first = sum(1 for n in range(7) if (start + timedelta(days=n)).weekday() in (0, 2, 4))
+    (figures,) = adherence_over({"episode": (patient.pk, start, today)}).values()
+    # Version 2 plans today (paused) and the three days before it.
+    assert figures == {"reported": 2, "planned": first + 3, "percent": round(200 / (first + 3))}
+
+
+def test_no_program_means_nothing_planned(patient):
+    today = patient.clinic.local_today()
+    assert adherence_over({1: (patient.pk, today - timedelta(days=7), today)}) == {
+        1: {"reported": 0, "planned": 0, "percent": None}
+    }
+    assert adherence_over({}) == {}
+
+
+def test_the_query_count_does_not_grow_with_the_spans(active, physio):
+    today = active.program.patient.clinic.local_today()
+    spans = {active.pk: (active.program.patient_id, today - timedelta(days=10), today)}
+    with count_queries() as few:
+        adherence_over(spans)
+    for n in range(4):
+        other = make_patient(physio=physio)
+        spans[n] = (other.pk, today - timedelta(days=5), today)
+    with count_queries() as many:
+        adherence_over(spans)
+    assert_same_query_count(few, many, what="adherence over spans")
