@@ -27,6 +27,13 @@ DISCHARGED = (
     "Your course of care has ended, so there are no more sessions to report. Keep exercising on your own: your "
     "program and your physiotherapist's advice are on your Today page."
 )
+CARE_ENDED_CORRECTION = "Your course of care has ended, so your reports can no longer be corrected."
+# After a discharge nobody follows a patient's reports here (no flag is raised or escalated): they are told where to go.
+DISCHARGED_SYMPTOMS = (
+    "Your course of care has ended, so the clinic no longer follows reports sent here. If you have new problems "
+    "controlling your bladder or bowel, numbness between your legs or new weakness in both legs, get urgent medical "
+    "help now: go to an emergency department or call your local emergency number. For anything else, call the clinic."
+)
 FIELDS = ("session_date", "max_pain", "pain_now", "sharp_pain", *rules.WARNING_SYMPTOM_FIELDS, "note")
 
 
@@ -145,6 +152,8 @@ def checkin_correct(
     now = timezone.now()
     if not rules.can_correct(submitted_at=checkin.submitted_at, now=now):
         raise ValidationError("A report can be corrected only within 24 hours of sending it.")
+    if open_episode(checkin.patient) is None:
+        raise ValidationError(CARE_ENDED_CORRECTION)
     values = {
         "session_date": checkin.session_date,
         "max_pain": max_pain,
@@ -185,12 +194,15 @@ def symptom_report_create(
     form_key=None,
 ) -> tuple[SymptomReport, bool]:
     """Tell the clinic about warning symptoms or a flare of sharp pain without a session (rule 14). Saved once
-    per form: the same idempotency key again returns the stored report, (report, created)."""
+    per form: the same idempotency key again returns the stored report, (report, created). A discharged patient is
+    told where to go instead (DISCHARGED_SYMPTOMS): the clinic no longer follows their reports."""
     existing = SymptomReport.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         if existing.patient_id != patient.pk:
             raise ValidationError("This form has already been used. Please open it again.")
         return existing, False
+    if open_episode(patient) is None:
+        raise ValidationError(DISCHARGED_SYMPTOMS)
     note = (note or "").strip()
     symptoms = {"bladder_bowel": bladder_bowel, "saddle_numbness": saddle_numbness, "leg_weakness": leg_weakness}
     errors = {}

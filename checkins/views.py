@@ -154,6 +154,9 @@ def checkin_correct(request, pk: int):
     if not rules.can_correct(submitted_at=checkin.submitted_at, now=timezone.now()):
         messages.error(request, "A report can be corrected only within 24 hours of sending it.")
         return redirect("checkins:history")
+    if _discharged(checkin.patient) is not None:
+        messages.error(request, services.CARE_ENDED_CORRECTION)
+        return redirect("checkins:history")
     items = [r.item for r in checkin.results.select_related("item__exercise")]
     initial = {
         "idempotency_key": checkin.idempotency_key,
@@ -179,8 +182,11 @@ def checkin_correct(request, pk: int):
 
 @patient_required
 def symptom_report_create(request):
-    """Tell the clinic about a new symptom, without a session: from every patient page, without JavaScript."""
+    """Tell the clinic about a new symptom, without a session: from every patient page, without JavaScript. After a
+    discharge the page says where to go instead."""
     patient = _own_patient(request)
+    if _discharged(patient) is not None:
+        return render(request, "checkins/symptom_report_discharged.html", {"patient": patient})
     form = SymptomReportForm(request.POST or None, initial={"idempotency_key": uuid.uuid4()})
     if request.method == "POST" and form.is_valid():
         result = run_service(
@@ -217,7 +223,9 @@ def history(request):
             "patient": patient,
             "page": page,
             "series": selectors.pain_series(patient=patient),
-            "correctable": {c.pk for c in page.object_list if rules.can_correct(submitted_at=c.submitted_at, now=now)},
+            "correctable": set()
+            if _discharged(patient) is not None
+            else {c.pk for c in page.object_list if rules.can_correct(submitted_at=c.submitted_at, now=now)},
         },
     )
 

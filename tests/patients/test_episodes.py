@@ -428,3 +428,38 @@ class TestThePatientAfterwards:
                 pain_now=0,
                 sharp_pain=False,
             )
+
+
+class TestReportsAfterDischarge:
+    def test_a_new_symptom_page_says_where_to_go_and_stores_nothing(self, client, active, physio):
+        from checkins.models import SymptomReport
+        from checkins.services import symptom_report_create
+
+        patient = active.program.patient
+        discharge(patient, physio)
+        client.force_login(patient.user)
+        page = client.get(reverse("checkins:symptom_report")).content.decode()
+        assert "Get urgent medical help now" in page and "no longer follows reports" in page
+        client.post(reverse("checkins:symptom_report"), {"idempotency_key": str(uuid.uuid4()), "note": "Worse"})
+        with pytest.raises(ValidationError, match="get urgent medical help now"):
+            symptom_report_create(patient=patient, idempotency_key=uuid.uuid4(), leg_weakness=True)
+        assert not SymptomReport.objects.exists() and not Flag.objects.filter(patient=patient).exists()
+
+    def test_a_check_in_is_no_longer_corrected(self, client, active, physio):
+        from checkins.services import checkin_correct
+
+        patient = active.program.patient
+        checkin = send_checkin(active, max_pain=1)
+        discharge(patient, physio)
+        with pytest.raises(ValidationError, match="can no longer be corrected"):
+            checkin_correct(
+                checkin=checkin,
+                outcomes={item.pk: "done" for item in active.items.all()},
+                max_pain=4,
+                pain_now=2,
+                sharp_pain=True,
+            )
+        client.force_login(patient.user)
+        response = client.get(reverse("checkins:correct", args=[checkin.pk]), follow=True)
+        assert "can no longer be corrected" in response.content.decode()
+        assert "Correct this report" not in client.get(reverse("checkins:history")).content.decode()
