@@ -64,7 +64,7 @@ def test_demo_data_shows_courses_of_care_and_outcomes(client):
     call_command("seed_demo")
     counts = (Episode.objects.count(), Questionnaire.objects.count(), Measurement.objects.count())
     discharged = Episode.objects.get(discharged_at__isnull=False)
-    assert discharged.patient.user.email == "peter.novak@example.com" and discharged.discharge_reason == "goals_met"
+    assert discharged.patient.user.email == "david.okafor@example.com" and discharged.discharge_reason == "goals_met"
     # A questionnaire due for the patient whose login the README gives.
     maria = Patient.objects.get(user__email="maria.lopez@example.com")
     assert Questionnaire.objects.filter(patient=maria, status="due").exists()

@@ -140,11 +140,11 @@ def clinic_photo() -> bytes:
 # follow-up, then (for a discharged patient) at discharge. Maria Lopez, registered today, has her first due.
 ACTIVITIES = {
     "aisha.khan@example.com": ["Sitting through a working day", "Carrying the shopping"],
-    "peter.novak@example.com": ["Putting on socks", "Gardening", "Playing with my grandson"],
+    "david.okafor@example.com": ["Gardening", "Putting on socks", "Walking the dog"],
 }
 OUTCOMES = {  # email -> weeks ago the course of care began, [(activities' ratings, average pain), ...], discharge
     "aisha.khan@example.com": (8, [((4, 3), 5), ((6, 5), 3)], None),
-    "peter.novak@example.com": (12, [((2, 3, 4), 7), ((4, 5, 5), 5), ((6, 7, 7), 3)], ((9, 8, 9), 1, 2)),
+    "david.okafor@example.com": (12, [((2, 3, 4), 7), ((4, 5, 5), 5), ((6, 7, 7), 3)], ((9, 8, 9), 1, 2)),
 }
 
 
@@ -316,7 +316,7 @@ class Command(BaseCommand):
                     patient=patient,
                     by=patient.physiotherapist,
                     reason="goals_met",
-                    note="Back to gardening and looking after his grandson; pain settled to 1-2 out of 10.",
+                    note="Back to gardening and walking the dog every day; pain settled to 1-2 out of 10.",
                 )
                 self._answer(
                     Questionnaire.objects.get(patient=patient, timepoint="discharge"),
