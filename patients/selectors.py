@@ -164,8 +164,11 @@ def open_episode(patient: Patient) -> Episode | None:
 
 
 def latest_episode(patient: Patient) -> Episode | None:
-    """The patient's open course of care, or else the one that ended last."""
-    return patient.episodes.order_by("-opened_at", "-pk").first()
+    """The patient's open course of care, or else the one that ended last. Read once per patient object: a page and
+    the panels other apps add to it ask for it on the same object."""
+    if not hasattr(patient, "_latest_episode"):
+        patient._latest_episode = patient.episodes.order_by("-opened_at", "-pk").first()
+    return patient._latest_episode
 
 
 def episode_history(patient: Patient) -> list[Episode]:
