@@ -12,13 +12,14 @@ from django.utils.http import urlsafe_base64_encode
 
 from .enqueue import enqueue_on_commit
 from .models import Clinic, ClinicSettingsChange, User
-from .permissions import login_key
+from .rules import login_key
 
 SET_PASSWORD_TASK = "rehab.tasks.send_set_password_email"  # noqa: S105 - a task name
 
 
 def email_in_use(email: str, *, exclude_user_id: int | None = None) -> bool:
-    qs = User.objects.filter(email__iexact=email)
+    """Whether another account has this address's login name (however the address is spelt)."""
+    qs = User.objects.filter(email=login_key(email))
     if exclude_user_id is not None:
         qs = qs.exclude(pk=exclude_user_id)
     return qs.exists()
@@ -29,7 +30,7 @@ def user_create(
     *, clinic: Clinic, role: str, email: str, first_name: str, last_name: str, password: str | None = None
 ) -> User:
     """Create an account. Without a password it cannot log in until its owner sets one from the emailed link."""
-    email = User.objects.normalize_email(email).strip().lower()
+    email = login_key(email)
     if email_in_use(email):
         raise ValidationError({"email": "An account with this email address already exists."})
     user = User(clinic=clinic, role=role, email=email, first_name=first_name.strip(), last_name=last_name.strip())
