@@ -7,6 +7,7 @@ with object_kwarg=None and no patient (patients:list, flags:queue). The middlewa
 URLs; a test fails when a URL with an object in it is not registered, so a new page cannot slip by.
 """
 
+import ipaddress
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from django.db import transaction
 from django.urls import Resolver404, resolve
 
 from .models import AuditEvent
+from .services import audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -93,9 +95,18 @@ def client_ip(request) -> str | None:
     (the last entry: the ones before it come from the client and can say anything)."""
     if settings.TRUST_X_FORWARDED_FOR:
         forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-        if forwarded:
+        if forwarded and _is_address(forwarded[-1]):
             return forwarded[-1]
-    return request.META.get("REMOTE_ADDR") or None
+    address = request.META.get("REMOTE_ADDR") or None
+    return address if address and _is_address(address) else None
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def mark_refused(response):
@@ -208,7 +219,7 @@ def _write(request, target: _Target, *, action: str, outcome: str) -> None:
     if refused and PATIENT_CLINIC(patient_id) != target.clinic_id:
         # Another clinic's patient is no business of this clinic's trail: the URL's object id says what was tried.
         patient_id = None
-    AuditEvent.objects.create(
+    audit_record(
         user=target.user,
         clinic_id=target.clinic_id,
         action=action,
@@ -216,7 +227,7 @@ def _write(request, target: _Target, *, action: str, outcome: str) -> None:
         what=target.match.view_name,
         object_id=_object_id(target.match, target.audited),
         patient_id=patient_id,
-        path=request.get_full_path()[:300],
+        path=request.get_full_path(),
         method=request.method,
         ip_address=client_ip(request),
     )

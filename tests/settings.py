@@ -35,8 +35,12 @@ STORAGES["exercise_media"] = {  # noqa: F405
     "OPTIONS": {"location": _media_dir, "base_url": "/no-public-url/"},
 }
 
-# The role that makes the suite's roles and databases (and the databases of tests that build their own).
-DATABASE_ADMIN = {key: DATABASES["default"].get(key) for key in ("USER", "PASSWORD", "HOST", "PORT")}  # noqa: F405
+# The role that makes the suite's roles and databases (and the databases of tests that build their own): with both
+# roles given, the owner's (it may make databases: CREATEDB).
+DATABASE_ADMIN = DATABASE_OWNER or {  # noqa: F405
+    key: DATABASES["default"].get(key)  # noqa: F405
+    for key in ("USER", "PASSWORD", "HOST", "PORT")
+}
 TEST_ROLES_MADE_BY_SUITE = DATABASE_OWNER is None  # noqa: F405
 if TEST_ROLES_MADE_BY_SUITE:
     _name = DATABASES["default"]["NAME"]  # noqa: F405

@@ -8,7 +8,7 @@ from checkins import rules as checkin_rules
 from checkins.models import CheckIn
 from patients.models import Patient
 from programs.models import ExerciseMedia, Program, ProgramVersion
-from rehab.models import Clinic
+from rehab.models import AuditEvent, Clinic
 
 pytestmark = pytest.mark.django_db
 
@@ -16,11 +16,14 @@ pytestmark = pytest.mark.django_db
 def test_demo_data_is_believable_and_a_second_run_adds_nothing(capsys):
     call_command("seed_demo")
     assert "Demo logins" in capsys.readouterr().out
-    counts = (Patient.objects.count(), Program.objects.count(), CheckIn.objects.count())
+    counts = (Patient.objects.count(), Program.objects.count(), CheckIn.objects.count(), AuditEvent.objects.count())
     assert all(counts)
+    assert AuditEvent.objects.filter(outcome="refused").exists()  # the audit trail shows a refused attempt
     call_command("seed_demo")
     assert "0 new patients, 0 new programs" in capsys.readouterr().out
-    assert (Patient.objects.count(), Program.objects.count(), CheckIn.objects.count()) == counts
+    assert (Patient.objects.count(), Program.objects.count(), CheckIn.objects.count(), AuditEvent.objects.count()) == (
+        counts
+    )
     (photo,) = ExerciseMedia.objects.all()  # the clinic's own photo of one exercise, made once
     assert (photo.kind, photo.exercise.key) == ("photo", "glute-bridge")
 

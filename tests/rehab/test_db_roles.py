@@ -2,6 +2,7 @@
 tables are the app's to use at once. The suite connects as a deployment does (tests/settings.py)."""
 
 from contextlib import contextmanager
+from unittest import mock
 
 import psycopg
 import pytest
@@ -68,8 +69,14 @@ def trail(client, physio, patient):
     ],
 )
 def test_the_apps_connection_cannot_rewrite_the_audit_trail(trail, statement):
-    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
+        # The row's foreign keys are checked now rather than at commit: PostgreSQL refuses to truncate or alter a
+        # table with checks pending, which would hide the refusal this test is about.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with pytest.raises(DatabaseError) as refused, transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(statement)
+    # Refused for want of the right (the app's role owns no table), or by the trail's own triggers.
+    assert isinstance(refused.value.__cause__, psycopg.errors.InsufficientPrivilege | psycopg.errors.RaiseException)
     assert list(AuditEvent.objects.values_list("pk", "what")) == [(trail.pk, "patients:detail")]
 
 
@@ -129,3 +136,12 @@ def test_migrate_runs_as_the_owner_then_the_app_connects_as_itself_again(transac
     assert seen and set(seen) == {settings.DATABASE_OWNER["USER"]}
     assert current_user() == settings.DATABASES["default"]["USER"]
     assert "may read and write rows, and only read and add to the audit trail" in out.getvalue()
+
+
+def test_the_database_check_finds_the_apps_role_owns_nothing(db):
+    from rehab.checks import app_role_owns_no_table
+
+    assert app_role_owns_no_table(None, databases=["default"]) == []
+    with mock.patch.object(db_roles, "tables_owned_by", return_value=["rehab_auditevent"]):
+        (error,) = app_role_owns_no_table(None, databases=["default"])
+    assert error.id == "rehab.E001" and "owns tables: rehab_auditevent." in error.msg

@@ -130,7 +130,7 @@ class TestAuditTrail:
 
         client = Client(raise_request_exception=False)
         client.force_login(physio)
-        with mock.patch.object(AuditEvent.objects, "create", side_effect=DatabaseError("the audit write failed")):
+        with mock.patch.object(AuditEvent, "save", side_effect=DatabaseError("the audit write failed")):
             response = client.post(reverse("patients:threshold", args=[patient.pk]), {"value": "3", "reason": "Up"})
         assert response.status_code == 500
         patient.refresh_from_db()
