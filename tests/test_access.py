@@ -32,6 +32,7 @@ LOGIN = "login"  # a redirect to the log-in page
 OK = "ok"  # 200 or a redirect after a successful action, which changed the database (any other answer: nothing)
 ADMIN = "admin"  # the Django admin's refusal: a redirect to its log-in (which sends to the app's) or its index
 MOVED = dict.fromkeys(ROLES, 301)  # a page that moved: a permanent redirect, for everyone
+FORM_MOVED = dict.fromkeys(ROLES, 308)  # a form that moved: sent on to its new address, method and body kept
 
 ALL = dict.fromkeys(ROLES, 200)
 NOT_PATIENTS = {"anonymous": LOGIN, "patient": 403, "other_patient": 403}
@@ -331,10 +332,14 @@ TABLE = {
     "programs:item_remove": (pk("item"), POST_ONLY, PHYSIO_ACTION, None),
     # Where pages were before check-ins and flags had apps of their own (URLs without a name: by their route).
     "patients/flags/<int:pk>/": (pk("flag"), MOVED, MOVED, None),
+    "patients/flags/": (None, MOVED, MOVED, None),
     "programs/dashboard/": (None, MOVED, MOVED, None),
     "programs/today/": (None, MOVED, MOVED, None),
-    "programs/check-in/": (None, MOVED, MOVED, None),
+    "programs/check-in/": (None, FORM_MOVED, FORM_MOVED, None),
     "programs/history/": (None, MOVED, MOVED, None),
+    "programs/reports/<int:pk>/": (pk("report"), MOVED, MOVED, None),
+    "programs/reports/<int:pk>/correct/": (pk("report"), FORM_MOVED, FORM_MOVED, None),
+    "programs/patient/<int:patient_pk>/reports/": (patient_pk, MOVED, MOVED, None),
 }
 
 
