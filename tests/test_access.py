@@ -25,7 +25,7 @@ from programs.models import Exercise
 from rehab import audit
 from rehab.models import AuditEvent
 from tests.factories import PASSWORD, ClinicAdminFactory, ClinicFactory, PhysioFactory, make_patient
-from tests.helpers import attach_photo, photo_upload
+from tests.helpers import attach_photo, patient_form_data, photo_upload
 
 ROLES = ["anonymous", "patient", "other_patient", "physio", "clinic_admin", "other_physio", "other_admin"]
 LOGIN = "login"  # a redirect to the log-in page
@@ -93,17 +93,7 @@ def settings_data(w):
 
 
 def patient_data(w, **changes):
-    today = w["today"]
-    return {
-        "first_name": "Robin",
-        "last_name": "Access",
-        "email": "robin.access@example.com",
-        "date_of_birth": (today - timedelta(days=365 * 40)).isoformat(),
-        "onset_date": (today - timedelta(days=30)).isoformat(),
-        "condition": "Lower-back strain.",
-        "physiotherapist": w["physio"].pk,
-        **changes,
-    }
+    return patient_form_data(w["physio"], email="robin.access@example.com", **changes)
 
 
 def exercise_data(w):

@@ -1,5 +1,7 @@
 from django.db import migrations
 
+from rehab.migration_operations import postgresql_only
+
 FORBID = """
 CREATE OR REPLACE FUNCTION rehab_audit_not_emptied() RETURNS trigger AS $$
 BEGIN
@@ -16,20 +18,10 @@ DROP FUNCTION IF EXISTS rehab_audit_not_emptied();
 """
 
 
-def forbid(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORBID)
-
-
-def allow(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(ALLOW)
-
-
 class Migration(migrations.Migration):
     """On PostgreSQL the database refuses to empty the audit trail with TRUNCATE, as it refuses to edit or delete
     its rows (0005). The app's own role cannot switch these triggers off: it owns no table (README, Configuration)."""
 
     dependencies = [("rehab", "0008_audit_outcome")]
 
-    operations = [migrations.RunPython(forbid, allow)]
+    operations = [postgresql_only(FORBID, ALLOW)]

@@ -6,21 +6,7 @@ from django.urls import reverse
 from patients.models import Patient, ThresholdChange
 from tests.factories import PhysioFactory, make_patient
 from tests.helpers import assert_same_query_count, count_queries
-
-
-def form_data(physio, **overrides):
-    today = physio.clinic.local_today()
-    data = {
-        "first_name": "Tom",
-        "last_name": "Becker",
-        "email": "tom@example.com",
-        "date_of_birth": (today - timedelta(days=365 * 33)).isoformat(),
-        "onset_date": (today - timedelta(days=20)).isoformat(),
-        "condition": "Low-back pain after a long drive.",
-        "physiotherapist": physio.pk,
-    }
-    data.update(overrides)
-    return data
+from tests.helpers import patient_form_data as form_data
 
 
 @pytest.mark.django_db
