@@ -160,10 +160,12 @@ class TestAuditTrail:
             name
             for name, converters in names(get_resolver().url_patterns)
             if converters
-            and name.split(":")[0] in ("patients", "programs")
+            and name.split(":")[0] in ("patients", "programs", "checkins", "flags")
             and not name.startswith("programs:exercise")
         }
         assert with_objects - set(audit.REGISTRY) == set()
+        # And the pages that list patients (a new list or an export registers as these do, with no object).
+        assert {"patients:list", "flags:queue", "flags:dashboard"} <= set(audit.REGISTRY)
 
 
 class TestHeaders:
