@@ -19,7 +19,7 @@ install: $(STAMP)
 
 ## Run the app on http://127.0.0.1:8000 with demo data, a Celery worker and beat (SQLite, no servers).
 demo: $(STAMP)
-	DEBUG=1 $(BIN)/python manage.py demo
+	@exec env DEBUG=0 DEMO=1 $(BIN)/python manage.py demo
 
 ## Lint, then run every test against PostgreSQL and Redis (DATABASE_URL / REDIS_URL, local defaults).
 test: $(STAMP)

@@ -48,13 +48,21 @@ def patient_register(
     condition: str,
     physiotherapist: User,
     phone: str = "",
+    password: str | None = None,
 ) -> Patient:
     """Register a patient with their login account, the default threshold for their phase, and
-    queue the email that lets them choose a password."""
+    queue the email that lets them choose a password (unless the account is given one here, as the demo's are)."""
     _check_dates(clinic=clinic, date_of_birth=date_of_birth, onset_date=onset_date)
     _check_physiotherapist(clinic=clinic, physiotherapist=physiotherapist)
     phone = normalise_phone(phone, region=region_for(clinic.time_zone))
-    user = user_create(clinic=clinic, role=User.Role.PATIENT, email=email, first_name=first_name, last_name=last_name)
+    user = user_create(
+        clinic=clinic,
+        role=User.Role.PATIENT,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        password=password,
+    )
     phase = rules.condition_phase(onset_date, clinic.local_today())
     threshold = rules.default_threshold(phase)
     patient = Patient(
@@ -79,7 +87,8 @@ def patient_register(
     )
     change.full_clean()
     change.save()
-    user_queue_set_password_email(user=user)
+    if not password:
+        user_queue_set_password_email(user=user)
     return patient
 
 

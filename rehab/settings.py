@@ -1,8 +1,9 @@
 """Settings for the back-rehab clinic app, read from the environment.
 
-With nothing set, the app runs as the local demo: DEBUG on, an embedded SQLite file, a Celery broker
-on the file system (no server needed), console email. Production sets DEBUG off and must then provide
-SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL (see .env.example).
+Production sets DEBUG off (the default) and must then provide SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL
+(see .env.example). `make demo` sets DEMO=1: the app as a clinic sees it, on this machine only, with an embedded
+SQLite file, a Celery broker on the file system (no server needed) and e-mails kept as files. DEBUG=1 is for
+development: Django's debug pages, the same local defaults.
 """
 
 from datetime import timedelta
@@ -19,8 +20,12 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
+# `make demo`: the app as a clinic would see it (its own error pages, no debug pages), on this machine only: an
+# SQLite file, plain HTTP on 127.0.0.1, a key of its own. Never set it anywhere else.
+DEMO = env.bool("DEMO", default=False)
+LOCAL = DEBUG or DEMO
 
-if DEBUG:
+if LOCAL:
     SECRET_KEY = env("SECRET_KEY", default="demo-only-secret-key-not-for-production")  # noqa: S105
 else:
     SECRET_KEY = env("SECRET_KEY", default="")
@@ -29,7 +34,7 @@ else:
             "SECRET_KEY must be set when DEBUG is off (copy .env.example to .env for a local run)."
         )
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if LOCAL else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -232,7 +237,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
+        if LOCAL
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
     # A clinic's own exercise photos and videos: private, served only through the app's short-lived signed links.
@@ -321,9 +326,13 @@ if env("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 else:
     EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))  # the demo keeps its e-mails here
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Back rehab clinic <no-reply@clinic.example>")
 # Absolute links in emails (set-password links) are built from this origin.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
+# The demo serves static files straight from the app's folders (nothing to collect first).
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = LOCAL
 
 # Security. Production (DEBUG off) gets HTTPS-only cookies and HSTS; the demo runs over plain HTTP.
 SESSION_COOKIE_HTTPONLY = True
@@ -332,7 +341,7 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-if not DEBUG:
+if not LOCAL:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -342,10 +351,22 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"refusals_in_one_line": {"()": "rehab.logs.RefusalsInOneLine"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["refusals_in_one_line"]}
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's own loggers print once, through the same handler (not a second time through Django's default).
+        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        # A refused page is told once, by django.request; the development server's own line adds only 5xx.
+        "django.server": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        # The demo's one-line notes of the e-mails it keeps (demo.mail).
+        "demo": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

@@ -13,14 +13,17 @@ from rehab.models import AuditEvent, Clinic
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_data_is_believable_and_a_second_run_adds_nothing(capsys):
-    call_command("seed_demo")
-    assert "Demo logins" in capsys.readouterr().out
+def test_demo_data_is_believable_and_a_second_run_adds_nothing(capsys, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as queued:
+        call_command("seed_demo")
+    said = capsys.readouterr().out
+    assert "8 patients and 6 programs loaded" in said and "Every demo account's password" in said
+    assert not [task for task in queued if "set_password" in task.__qualname__]  # demo accounts have theirs
     counts = (Patient.objects.count(), Program.objects.count(), CheckIn.objects.count(), AuditEvent.objects.count())
     assert all(counts)
     assert AuditEvent.objects.filter(outcome="refused").exists()  # the audit trail shows a refused attempt
     call_command("seed_demo")
-    assert "0 new patients, 0 new programs" in capsys.readouterr().out
+    assert "already loaded, nothing added" in capsys.readouterr().out
     assert (Patient.objects.count(), Program.objects.count(), CheckIn.objects.count(), AuditEvent.objects.count()) == (
         counts
     )

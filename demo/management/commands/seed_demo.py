@@ -166,23 +166,20 @@ class Command(BaseCommand):
                 onset_date=today - timedelta(days=days),
                 condition=condition,
                 physiotherapist=staff[physio_email],
+                password=DEMO_PASSWORD,  # the published one: no set-password e-mail
             )
-            patient.user.set_password(DEMO_PASSWORD)
-            patient.user.save(update_fields=["password"])
             created += 1
             patients[email] = patient
         programs = self._programs(clinic, staff)
         self._clinic_photo(clinic, staff["alex.morgan@riverside.example"])
         self._safety_examples(clinic, patients)
         self._audit_history(clinic)
-        self.stdout.write(
-            f"Demo clinic '{clinic.name}': {created} new patients, {programs} new programs "
-            "(the rest was already there)."
-        )
-        self.stdout.write(self.style.SUCCESS(f"\nDemo logins (password for every account: {DEMO_PASSWORD})"))
-        for email, _first, _last, role in STAFF:
-            self.stdout.write(f"  {User.Role(role).label:<16} {email}")
-        self.stdout.write(f"  {'Patient':<16} {PATIENTS[0][0]}  (and the other demo patients)\n")
+        if created or programs:
+            self.stdout.write(f"Demo clinic '{clinic.name}': {created} patients and {programs} programs loaded.")
+        else:
+            self.stdout.write(f"Demo clinic '{clinic.name}': already loaded, nothing added.")
+        if options["verbosity"] >= 1:
+            self.stdout.write(logins())
 
     def _clinic_photo(self, clinic, physio) -> None:
         from django.core.files.uploadedfile import SimpleUploadedFile
@@ -299,3 +296,11 @@ class Command(BaseCommand):
                 ip_address="192.0.2.10",  # an address kept for documentation (RFC 5737)
                 at=now - timedelta(hours=hours),
             )
+
+
+def logins() -> str:
+    """The demo's accounts, as `make demo` and this command tell them."""
+    lines = [f"Every demo account's password: {DEMO_PASSWORD}"]
+    lines += [f"  {User.Role(role).label:<16} {email}" for email, _first, _last, role in STAFF]
+    lines.append(f"  {'Patient':<16} {PATIENTS[0][0]}  (and {len(PATIENTS) - 1} more, as listed in README)")
+    return "\n".join(lines)
