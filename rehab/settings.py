@@ -362,11 +362,12 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
-        # Django's own loggers print once, through the same handler (not a second time through Django's default).
-        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        # Django's own loggers print once, through the root's handler (not a second time through Django's default
+        # handlers, which these settings replace).
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         # A refused page is told once, by django.request; the development server's own line adds only 5xx.
-        "django.server": {"handlers": ["console"], "level": "ERROR", "propagate": False},
-        # The demo's one-line notes of the e-mails it keeps (demo.mail).
-        "demo": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": [], "level": "ERROR", "propagate": True},
+        # The demo's one-line notes of the e-mails it keeps (demo.mail), whatever the level of the rest.
+        "demo": {"handlers": [], "level": "INFO", "propagate": True},
     },
 }
