@@ -5,6 +5,8 @@ from rehab import audit
 from .models import Flag
 
 LABELS = {  # names of pages and actions: the trail's own column says whether they were viewed or changed
+    "flags:queue": "Flag queue",
+    "flags:dashboard": "Physiotherapist's dashboard",
     "flags:detail": "Flag page",
     "flags:acknowledge": "Flag: acknowledgement",
     "flags:resolve": "Flag: resolution",
@@ -15,6 +17,8 @@ LABELS = {  # names of pages and actions: the trail's own column says whether th
 
 def register() -> None:
     audit.LABELS.update(LABELS)
+    for name in ("flags:queue", "flags:dashboard"):  # they list patients: no one patient
+        audit.register(name, object_kwarg=None, patient_of=lambda **_: None)
     for name in ("flags:detail", "flags:acknowledge", "flags:resolve", "flags:reassign"):
         audit.register(name, patient_of=audit.patient_via(Flag))
     audit.register("flags:bulk_resolve", object_kwarg=None, patient_of=lambda **_: None)

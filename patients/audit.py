@@ -24,6 +24,7 @@ def _clinic_of(patient_id: int) -> int | None:
 
 
 LABELS = {  # names of pages and actions: the trail's own column says whether they were viewed or changed
+    "patients:list": "Patient list",
     "patients:detail": "Patient page",
     "patients:edit": "Patient details",
     "patients:threshold": "Pain threshold",
@@ -42,6 +43,8 @@ LABELS = {  # names of pages and actions: the trail's own column says whether th
 
 def register() -> None:
     audit.LABELS.update(LABELS)
+    audit.PATIENT_CLINIC = _clinic_of
+    audit.register("patients:list", object_kwarg=None, patient_of=lambda **_: None)  # lists patients: no one patient
     for name in (
         "patients:detail",
         "patients:edit",

@@ -1,7 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from rehab.forms import DateInput
+from rehab.forms import DateInput, EmailAddressField
 from rehab.models import User
 
 from . import rules
@@ -37,7 +37,7 @@ class PhysiotherapistChoiceField(forms.ModelChoiceField):
 class PatientForm(PhoneFieldMixin):
     first_name = forms.CharField(max_length=150)
     last_name = forms.CharField(max_length=150)
-    email = forms.EmailField(
+    email = EmailAddressField(
         label="Contact email",
         help_text="The patient logs in with this address; we email them a link to set a password.",
     )

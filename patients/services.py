@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from rehab.models import Clinic, User
+from rehab.rules import login_key
 from rehab.services import email_in_use, user_create, user_queue_set_password_email
 
 from . import rules
@@ -124,7 +125,7 @@ def patient_update(
     _check_physiotherapist(clinic=clinic, physiotherapist=physiotherapist)
     if phone is not None:
         patient.phone = normalise_phone(phone, region=region_for(clinic.time_zone))
-    email = User.objects.normalize_email(email).strip().lower()
+    email = login_key(email)
     if email_in_use(email, exclude_user_id=patient.user_id):
         raise ValidationError({"email": "An account with this email address already exists."})
     user = patient.user

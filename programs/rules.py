@@ -19,7 +19,8 @@ DIFFICULTY_MIN, DIFFICULTY_MAX = 1, 5
 NOTES_MAX = 500
 
 # Scheduling.
-MAX_START_AHEAD = timedelta(days=365)  # a program may start at most a year from today
+MAX_START_AHEAD = timedelta(days=365)  # a program may start at most a year from today...
+MAX_START_BEHIND = timedelta(days=365)  # ...and at most a year before it (a date typed wrong, as 1900-01-01)
 DAYS_IN_WEEK = 7
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -266,6 +267,8 @@ def dose_errors(*, sets: int | None, reps: int | None, hold_seconds: int | None,
 def start_date_error(start: date, today: date) -> str | None:
     if start > today + MAX_START_AHEAD:
         return "A program cannot start more than a year from today."
+    if start < today - MAX_START_BEHIND:
+        return "A program cannot start more than a year before today: check the year."
     return None
 
 

@@ -1,13 +1,26 @@
 from django.contrib import admin
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.views import redirect_to_login
+from django.db import models
+from django.urls import reverse
 from django_otp.admin import OTPAdminSite
 
+from .forms import EmailAddressField
 from .models import AuditEvent, Clinic, ClinicSettingsChange, User
 from .services import user_queue_set_password_email
 
-# The admin opens every clinic's data: it admits only users who confirmed a two-factor code this session
-# (SessionPolicyMiddleware sends them to set it up or to confirm it first).
-admin.site.__class__ = OTPAdminSite
+
+class ClinicAdminSite(OTPAdminSite):
+    """The admin opens every clinic's data: it admits only users who confirmed a two-factor code this session
+    (SessionPolicyMiddleware sends them to set it up or to confirm it first). It has no log-in form of its own: the
+    app's one log-in page, with its lockout and its limits, is the way in."""
+
+    def login(self, request, extra_context=None):
+        return redirect_to_login(request.GET.get(REDIRECT_FIELD_NAME) or reverse("admin:index", current_app=self.name))
+
+
+admin.site.__class__ = ClinicAdminSite
 
 
 class SettingsChangeInline(admin.TabularInline):
@@ -40,6 +53,7 @@ def send_set_password_link(modeladmin, request, queryset):
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     actions = [send_set_password_link]
+    formfield_overrides = {models.EmailField: {"form_class": EmailAddressField}}  # the address as its login name
     ordering = ("email",)
     list_display = ("email", "first_name", "last_name", "role", "clinic", "is_active")
     list_filter = ("role", "clinic", "is_active", "is_superuser")

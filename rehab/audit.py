@@ -1,17 +1,23 @@
-"""The audit trail: every view of a patient's data by staff, and every change, recorded centrally.
+"""The audit trail: every view of a patient's data by staff, every change, and every refused attempt, recorded
+centrally.
 
-Apps register each URL that shows or changes patient data, with a function that finds the patient it
-concerns (see PatientsConfig.ready and ProgramsConfig.ready). The middleware then records requests to
-those URLs; a test fails when a URL with an object in it is not registered, so a new page cannot slip by.
+Apps register each URL that shows or changes patient data, with a function that finds the patient it concerns (each
+app's audit.py, called from its AppConfig.ready). A page that lists patients or exports their data registers too,
+with object_kwarg=None and no patient (patients:list, flags:queue). The middleware then records requests to those
+URLs; a test fails when a URL with an object in it is not registered, so a new page cannot slip by.
 """
 
+import ipaddress
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import transaction
+from django.urls import Resolver404, resolve
 
 from .models import AuditEvent
+from .services import audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +34,9 @@ class Audited:
 
 
 REGISTRY: dict[str, Audited] = {}
+# The clinic of a patient, by id: given by the patients app (which this one cannot import), to tell whether a refused
+# attempt concerned one of the user's own clinic's patients.
+PATIENT_CLINIC: Callable[[int], int | None] | None = None
 LABELS: dict[str, str] = {}  # URL name -> what the audit page calls it, given by each app with its URLs
 # The names the trail recorded pages under before they moved to another app (its rows are never rewritten): they
 # read as the page is called now.
@@ -86,9 +95,18 @@ def client_ip(request) -> str | None:
     (the last entry: the ones before it come from the client and can say anything)."""
     if settings.TRUST_X_FORWARDED_FOR:
         forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-        if forwarded:
+        if forwarded and _is_address(forwarded[-1]):
             return forwarded[-1]
-    return request.META.get("REMOTE_ADDR") or None
+    address = request.META.get("REMOTE_ADDR") or None
+    return address if address and _is_address(address) else None
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def mark_refused(response):
@@ -117,53 +135,99 @@ def _object_id(match, audited: Audited) -> int | None:
     return as_id(match.kwargs.get(audited.object_kwarg)) if audited.object_kwarg else None
 
 
+@dataclass(frozen=True)
+class _Target:
+    """An audited request: who, through which URL, about which patient, in which clinic's trail."""
+
+    user: object
+    audited: Audited
+    match: object
+    patient_id: int | None
+    clinic_id: int
+
+
 class AuditMiddleware:
-    """Finds the patient before the view runs (a view may delete the object), records after it answered."""
+    """Records the requests to registered URLs: a page seen, a change made, or either refused.
+
+    The view runs in a transaction that its audit row joins, so that a change and its row commit together or not
+    at all (a failed audit write undoes the change and answers 500). An answer of 400 or more keeps nothing the view
+    did; one of 403 or 404 (a page or object that is not the user's, or does not exist) is recorded as refused, in
+    the user's own clinic's trail."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        response = self.get_response(request)
-        pending = getattr(request, "_audit", None)
-        if pending is None or response.status_code >= 400:
-            return response
-        user, audited, match, patient_id, clinic_id = pending
-        if clinic_id is None:  # a superuser's page that concerns no patient
-            return response
-        if request.method == "GET" and user.role != "patient":
-            action = AuditEvent.Action.VIEWED
-        elif request.method == "POST" and not _refused(request, response):
-            action = AuditEvent.Action.CHANGED
-        else:
-            return response
-        AuditEvent.objects.create(
-            user=user,
-            clinic_id=clinic_id,
-            action=action,
-            what=match.view_name,
-            object_id=_object_id(match, audited),
-            patient_id=patient_id,
-            path=request.get_full_path()[:300],
-            method=request.method,
-            ip_address=client_ip(request),
-        )
+        target = self._target(request)
+        if target is None:
+            return self.get_response(request)
+        with transaction.atomic():
+            response = self.get_response(request)
+            if response.status_code < 400:
+                action = self._action(request, response, target)
+                if action is not None:
+                    _write(request, target, action=action, outcome=AuditEvent.Outcome.ALLOWED)
+                return response
+            transaction.set_rollback(True)
+        if response.status_code in REFUSED_STATUSES:
+            _write(request, target, action=_attempted(request), outcome=AuditEvent.Outcome.REFUSED)
         return response
 
-    def process_view(self, request, view_func, view_args, view_kwargs):
+    @staticmethod
+    def _action(request, response, target: _Target) -> str | None:
+        if request.method == "GET" and target.user.role != "patient":  # patients' own pages are not recorded
+            return AuditEvent.Action.VIEWED
+        if request.method == "POST" and not _refused(request, response):
+            return AuditEvent.Action.CHANGED
+        return None
+
+    @staticmethod
+    def _target(request) -> _Target | None:
         user = getattr(request, "user", None)
-        match = request.resolver_match
-        if user is None or not user.is_authenticated or match is None:
+        if user is None or request.method not in ("GET", "POST") or not user.is_authenticated:
             return None
         if user.clinic_id is None and not user.is_superuser:
             return None
-        audited = REGISTRY.get(match.view_name)
-        if audited is None or request.method not in ("GET", "POST"):
+        try:
+            match = resolve(request.path_info, getattr(request, "urlconf", None))
+        except Resolver404:
             return None
+        audited = REGISTRY.get(match.view_name)
+        if audited is None:
+            return None
+        # Found before the view runs: a view may delete the object.
         object_id = match.kwargs.get(audited.object_kwarg) if audited.object_kwarg else None
         patient_id = audited.patient_of(request=request, object_id=object_id, kwargs=match.kwargs)
         clinic_id = user.clinic_id
         if audited.clinic_of is not None:  # the Django admin: the trail of the patient's own clinic
             clinic_id = audited.clinic_of(patient_id) if patient_id is not None else None
-        request._audit = (user, audited, match, patient_id, clinic_id)
-        return None
+        if clinic_id is None:  # a superuser's page that concerns no patient
+            return None
+        return _Target(user, audited, match, patient_id, clinic_id)
+
+
+REFUSED_STATUSES = (403, 404)
+
+
+def _attempted(request) -> str:
+    return AuditEvent.Action.VIEWED if request.method == "GET" else AuditEvent.Action.CHANGED
+
+
+def _write(request, target: _Target, *, action: str, outcome: str) -> None:
+    patient_id = target.patient_id
+    refused = outcome == AuditEvent.Outcome.REFUSED and patient_id is not None and PATIENT_CLINIC is not None
+    if refused and PATIENT_CLINIC(patient_id) != target.clinic_id:
+        # Another clinic's patient is no business of this clinic's trail: the URL's object id says what was tried.
+        patient_id = None
+    audit_record(
+        user=target.user,
+        clinic_id=target.clinic_id,
+        action=action,
+        outcome=outcome,
+        what=target.match.view_name,
+        object_id=_object_id(target.match, target.audited),
+        patient_id=patient_id,
+        path=request.get_full_path(),
+        method=request.method,
+        ip_address=client_ip(request),
+    )

@@ -6,9 +6,11 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
+from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from .models import MAX_WINDOW_MINUTES, Clinic, User
+from .rules import EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH, login_key
 
 
 class DateInput(forms.DateInput):
@@ -38,22 +40,55 @@ def run_service(form: forms.Form, service, /, **kwargs):
         return None
 
 
+class EmailAddressField(forms.EmailField):
+    """An email address that is someone's login name: turned into it (rules.login_key) before it is checked, so that
+    an address typed in full-width letters or upper case is the address it means."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return login_key(value) if value else value
+
+
 class EmailLoginForm(AuthenticationForm):
-    """The login form, asking for an email address rather than a user name."""
+    """The login form, asking for an email address rather than a user name.
+
+    An address or a password longer than any account can have is refused beside its field before anything looks
+    the account up or hashes the password, and still counts as a failed log-in (rehab/lockout.py)."""
 
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
         self.fields["username"].label = "Email address"
-        self.fields["username"].widget = forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+        self.fields["username"].widget = forms.EmailInput(
+            attrs={"autocomplete": "email", "autofocus": True, "maxlength": EMAIL_MAX_LENGTH}
+        )
         self.fields["username"].error_messages["required"] = "Enter your email address."
         self.fields["password"].error_messages["required"] = "Enter your password."
+
+    def clean(self):
+        username, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+        too_long = False
+        if username and len(username) > EMAIL_MAX_LENGTH:
+            self.add_error("username", f"An email address has at most {EMAIL_MAX_LENGTH} characters.")
+            too_long = True
+        if password and len(password) > PASSWORD_MAX_LENGTH:
+            self.add_error("password", f"A password has at most {PASSWORD_MAX_LENGTH} characters.")
+            too_long = True
+        if too_long:
+            # Counted like a wrong password (its address's count, and the name's), never checked.
+            user_login_failed.send(sender=type(self), credentials={"username": username or ""}, request=self.request)
+            return self.cleaned_data
+        return super().clean()
 
 
 class PasswordResetForm(DjangoPasswordResetForm):
     """Also reaches accounts whose owner never set a password (they lost the first link)."""
 
+    email = EmailAddressField(
+        label="Email", max_length=EMAIL_MAX_LENGTH, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
     def get_users(self, email):
-        return get_user_model()._default_manager.filter(email__iexact=email, is_active=True)
+        return get_user_model()._default_manager.filter(email=login_key(email), is_active=True)
 
 
 TIME_ZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz or tz == "UTC"]
@@ -76,7 +111,7 @@ def _clinic_label(field: str) -> str:
 class InviteForm(forms.Form):
     first_name = forms.CharField(max_length=150)
     last_name = forms.CharField(max_length=150)
-    email = forms.EmailField()
+    email = EmailAddressField()
     role = forms.ChoiceField(choices=[(User.Role.PHYSIO, "Physiotherapist"), (User.Role.CLINIC_ADMIN, "Clinic admin")])
 
 

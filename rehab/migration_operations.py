@@ -160,3 +160,18 @@ def _rename_in_place(schema_editor, model, old, new) -> None:
     else:
         table = quote(model._meta.db_table)
         schema_editor.execute(f"ALTER TABLE {table} RENAME CONSTRAINT {quote(old.name)} TO {quote(new.name)}")
+
+
+def postgresql_only(forward: str, backward: str):
+    """A RunPython that runs `forward` (and `backward` when migrating back) on PostgreSQL, and nothing on SQLite (the
+    demo), whose database has no triggers of the app's."""
+    from django.db.migrations import RunPython
+
+    def run(sql: str):
+        def runner(apps, schema_editor):
+            if schema_editor.connection.vendor == "postgresql":
+                schema_editor.execute(sql)
+
+        return runner
+
+    return RunPython(run(forward), run(backward))

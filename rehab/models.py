@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from .rules import login_key
+
 MAX_WINDOW_MINUTES = 30 * 24 * 60  # acknowledgement windows are at most 30 days
 
 
@@ -121,13 +123,19 @@ class Clinic(models.Model):
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
+    @classmethod
+    def normalize_email(cls, email):
+        """The address's login name (rules.login_key): AbstractUser.clean() and every form of the admin use it."""
+        return login_key(email) if isinstance(email, str) else email
+
     def get_by_natural_key(self, email):
-        return self.get(email__iexact=email)
+        """The account whose login name is exactly this address's: a look-alike letter finds no account."""
+        return self.get(email=self.normalize_email(email))
 
     def _create_user(self, email, password, **extra_fields):
         if not email:
             raise ValueError("An email address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user = self.model(email=self.normalize_email(email), **extra_fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -184,6 +192,11 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.email
 
+    def save(self, *args, **kwargs):
+        # Every way of saving an account keeps its address as its login name, so that lookups by exact match find it.
+        self.email = type(self).objects.normalize_email(self.email)
+        super().save(*args, **kwargs)
+
     @property
     def is_physio(self) -> bool:
         return self.role == self.Role.PHYSIO
@@ -216,17 +229,28 @@ class ClinicSettingsChange(models.Model):
         return f"{self.clinic} settings changed at {self.changed_at}"
 
 
-class AuditEvent(models.Model):
-    """Who looked at or changed a patient's data, what, when and from where. Written once, never edited."""
+class AuditAction(models.TextChoices):
+    VIEWED = "viewed", "Viewed"
+    CHANGED = "changed", "Changed"
 
-    class Action(models.TextChoices):
-        VIEWED = "viewed", "Viewed"
-        CHANGED = "changed", "Changed"
+
+class AuditOutcome(models.TextChoices):
+    ALLOWED = "allowed", "Allowed"
+    REFUSED = "refused", "Refused"  # not the user's to see or change (403, or 404 for someone else's)
+
+
+class AuditEvent(models.Model):
+    """Who looked at or changed a patient's data, or tried to, what, when and from where. Written once, never edited:
+    the app's database role may only add and read rows, and triggers refuse to change, delete or empty them."""
+
+    Action = AuditAction
+    Outcome = AuditOutcome
 
     at = models.DateTimeField(default=timezone.now)
     user = models.ForeignKey("rehab.User", on_delete=models.PROTECT, related_name="+")
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=10, choices=Action.choices)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.ALLOWED)
     what = models.CharField(max_length=60, help_text="The page or action, by its URL name.")
     object_id = models.BigIntegerField(null=True, blank=True)
     # Plain ids: the audit belongs to the core app, which cannot point at the apps built on it.
@@ -238,6 +262,10 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["clinic", "patient_id", "at"], name="audit_patient_idx")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(action__in=AuditAction.values), name="audit_action_valid"),
+            models.CheckConstraint(condition=models.Q(outcome__in=AuditOutcome.values), name="audit_outcome_valid"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} {self.action} {self.what} at {self.at}"
+        return f"{self.user_id} {self.action} {self.what} at {self.at}: {self.outcome}"

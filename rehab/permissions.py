@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
 from .models import User
+from .rules import attempt_key
 
 
 def role_required(*roles: str):
@@ -29,15 +30,11 @@ clinic_admin_required = role_required(User.Role.CLINIC_ADMIN)
 patient_required = role_required(User.Role.PATIENT)
 
 
-def login_key(email: str) -> str:
-    """An email as failed log-ins are counted under it, so that 'Ann@x' and 'ann@x' count together."""
-    return email.strip().lower()
-
-
 def login_attempt_username(request, credentials) -> str | None:
-    """The email a login attempt was for, as login_key counts it."""
+    """The login name a log-in attempt was for (rules.attempt_key): django-axes counts failures under it, so every
+    spelling of one address counts against the one account."""
     username = (credentials or {}).get("username") or request.POST.get("username")
-    return login_key(username) if username else None
+    return attempt_key(username) if isinstance(username, str) and username else None
 
 
 def two_factor_required(user) -> bool:

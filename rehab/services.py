@@ -11,14 +11,15 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from .enqueue import enqueue_on_commit
-from .models import Clinic, ClinicSettingsChange, User
-from .permissions import login_key
+from .models import AuditEvent, Clinic, ClinicSettingsChange, User
+from .rules import login_key
 
 SET_PASSWORD_TASK = "rehab.tasks.send_set_password_email"  # noqa: S105 - a task name
 
 
 def email_in_use(email: str, *, exclude_user_id: int | None = None) -> bool:
-    qs = User.objects.filter(email__iexact=email)
+    """Whether another account has this address's login name (however the address is spelt)."""
+    qs = User.objects.filter(email=login_key(email))
     if exclude_user_id is not None:
         qs = qs.exclude(pk=exclude_user_id)
     return qs.exists()
@@ -29,7 +30,7 @@ def user_create(
     *, clinic: Clinic, role: str, email: str, first_name: str, last_name: str, password: str | None = None
 ) -> User:
     """Create an account. Without a password it cannot log in until its owner sets one from the emailed link."""
-    email = User.objects.normalize_email(email).strip().lower()
+    email = login_key(email)
     if email_in_use(email):
         raise ValidationError({"email": "An account with this email address already exists."})
     user = User(clinic=clinic, role=role, email=email, first_name=first_name.strip(), last_name=last_name.strip())
@@ -40,6 +41,42 @@ def user_create(
     user.full_clean()
     user.save()
     return user
+
+
+def audit_record(
+    *,
+    user: User,
+    clinic_id: int,
+    action: str,
+    outcome: str,
+    what: str,
+    path: str,
+    method: str,
+    object_id: int | None = None,
+    patient_id: int | None = None,
+    ip_address: str | None = None,
+    at=None,
+) -> AuditEvent:
+    """Add a row to the audit trail (the one thing anyone may do to it), in the caller's transaction: the audit
+    middleware records each request in the transaction of the view that served it."""
+    event = AuditEvent(
+        user=user,
+        clinic_id=clinic_id,
+        action=action,
+        outcome=outcome,
+        what=what,
+        object_id=object_id,
+        patient_id=patient_id,
+        path=path[:300],
+        method=method,
+        ip_address=ip_address,
+        **({"at": at} if at is not None else {}),
+    )
+    # Every request writes one: its fields are checked here, its two CHECK constraints by the database alone (checking
+    # them here would cost two queries a request). The user and clinic are the requesting user's own.
+    event.full_clean(exclude=["user", "clinic"], validate_constraints=False)
+    event.save(force_insert=True)
+    return event
 
 
 def login_lockout_lift(*, user: User) -> int:

@@ -86,13 +86,18 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+# Failures lock an account whatever address they come from, and an address whichever accounts it tries, each at its
+# own limit (rehab/lockout.py); a lock lasts the cool-off, or until the account's owner sets a new password by email.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)  # wrong passwords for one account
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=20)  # failed log-ins from one address
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each counted on its own
+AXES_HANDLER = "rehab.lockout.LoginLockoutHandler"
 AXES_USERNAME_FORM_FIELD = "username"  # the login form's field (it holds the email address)
 AXES_USERNAME_CALLABLE = "rehab.permissions.login_attempt_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "rehab.lockout.lockout_response"
 AXES_VERBOSE = False
 
 # Sessions end after inactivity: soon for staff (shared desk computers), later for patients.
@@ -185,10 +190,26 @@ else:
     # PostgreSQL (checked at commit, which lets the builder swap two positions in one transaction).
     SILENCED_SYSTEM_CHECKS = ["models.W038"]
 
+# Two database roles (README, Configuration). The app connects as DATABASE_URL's role, which owns no table: it reads
+# and writes rows, and may only add and read rows of the audit trail. Migrations run as DATABASE_OWNER_URL's role,
+# which owns every table (rehab/db_roles.py). Only the role, its password and where to reach the server are taken
+# from the owner's URL: both must name the same database.
+DATABASE_OWNER = None
+if env("DATABASE_OWNER_URL", default=""):
+    if not env("DATABASE_URL", default=""):
+        raise ImproperlyConfigured("DATABASE_OWNER_URL is set but DATABASE_URL is not: set both, or neither.")
+    _owner = env.db("DATABASE_OWNER_URL")
+    if (_owner["ENGINE"], _owner["NAME"]) != (DATABASES["default"]["ENGINE"], DATABASES["default"]["NAME"]):
+        raise ImproperlyConfigured("DATABASE_OWNER_URL must name the same database as DATABASE_URL.")
+    if _owner["USER"] == DATABASES["default"]["USER"]:
+        raise ImproperlyConfigured("DATABASE_OWNER_URL must name another role than DATABASE_URL: the table owner.")
+    DATABASE_OWNER = {key: _owner[key] for key in ("USER", "PASSWORD", "HOST", "PORT")}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "rehab.User"
 
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "rehab.validators.MaximumLengthValidator"},  # rehab.rules.PASSWORD_MAX_LENGTH
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -357,11 +378,12 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
-        # Django's own loggers print once, through the same handler (not a second time through Django's default).
-        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        # Django's own loggers print once, through the root's handler (not a second time through Django's default
+        # handlers, which these settings replace).
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         # A refused page is told once, by django.request; the development server's own line adds only 5xx.
-        "django.server": {"handlers": ["console"], "level": "ERROR", "propagate": False},
-        # The demo's one-line notes of the e-mails it keeps (demo.mail).
-        "demo": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": [], "level": "ERROR", "propagate": True},
+        # The demo's one-line notes of the e-mails it keeps (demo.mail), whatever the level of the rest.
+        "demo": {"handlers": [], "level": "INFO", "propagate": True},
     },
 }

@@ -63,8 +63,17 @@ def healthz(request):
 
 
 class LoginView(auth_views.LoginView):
+    """The log-in page. Opened while someone is signed in (a shared desk computer), it says who and offers to log
+    them out, rather than carrying on as them."""
+
     form_class = EmailLoginForm
-    redirect_authenticated_user = True
+    redirect_authenticated_user = False
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.request.method == "GET" and self.request.user.is_authenticated:
+            context["signed_in_as"] = self.request.user
+        return context
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

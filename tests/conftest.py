@@ -40,6 +40,73 @@ def pytest_configure(config):
         raise pytest.UsageError("The test suite runs against real services.\n  " + "\n  ".join(missing))
 
 
+def _make_test_roles(test_database: str) -> None:
+    """The suite's owner and app roles (tests/settings.py), made or brought up to date through DATABASE_URL's role.
+    A test database left by an earlier run goes to the owner, who then drops it and makes it afresh."""
+    import psycopg
+    from psycopg import sql
+
+    admin, owner, app = settings.DATABASE_ADMIN, settings.DATABASE_OWNER, settings.DATABASES["default"]
+    server = psycopg.conninfo.make_conninfo(
+        host=admin["HOST"] or "127.0.0.1",
+        port=admin["PORT"] or 5432,
+        user=admin["USER"],
+        password=admin["PASSWORD"] or None,
+        dbname="postgres",
+    )
+    with psycopg.connect(server, autocommit=True) as connection:
+        for role, rights in ((owner, "LOGIN CREATEDB"), (app, "LOGIN NOCREATEDB")):
+            found = connection.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role["USER"]]).fetchone()
+            statement = sql.SQL("{} ROLE {} WITH " + rights + " PASSWORD {}").format(
+                sql.SQL("ALTER" if found else "CREATE"), sql.Identifier(role["USER"]), sql.Literal(role["PASSWORD"])
+            )
+            connection.execute(statement)
+        if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [test_database]).fetchone():
+            connection.execute(
+                sql.SQL("ALTER DATABASE {} OWNER TO {}").format(
+                    sql.Identifier(test_database), sql.Identifier(owner["USER"])
+                )
+            )
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_use_migrations,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+):
+    """pytest-django's own, with the test database made, migrated and dropped by the owner's role: the tests then
+    connect as the app's role, which owns no table (tests/settings.py, rehab/db_roles.py)."""
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+    from pytest_django.fixtures import _disable_migrations, _get_databases_for_setup
+
+    from rehab import db_roles
+
+    if not django_db_use_migrations:
+        _disable_migrations()
+    aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
+    with django_db_blocker.unblock():
+        if settings.TEST_ROLES_MADE_BY_SUITE:
+            _make_test_roles(connection.creation._get_test_db_name())
+        with db_roles.as_owner():
+            db_cfg = setup_databases(
+                verbosity=request.config.option.verbose,
+                interactive=False,
+                aliases=aliases,
+                serialized_aliases=serialized_aliases,
+                keepdb=django_db_keepdb and not django_db_createdb,
+            )
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock(), db_roles.as_owner():
+            teardown_databases(db_cfg, verbosity=request.config.option.verbose)
+
+
 @pytest.fixture
 def clinic(db):
     from tests.factories import ClinicFactory

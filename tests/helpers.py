@@ -63,6 +63,22 @@ def flag_reasons(patient) -> list[str]:
     return sorted(Flag.objects.filter(patient=patient).values_list("reason", flat=True))
 
 
+def patient_form_data(physio, **overrides):
+    """What the form that registers or edits a patient posts: a valid patient of the physiotherapist's clinic."""
+    today = physio.clinic.local_today()
+    data = {
+        "first_name": "Tom",
+        "last_name": "Becker",
+        "email": "tom@example.com",
+        "date_of_birth": (today - timedelta(days=365 * 33)).isoformat(),
+        "onset_date": (today - timedelta(days=20)).isoformat(),
+        "condition": "Low-back pain after a long drive.",
+        "physiotherapist": physio.pk,
+    }
+    data.update(overrides)
+    return data
+
+
 def checkin_form_data(version, **overrides):
     """What the check-in form posts for a version, every exercise done; an override of None leaves a field out."""
     data = {

@@ -1,4 +1,11 @@
-"""Settings for the test suite: the real stack (PostgreSQL and Redis), with fast password hashing."""
+"""Settings for the test suite: the real stack (PostgreSQL and Redis), with fast password hashing.
+
+The suite connects to PostgreSQL the way a deployment does, with two roles (rehab/db_roles.py): the test database
+and its tables belong to the owner's role, which runs the migrations; every test runs as the app's role, which owns
+no table. Unless DATABASE_OWNER_URL names the owner (DATABASE_URL then names the app's role), the suite makes both
+roles itself, as `<database>_owner` and `<database>_app`, through DATABASE_URL's role: that one must be able to make
+roles and databases, as the local `postgres` superuser can (tests/conftest.py).
+"""
 
 import os
 
@@ -27,3 +34,19 @@ STORAGES["exercise_media"] = {  # noqa: F405
     "BACKEND": "django.core.files.storage.FileSystemStorage",
     "OPTIONS": {"location": _media_dir, "base_url": "/no-public-url/"},
 }
+
+# The role that makes the suite's roles and databases (and the databases of tests that build their own): with both
+# roles given, the owner's (it may make databases: CREATEDB).
+DATABASE_ADMIN = DATABASE_OWNER or {  # noqa: F405
+    key: DATABASES["default"].get(key)  # noqa: F405
+    for key in ("USER", "PASSWORD", "HOST", "PORT")
+}
+TEST_ROLES_MADE_BY_SUITE = DATABASE_OWNER is None  # noqa: F405
+if TEST_ROLES_MADE_BY_SUITE:
+    _name = DATABASES["default"]["NAME"]  # noqa: F405
+    TEST_ROLE_PASSWORD = "test-role-password"  # noqa: S105 - roles of a throw-away test database
+    DATABASE_OWNER = {**DATABASE_ADMIN, "USER": f"{_name}_owner", "PASSWORD": TEST_ROLE_PASSWORD}
+    DATABASES["default"].update(USER=f"{_name}_app", PASSWORD=TEST_ROLE_PASSWORD)  # noqa: F405
+
+# The suite empties the database, audit trail included, between the tests that need it (tests/testdb).
+INSTALLED_APPS = ["tests.testdb", *INSTALLED_APPS]  # noqa: F405

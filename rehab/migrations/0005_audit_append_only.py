@@ -1,5 +1,7 @@
 from django.db import migrations
 
+from rehab.migration_operations import postgresql_only
+
 FORBID = """
 CREATE OR REPLACE FUNCTION rehab_audit_append_only() RETURNS trigger AS $$
 BEGIN
@@ -16,19 +18,9 @@ DROP FUNCTION IF EXISTS rehab_audit_append_only();
 """
 
 
-def forbid(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORBID)
-
-
-def allow(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(ALLOW)
-
-
 class Migration(migrations.Migration):
     """On PostgreSQL the database itself refuses to edit or delete audit rows."""
 
     dependencies = [("rehab", "0004_audit_trail")]
 
-    operations = [migrations.RunPython(forbid, allow)]
+    operations = [postgresql_only(FORBID, ALLOW)]

@@ -57,6 +57,7 @@ def demo(tmp_path):
         **os.environ,
         "DEBUG": "0",
         "DEMO": "1",
+        "DJANGO_SETTINGS_MODULE": "rehab.settings",  # the demo's, not the test suite's
         "DATABASE_URL": "",
         "REDIS_URL": "",
         "SQLITE_PATH": str(tmp_path / "demo.sqlite3"),

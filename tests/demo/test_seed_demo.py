@@ -8,7 +8,7 @@ from checkins import rules as checkin_rules
 from checkins.models import CheckIn
 from patients.models import Patient
 from programs.models import ExerciseMedia, Program, ProgramVersion
-from rehab.models import Clinic
+from rehab.models import AuditEvent, Clinic
 
 pytestmark = pytest.mark.django_db
 
@@ -19,11 +19,14 @@ def test_demo_data_is_believable_and_a_second_run_adds_nothing(capsys, django_ca
     said = capsys.readouterr().out
     assert "8 patients and 6 programs loaded" in said and "Every demo account's password" in said
     assert not [task for task in queued if "set_password" in task.__qualname__]  # demo accounts have theirs
-    counts = (Patient.objects.count(), Program.objects.count(), CheckIn.objects.count())
+    counts = (Patient.objects.count(), Program.objects.count(), CheckIn.objects.count(), AuditEvent.objects.count())
     assert all(counts)
+    assert AuditEvent.objects.filter(outcome="refused").exists()  # the audit trail shows a refused attempt
     call_command("seed_demo")
     assert "already loaded, nothing added" in capsys.readouterr().out
-    assert (Patient.objects.count(), Program.objects.count(), CheckIn.objects.count()) == counts
+    assert (Patient.objects.count(), Program.objects.count(), CheckIn.objects.count(), AuditEvent.objects.count()) == (
+        counts
+    )
     (photo,) = ExerciseMedia.objects.all()  # the clinic's own photo of one exercise, made once
     assert (photo.kind, photo.exercise.key) == ("photo", "glute-bridge")
 

@@ -156,6 +156,9 @@ def test_start_date_limit():
     today = date(2026, 11, 23)
     assert rules.start_date_error(today + timedelta(days=365), today) is None
     assert rules.start_date_error(today + timedelta(days=366), today) is not None
+    assert rules.start_date_error(today - timedelta(days=365), today) is None
+    assert "before today" in rules.start_date_error(today - timedelta(days=366), today)
+    assert rules.start_date_error(date(1900, 1, 1), today) is not None
 
 
 def test_planned_day():

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -20,6 +20,16 @@ def test_create_program_starts_as_draft_version_1(draft):
     assert draft.status == ProgramVersion.Status.DRAFT
     assert draft.program.status == Program.Status.DRAFT
     assert draft.weekdays == [0, 2, 4]
+
+
+@pytest.mark.parametrize("days_from_today", [None, -366, 366])  # None: 1 January 1900
+def test_a_program_cannot_be_created_to_start_more_than_a_year_from_today_either_way(patient, physio, days_from_today):
+    today = patient.clinic.local_today()
+    day = date(1900, 1, 1) if days_from_today is None else today + timedelta(days=days_from_today)
+    with pytest.raises(ValidationError) as refused:
+        services.program_create(patient=patient, created_by=physio, title="P", start_date=day, weekdays=[0, 2])
+    assert "start_date" in refused.value.message_dict
+    assert not Program.objects.filter(patient=patient).exists()
 
 
 def test_add_move_remove_keep_positions_dense(draft, library):

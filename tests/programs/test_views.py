@@ -153,17 +153,23 @@ def test_activate_empty_program_explained(client, physio, draft):
     assert draft.status == ProgramVersion.Status.DRAFT
 
 
-def test_start_date_over_a_year_away(client, physio, draft):
-    from datetime import timedelta
+@pytest.mark.parametrize(
+    ("start", "message"),
+    [(400, "more than a year from today"), (-400, "more than a year before today"), (None, "before today")],
+)
+def test_a_start_date_over_a_year_away_either_way_is_refused_beside_its_field(client, physio, draft, start, message):
+    from datetime import date, timedelta
 
     client.force_login(physio)
+    day = date(1900, 1, 1) if start is None else draft.start_date + timedelta(days=start)
     response = client.post(
         reverse("programs:builder_schedule", args=[draft.pk]),
-        {"title": "T", "start_date": (draft.start_date + timedelta(days=400)).isoformat(), "weekdays": ["0"]},
+        {"title": "T", "start_date": day.isoformat(), "weekdays": ["0"]},
     )
-    assert "more than a year from today" in response.content.decode()
+    assert message in response.content.decode()
+    assert response.context["schedule_form"].errors["start_date"]
     draft.refresh_from_db()
-    assert draft.weekdays == [0, 2, 4]
+    assert draft.weekdays == [0, 2, 4] and draft.start_date != day
 
 
 def test_builder_warns_of_a_start_that_has_passed_and_activation_explains_it(client, physio, draft, library):

@@ -112,3 +112,26 @@ def test_setting_a_new_password_by_email_lifts_a_lockout(client, physio):
     assert response.redirect_chain[-1][0] == reverse("password_reset_complete")
     response = client.post(reverse("login"), {"username": physio.email, "password": new_password})
     assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_login_page_says_who_is_signed_in_and_offers_to_log_them_out(client, physio, patient):
+    client.force_login(physio)
+    response = client.get(reverse("login"))
+    assert response.status_code == 200  # not carried on as the colleague
+    html = response.content.decode()
+    assert "Alex Morgan" in html and "alex@northside.example" in html and "is logged in on this device" in html
+    assert f'action="{reverse("logout")}"' in html and 'name="password"' not in html
+    client.post(reverse("logout"))
+    assert 'name="password"' in client.get(reverse("login")).content.decode()
+    # Someone else logging in on the page replaces the colleague's session.
+    client.force_login(physio)
+    response = client.post(reverse("login"), {"username": patient.user.email, "password": PASSWORD})
+    assert response.status_code == 302 and client.session["_auth_user_id"] == str(patient.user.pk)
+
+
+@pytest.mark.django_db
+def test_the_admins_own_login_page_sends_to_the_apps(client):
+    response = client.get("/admin/login/?next=/admin/rehab/user/")
+    assert response.status_code == 302
+    assert response.url == reverse("login") + "?next=/admin/rehab/user/"

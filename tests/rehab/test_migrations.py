@@ -453,7 +453,7 @@ def _check(report: dict) -> None:
 
 @pytest.mark.migrations
 def test_a_postgresql_database_of_the_old_layout_migrates_with_every_row(tmp_path):
-    db = settings.DATABASES["default"]
+    db = settings.DATABASE_ADMIN  # the role that may make databases (tests/settings.py)
     name = f"rehab_migrations_{os.getpid()}"
     server = f"host={db['HOST'] or '127.0.0.1'} port={db['PORT'] or 5432} user={db['USER']} dbname=postgres"
     with psycopg.connect(server, autocommit=True) as admin:
@@ -461,7 +461,9 @@ def test_a_postgresql_database_of_the_old_layout_migrates_with_every_row(tmp_pat
         admin.execute(f"CREATE DATABASE {name}")
     try:
         url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}"
-        _check(_run({"DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": url}))
+        # One role: the child builds and migrates its database itself (rehab/db_roles.py is not what it tests).
+        env = {"DJANGO_SETTINGS_MODULE": "rehab.settings", "DEBUG": "1", "DATABASE_URL": url, "DATABASE_OWNER_URL": ""}
+        _check(_run(env))
     finally:
         with psycopg.connect(server, autocommit=True) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
@@ -473,6 +475,7 @@ def test_a_sqlite_demo_database_of_the_old_layout_migrates_with_every_row(tmp_pa
         "DJANGO_SETTINGS_MODULE": "rehab.settings",
         "DEBUG": "1",
         "DATABASE_URL": "",
+        "DATABASE_OWNER_URL": "",
         "REDIS_URL": "",
         "SQLITE_PATH": str(tmp_path / "demo.sqlite3"),
         "CELERY_FS_BROKER_DIR": str(tmp_path / "broker"),

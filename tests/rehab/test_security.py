@@ -63,12 +63,79 @@ class TestAuditTrail:
         response = client.get(reverse("patients:list"))
         assert response.status_code == 403 and "Go to my home page" in response.content.decode()
 
-    def test_refused_requests_are_not_recorded_as_views(self, client, patient):
+    def test_a_refused_cross_clinic_attempt_is_recorded_as_refused_in_the_users_own_trail(self, client, patient):
         from tests.factories import PhysioFactory
 
-        client.force_login(PhysioFactory())
+        intruder = PhysioFactory()
+        client.force_login(intruder)
         assert client.get(reverse("patients:detail", args=[patient.pk])).status_code == 404
-        assert not AuditEvent.objects.exists()
+        assert client.post(reverse("patients:threshold", args=[patient.pk]), {"value": "3", "reason": "x"}).status_code
+        events = list(
+            AuditEvent.objects.order_by("id").values_list(
+                "user_id", "clinic_id", "action", "outcome", "what", "object_id", "patient_id"
+            )
+        )
+        assert events == [  # the other clinic's patient is not named in this clinic's trail: the URL's id is
+            (intruder.pk, intruder.clinic_id, "viewed", "refused", "patients:detail", patient.pk, None),
+            (intruder.pk, intruder.clinic_id, "changed", "refused", "patients:threshold", patient.pk, None),
+        ]
+        patient.refresh_from_db()
+        assert patient.pain_threshold != 3
+
+    def test_a_refused_attempt_at_a_flag_and_at_a_colleagues_patient(self, client, active, patient, clinic_admin):
+        from tests.factories import PhysioFactory
+        from tests.helpers import evaluate, send_checkin
+
+        (flag,) = evaluate(send_checkin(active, max_pain=4))
+        outsider = PhysioFactory()
+        client.force_login(outsider)
+        assert client.get(reverse("flags:detail", args=[flag.pk])).status_code == 404
+        assert client.post(reverse("flags:acknowledge", args=[flag.pk])).status_code == 404
+        client.force_login(clinic_admin)  # the clinic's admin may see the patient, not edit their details
+        assert client.get(reverse("patients:edit", args=[patient.pk])).status_code == 403
+        rows = list(AuditEvent.objects.order_by("id").values_list("user_id", "action", "outcome", "what", "patient_id"))
+        assert rows == [
+            (outsider.pk, "viewed", "refused", "flags:detail", None),
+            (outsider.pk, "changed", "refused", "flags:acknowledge", None),
+            (clinic_admin.pk, "viewed", "refused", "patients:edit", patient.pk),  # in the patient's own trail
+        ]
+        flag.refresh_from_db()
+        assert flag.status == "open"
+        page = client.get(reverse("patients:audit", args=[patient.pk])).content.decode()
+        assert "<strong>Refused</strong>: tried to view" in page
+
+    @pytest.mark.parametrize(
+        ("url_name", "who"),
+        [("patients:list", "physio"), ("flags:dashboard", "physio"), ("flags:queue", "clinic_admin")],
+    )
+    def test_list_pages_that_show_patients_are_recorded(self, client, request, patient, url_name, who):
+        user = request.getfixturevalue(who)
+        client.force_login(user)
+        assert client.get(reverse(url_name), {"q": "Lopez"}).status_code == 200
+        event = AuditEvent.objects.get()
+        assert (event.user_id, event.clinic_id, event.action, event.outcome, event.what, event.patient_id) == (
+            user.pk,
+            user.clinic_id,
+            "viewed",
+            "allowed",
+            url_name,
+            None,
+        )
+        assert event.path == reverse(url_name) + "?q=Lopez"
+
+    def test_a_change_whose_audit_row_cannot_be_written_is_not_kept(self, physio, patient):
+        from unittest import mock
+
+        from django.test import Client
+
+        client = Client(raise_request_exception=False)
+        client.force_login(physio)
+        with mock.patch.object(AuditEvent, "save", side_effect=DatabaseError("the audit write failed")):
+            response = client.post(reverse("patients:threshold", args=[patient.pk]), {"value": "3", "reason": "Up"})
+        assert response.status_code == 500
+        patient.refresh_from_db()
+        assert patient.pain_threshold != 3
+        assert not patient.threshold_changes.filter(value=3).exists()
 
     def test_the_trail_cannot_be_edited_or_deleted(self, client, physio, patient):
         client.force_login(physio)
@@ -93,10 +160,12 @@ class TestAuditTrail:
             name
             for name, converters in names(get_resolver().url_patterns)
             if converters
-            and name.split(":")[0] in ("patients", "programs")
+            and name.split(":")[0] in ("patients", "programs", "checkins", "flags")
             and not name.startswith("programs:exercise")
         }
         assert with_objects - set(audit.REGISTRY) == set()
+        # And the pages that list patients (a new list or an export registers as these do, with no object).
+        assert {"patients:list", "flags:queue", "flags:dashboard"} <= set(audit.REGISTRY)
 
 
 class TestHeaders:

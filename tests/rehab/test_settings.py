@@ -11,7 +11,8 @@ PRODUCTION_ENV = {
     "DEBUG": "0",
     "SECRET_KEY": "x" * 30 + "production-like-secret-key-with-enough-entropy-0123456789",
     "ALLOWED_HOSTS": "clinic.example",
-    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/rehab",
+    "DATABASE_URL": "postgres://rehab_app@127.0.0.1:5432/rehab",
+    "DATABASE_OWNER_URL": "postgres://rehab_owner@127.0.0.1:5432/rehab",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
 }
 
@@ -40,6 +41,20 @@ def test_check_deploy_is_clean():
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_when_the_app_would_own_its_tables():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "DATABASE_OWNER_URL"}
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    assert "rehab.W001" in result.stderr + result.stdout and "DATABASE_OWNER_URL is not set" in result.stderr
+
+
+def test_the_owners_url_must_name_the_same_database_and_another_role():
+    other_database = run_manage("check", env={**PRODUCTION_ENV, "DATABASE_OWNER_URL": "postgres://o@127.0.0.1/other"})
+    assert "must name the same database" in other_database.stderr
+    same_role = run_manage("check", env={**PRODUCTION_ENV, "DATABASE_OWNER_URL": PRODUCTION_ENV["DATABASE_URL"]})
+    assert "must name another role" in same_role.stderr
 
 
 def test_secret_key_required_in_production():

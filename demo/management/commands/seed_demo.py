@@ -16,8 +16,8 @@ from patients import services as patient_services
 from patients.models import Episode, Patient, ThresholdChange
 from programs import services as program_services
 from programs.models import Exercise, ExerciseMedia
-from rehab.models import Clinic, User
-from rehab.services import user_create
+from rehab.models import AuditEvent, Clinic, User
+from rehab.services import audit_record, user_create
 
 DEMO_PASSWORD = "rehab-demo-2026"  # noqa: S105 - demo accounts on a local SQLite file only
 CLINIC_NAME = "Riverside Spine & Physio"
@@ -188,6 +188,7 @@ class Command(BaseCommand):
         self._clinic_photo(clinic, staff["alex.morgan@riverside.example"])
         self._safety_examples(clinic, patients)
         self._outcomes(clinic, staff, new=set(patients))
+        self._audit_history(clinic)
         if created or programs:
             self.stdout.write(f"Demo clinic '{clinic.name}': {created} patients and {programs} programs loaded.")
         else:
@@ -336,6 +337,37 @@ class Command(BaseCommand):
                     questionnaire=questionnaire, measurement_id=measurement.pk, key=key, value=value
                 )
         outcome_services.questionnaire_send(questionnaire=questionnaire, now=min(now, timezone.now()))
+
+    def _audit_history(self, clinic) -> None:
+        """A few days of Maria Lopez's audit trail, as requests would have written it: her physiotherapist reading her
+        pages, the admin's flag queue, and a refused attempt (the admin opening the form that edits her details)."""
+        maria = Patient.objects.select_related("user").get(user__email=PATIENTS[0][0])
+        if AuditEvent.objects.filter(patient_id=maria.pk).exists():
+            return
+        alex = User.objects.get(email="alex.morgan@riverside.example")
+        admin = User.objects.get(email="admin@riverside.example")
+        now = timezone.now()
+        history = [  # (hours ago, who, action, outcome, URL name, path, about Maria)
+            (50, alex, "viewed", "allowed", "patients:detail", f"/patients/{maria.pk}/", True),
+            (49, alex, "viewed", "allowed", "programs:patient", f"/programs/patient/{maria.pk}/", True),
+            (26, admin, "viewed", "allowed", "flags:queue", "/flags/", False),
+            (25, admin, "viewed", "refused", "patients:edit", f"/patients/{maria.pk}/edit/", True),
+            (3, alex, "viewed", "allowed", "patients:detail", f"/patients/{maria.pk}/", True),
+        ]
+        for hours, user, action, outcome, what, path, about in history:
+            audit_record(
+                user=user,
+                clinic_id=clinic.pk,
+                action=action,
+                outcome=outcome,
+                what=what,
+                object_id=maria.pk if about else None,
+                patient_id=maria.pk if about else None,
+                path=path,
+                method="GET",
+                ip_address="192.0.2.10",  # an address kept for documentation (RFC 5737)
+                at=now - timedelta(hours=hours),
+            )
 
 
 def logins() -> str:
