@@ -222,7 +222,7 @@ TABLE = {
         lambda w: {"reason": "goals_met", "discharged_on": w["today"].isoformat()},
     ),
     # The target is in a course of care: the page says to discharge first (a new referral is posted in tests/patients).
-    "patients:refer": (pk("target"), PHYSIO_OBJECT, PHYSIO_ACTION, None),
+    "patients:refer": (pk("target"), PHYSIO_OBJECT, PHYSIO_OBJECT, None),
     "outcomes:questionnaire": (
         pk("questionnaire"),
         OWN_CHECKIN,
