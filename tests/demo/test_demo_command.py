@@ -59,6 +59,7 @@ def demo(tmp_path):
         "DEMO": "1",
         "DJANGO_SETTINGS_MODULE": "rehab.settings",  # the demo's, not the test suite's
         "DATABASE_URL": "",
+        "DATABASE_OWNER_URL": "",
         "REDIS_URL": "",
         "SQLITE_PATH": str(tmp_path / "demo.sqlite3"),
         "CELERY_FS_BROKER_DIR": str(tmp_path / "broker"),
