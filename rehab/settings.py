@@ -37,6 +37,8 @@ else:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if LOCAL else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# The product's own apps, each depending only on those before it in this list.
+PRODUCT_APPS = ["rehab", "patients", "programs", "checkins", "flags", "outcomes", "demo"]
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -53,14 +55,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "phonenumber_field",
-    # The product's apps, each depending only on those above it.
-    "rehab",
-    "patients",
-    "programs",
-    "checkins",
-    "flags",
-    "outcomes",
-    "demo",
+    *PRODUCT_APPS,
 ]
 
 MIDDLEWARE = [

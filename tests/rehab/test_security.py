@@ -3,6 +3,7 @@ import time
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_otp.oath import TOTP
@@ -159,9 +160,7 @@ class TestAuditTrail:
         with_objects = {
             name
             for name, converters in names(get_resolver().url_patterns)
-            if converters
-            and name.split(":")[0] in ("patients", "programs", "checkins", "flags")
-            and not name.startswith("programs:exercise")
+            if converters and name.split(":")[0] in settings.PRODUCT_APPS and not name.startswith("programs:exercise")
         }
         assert with_objects - set(audit.REGISTRY) == set()
         # And the pages that list patients (a new list or an export registers as these do, with no object).
@@ -344,7 +343,7 @@ class TestDjangoAdmin:
         assert list(AuditEvent.objects.values_list("clinic_id", "patient_id")) == [(patient.clinic_id, patient.pk)]
 
 
-APPS = ("rehab", "patients", "programs", "checkins", "flags")
+APPS = settings.PRODUCT_APPS
 VIEW_MODULES = sorted(
     str(path.relative_to(ROOT))
     for app in APPS
