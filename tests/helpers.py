@@ -1,6 +1,7 @@
 """Small helpers shared by tests. Fixtures live in conftest.py; helpers are imported from here, never from a
 conftest."""
 
+import os
 import time
 import uuid
 from contextlib import contextmanager
@@ -186,3 +187,36 @@ def follow_up_due(patient, *, weeks: int = 4):
     planned = Questionnaire.objects.get(patient=patient, timepoint="follow_up", status="scheduled")
     questionnaires_make_due(now=datetime.combine(planned.due_on, time(12), ZoneInfo(patient.clinic.time_zone)))
     return Questionnaire.objects.get(pk=planned.pk)
+
+
+# --- Browser journeys (Playwright) -------------------------------------------------------------------------
+
+# Debian's Chromium, headless; without these flags it stalls on a closed network.
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
+DESK = {"viewport": {"width": 1280, "height": 900}}
+
+
+def log_in(page, email, password):
+    page.goto("/accounts/login/")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+def wait_until(page, expression: str, *, timeout: float = 10.0) -> None:
+    """Wait until a JavaScript expression is true in the page. Asked from the test again and again, not polled by a
+    function inside the page (Playwright's wait_for_function), which the app's Content-Security-Policy refuses."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"Still not true after {timeout} s: {expression}")
+        page.wait_for_timeout(50)

@@ -4,17 +4,7 @@ import os
 
 import pytest
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
-DESK = {"viewport": {"width": 1280, "height": 900}}
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, DESK, PHONE
 
 
 @pytest.fixture(scope="session")
@@ -51,10 +41,3 @@ def phone_page(browser, live_server):
     page = context.new_page()
     yield page
     context.close()
-
-
-def log_in(page, email, password):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()

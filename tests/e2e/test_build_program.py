@@ -2,8 +2,8 @@ import pytest
 from playwright.sync_api import expect
 
 from programs.models import Program, ProgramVersion
-from tests.e2e.conftest import log_in
 from tests.factories import PASSWORD, ClinicFactory, PhysioFactory, make_patient
+from tests.helpers import log_in, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -73,7 +73,7 @@ def test_physio_builds_balances_reorders_and_activates_a_program(desk_page, ship
     expect(page.locator(".builder-item", has_text="Glute bridge")).to_have_count(0)
     # Focus stays in the builder, where the removed exercise was, not back at the top of the page. (Waited for:
     # the swap that removed it may still be settling, and focus moves once it has.)
-    page.wait_for_function("document.activeElement && document.activeElement.closest('#builder') !== null")
+    wait_until(page, "document.activeElement && document.activeElement.closest('#builder') !== null")
     page.get_by_label("Muscle group").select_option("adductors")
     # As in add_exercise: the change may land before htmx has wired the builder the removal just swapped in,
     # so submit the search too.

@@ -8,8 +8,8 @@ from playwright.sync_api import expect
 
 from programs.models import Exercise
 from programs.services import program_activate, program_add_exercise, program_create
-from tests.e2e.conftest import CHROMIUM_ARGS, PHONE, log_in
 from tests.factories import PASSWORD, ClinicFactory, PhysioFactory, make_patient
+from tests.helpers import CHROMIUM_ARGS, PHONE, log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

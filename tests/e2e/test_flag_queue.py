@@ -8,8 +8,8 @@ from flags import services as flag_services
 from flags.models import Flag, FlagStatus
 from programs import services as program_services
 from programs.models import Exercise
-from tests.e2e.conftest import log_in
 from tests.factories import PASSWORD, ClinicAdminFactory, ClinicFactory, PhysioFactory, make_patient
+from tests.helpers import log_in, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -62,7 +62,7 @@ def test_admin_works_a_pain_flag_from_the_queue(desk_page, shipped_library):
     expect(page.get_by_text("Highest pain 4/5 is above the threshold of 1/5.").first).to_be_visible()
     chart = page.locator("canvas.pain-chart")
     expect(chart).to_be_visible()
-    page.wait_for_function("document.querySelector('canvas.pain-chart').chart !== undefined")
+    wait_until(page, "document.querySelector('canvas.pain-chart').chart !== undefined")
 
     page.get_by_role("button", name="Acknowledge").click()
     expect(page.get_by_text("Acknowledged", exact=True).first).to_be_visible()

@@ -6,8 +6,8 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from rehab.celery import app
-from tests.e2e.conftest import log_in
 from tests.factories import PASSWORD, ClinicAdminFactory, ClinicFactory
+from tests.helpers import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

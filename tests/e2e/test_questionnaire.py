@@ -7,9 +7,8 @@ from playwright.sync_api import expect
 
 from outcomes.models import Questionnaire
 from programs.services import program_activate, program_create
-from tests.e2e.conftest import log_in
 from tests.factories import PASSWORD, ClinicFactory, PhysioFactory, make_patient
-from tests.helpers import add_exercises
+from tests.helpers import add_exercises, log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

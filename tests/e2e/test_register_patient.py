@@ -4,8 +4,8 @@ import pytest
 from playwright.sync_api import expect
 
 from patients.models import Patient
-from tests.e2e.conftest import log_in
 from tests.factories import PASSWORD, ClinicFactory, PhysioFactory
+from tests.helpers import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
