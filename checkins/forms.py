@@ -3,6 +3,8 @@
 from django import forms
 
 from patients.rules import PAIN_WORDS
+from programs.models import FlareUp
+from programs.rules import FLARE_UP_NOTE_MAX
 from rehab.forms import DateInput
 
 from .models import ExerciseOutcome
@@ -140,3 +142,21 @@ class SymptomReportForm(forms.Form):
             "sharp_pain": data["sharp_pain"],
             "note": data["note"],
         }
+
+
+class FlareUpAnswerForm(forms.Form):
+    """How a flare-up went, asked on Today once it is over."""
+
+    answer = forms.ChoiceField(
+        label="How is your back now, compared with when the flare-up started?",
+        choices=FlareUp.Answer.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how your flare-up went."},
+    )
+    note = forms.CharField(
+        label="Anything to add for your physiotherapist? (optional)",
+        required=False,
+        max_length=FLARE_UP_NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"max_length": f"Keep it under {FLARE_UP_NOTE_MAX} characters."},
+    )

@@ -3,7 +3,7 @@ settings.PATIENT_DETAIL_PANELS, a function (request, patient) -> HTML."""
 
 from django.template.loader import render_to_string
 
-from programs.selectors import active_version_for
+from programs.selectors import active_version_for, flare_up_in_force
 
 from . import selectors
 
@@ -16,6 +16,7 @@ def patient_progress(*, request, patient) -> str:
     context = {
         "patient": patient,
         "version": version,
+        "flare_up": flare_up_in_force(patient, today=today),
         "series": selectors.pain_series(patient=patient),
         "adherence": selectors.adherence(patient=patient, version=version, today=today, windows=(14, 28)),
         "page": {"object_list": list(selectors.checkin_list(patient=patient)[:RECENT])},

@@ -122,3 +122,60 @@ def pain_by_week(points: Iterable[tuple[date, int]], *, start: date) -> list[dic
         }
         for week, pains in sorted(weeks.items())
     ]
+
+
+# --- The patient's own progress, on Today ------------------------------------------------------
+
+TREND_DAYS = 28  # how far back Today looks at the pain during sessions: four weeks
+TREND_HALF = 14  # ...comparing its last two weeks with the two before
+TREND_MIN_SESSIONS = 4  # fewer sessions than this in four weeks say nothing about a trend
+TREND_SAME_WITHIN = 0.5  # averages of highest pain closer than this (out of 5) are "about the same"
+
+
+def week_start(today: date) -> date:
+    """The Monday of `today`'s week."""
+    return today - timedelta(days=today.weekday())
+
+
+def sessions_this_week(*, session_days: Iterable[date], today: date) -> int:
+    """Days with a session from this week's Monday to today."""
+    start = week_start(today)
+    return len({day for day in session_days if start <= day <= today})
+
+
+def _out_of_five(value: float) -> str:
+    return f"{value:.1f}".removesuffix(".0")
+
+
+def pain_trend(*, pains: Iterable[tuple[date, int]], today: date) -> str:
+    """How the patient's highest pain during sessions has moved over the last four weeks, in plain words for them:
+    the average of the last two weeks against the two before. `pains` are (session day, highest pain). It never
+    asks for more effort: pain that rises is a reason to go gently and tell the physiotherapist."""
+    first = today - timedelta(days=TREND_DAYS - 1)
+    split = today - timedelta(days=TREND_HALF - 1)
+    recent = [(day, pain) for day, pain in pains if first <= day <= today]
+    if not recent:
+        return "You have not reported a session in the last four weeks."
+    if len(recent) < TREND_MIN_SESSIONS:
+        return "After a few more sessions we can tell you how your pain during sessions is moving."
+    earlier = [pain for day, pain in recent if day < split]
+    later = [pain for day, pain in recent if day >= split]
+    if not earlier or not later:
+        overall = sum(pain for _day, pain in recent) / len(recent)
+        return f"The highest pain of your sessions has averaged {_out_of_five(overall)} out of 5 lately."
+    before, lately = sum(earlier) / len(earlier), sum(later) / len(later)
+    if lately <= before - TREND_SAME_WITHIN:
+        return (
+            f"Your pain during sessions has been easing: at its highest it averaged {_out_of_five(before)} out of 5 "
+            f"in the two weeks before, and {_out_of_five(lately)} in the last two weeks."
+        )
+    if lately >= before + TREND_SAME_WITHIN:
+        return (
+            f"Your pain during sessions has been higher in the last two weeks: at its highest it averaged "
+            f"{_out_of_five(lately)} out of 5, against {_out_of_five(before)} before. Take your sessions gently, stay "
+            "within your limit, and tell your physiotherapist if it keeps rising."
+        )
+    return (
+        f"Your pain during sessions has stayed about the same over the last four weeks: at its highest it averaged "
+        f"{_out_of_five(lately)} out of 5 lately."
+    )

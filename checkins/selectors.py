@@ -178,3 +178,19 @@ def adherence_over(spans: dict) -> dict:
             "percent": rules.adherence_percent(reported=len(days), planned=planned),
         }
     return result
+
+
+def own_progress(*, patient, version: ProgramVersion | None, today: date) -> dict:
+    """What Today shows of the patient's progress, from one read of their last four weeks of check-ins: sessions
+    this week against those planned, and how their pain during sessions has moved, in words."""
+    since = today - timedelta(days=rules.TREND_DAYS - 1)
+    pains = list(
+        CheckIn.objects.filter(patient=patient, session_date__gte=since, session_date__lte=today)
+        .order_by("session_date")
+        .values_list("session_date", "max_pain")
+    )
+    return {
+        "done_this_week": rules.sessions_this_week(session_days=[day for day, _pain in pains], today=today),
+        "planned_this_week": version.planned_sessions_per_week if version is not None else 0,
+        "pain_trend": rules.pain_trend(pains=pains, today=today),
+    }

@@ -15,7 +15,7 @@ from django.utils import timezone
 from patients.models import Patient
 from patients.selectors import open_episode
 from programs.models import ProgramVersion
-from programs.selectors import version_program_start
+from programs.selectors import flare_up_in_force, plan_in_force, version_program_start
 from rehab.enqueue import enqueue_on_commit
 
 from . import rules
@@ -69,6 +69,14 @@ def _check(
         raise ValidationError(errors)
 
 
+def _in_force(patient: Patient, version: ProgramVersion) -> bool:
+    """A check-in is on the version in force: the program's, or the flare-up plan while a flare-up lasts (rule 18)."""
+    if version.status == ProgramVersion.Status.ACTIVE:
+        return True
+    plan = plan_in_force(flare_up_in_force(patient, today=patient.clinic.local_today()))
+    return plan is not None and plan.pk == version.pk
+
+
 @transaction.atomic
 def checkin_submit(
     *,
@@ -91,7 +99,7 @@ def checkin_submit(
         if existing.patient_id != patient.pk:
             raise ValidationError("This form has already been used. Please open the check-in again.")
         return existing, False
-    if version.program.patient_id != patient.pk or version.status != ProgramVersion.Status.ACTIVE:
+    if version.program.patient_id != patient.pk or not _in_force(patient, version):
         # A version in force belongs to a patient in a course of care (a discharge ends the program, and no program
         # is put in force without one), so only a refused check-in asks whether the patient is discharged.
         if version.program.patient_id == patient.pk and open_episode(patient) is None:

@@ -6,23 +6,25 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.views.decorators.http import require_POST
 
 from patients.models import Patient
 from patients.rules import PAIN_WORDS
 from patients.selectors import latest_episode, own_patient, patient_detail
 from programs import rules as program_rules
 from programs import selectors as program_selectors
+from programs import services as program_services
 from rehab.forms import run_service
 from rehab.permissions import patient_required, staff_required
 
 from . import rules, selectors, services
-from .forms import NONE_OF_THESE, CheckInForm, SymptomReportForm
+from .forms import NONE_OF_THESE, CheckInForm, FlareUpAnswerForm, SymptomReportForm
 from .models import CheckIn, SymptomReport
 
 PAGE_SIZE = 20
@@ -51,15 +53,20 @@ def _discharged(patient):
 @patient_required
 def today(request):
     patient = _own_patient(request)
+    return render(request, "checkins/today.html", _today_context(request, patient))
+
+
+def _today_context(request, patient: Patient, **extra) -> dict:
     day = patient.clinic.local_today()
-    version = program_selectors.active_version_for(patient)
+    version, flare_up = program_selectors.version_in_force(patient, today=day)
     discharged = _discharged(patient) if version is None else None
     if discharged is not None:  # the last program, to carry on with alone, and the advice that goes with it
         version = program_selectors.last_version_for(patient)
     items = program_selectors.version_items(version) if version else []
     pause = patient.pauses.filter(starts_on__lte=day, ends_on__gte=day, resumed_on__isnull=True).first()
     reported_today = version is not None and not discharged and selectors.reported_on(patient=patient, day=day)
-    context = {
+    ask = program_selectors.flare_up_to_ask_about(patient, today=day) if flare_up is None else None
+    return {
         "discharged": discharged,
         "panels": [import_string(path)(request=request, patient=patient) for path in settings.PATIENT_TODAY_PANELS],
         "patient": patient,
@@ -67,26 +74,90 @@ def today(request):
         "version": version,
         "items": items,
         "pause": pause,
+        "flare_up": flare_up,
+        "on_flare_plan": version is not None and version.is_flare_up_plan,
         "planned_today": program_rules.is_planned_day(day, weekdays=version.weekdays) if version else None,
         # A revision may start later; the program itself started with its first version.
         "not_started": version is not None and (program_selectors.version_program_start(version) or day) > day,
         "reported_today": reported_today,
         "threshold_words": PAIN_WORDS[patient.pain_threshold],
+        "progress": selectors.own_progress(patient=patient, version=version, today=day)
+        if version and not discharged
+        else None,
+        "ask": ask,
+        "answer_form": FlareUpAnswerForm() if ask is not None else None,
+        **extra,
     }
-    return render(request, "checkins/today.html", context)
+
+
+@require_POST
+@patient_required
+def flare_up_start(request):
+    """ "I'm having a flare-up", from Today: a plain form, no JavaScript needed. A second tap changes nothing."""
+    patient = _own_patient(request)
+    try:
+        flare_up, created = program_services.flare_up_start(patient=patient)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("checkins:today")
+    if not created:
+        messages.info(request, "Your flare-up is already noted: nothing more to do. Your clinic has been told.")
+    elif flare_up.plan_id:
+        messages.success(
+            request,
+            f"Your flare-up plan is on until {flare_up.last_day:%A} {flare_up.last_day.day} {flare_up.last_day:%B}. "
+            "Your physiotherapist has been told.",
+        )
+    else:
+        messages.success(request, "Your physiotherapist has been told about your flare-up.")
+    return redirect("checkins:today")
+
+
+@require_POST
+@patient_required
+def flare_up_end(request, pk: int):
+    """The patient feels ready to go back to their usual program before the flare-up plan's last day."""
+    patient = _own_patient(request)
+    flare_up = _own_flare_up(request, patient, pk)
+    try:
+        program_services.flare_up_end(flare_up=flare_up, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Your usual program is back from today.")
+    return redirect("checkins:today")
+
+
+@require_POST
+@patient_required
+def flare_up_answer(request, pk: int):
+    patient = _own_patient(request)
+    flare_up = _own_flare_up(request, patient, pk)
+    form = FlareUpAnswerForm(request.POST)
+    if form.is_valid() and run_service(form, program_services.flare_up_answer, flare_up=flare_up, **form.cleaned_data):
+        messages.success(request, "Thank you: your physiotherapist can read how it went.")
+        return redirect("checkins:today")
+    return render(request, "checkins/today.html", _today_context(request, patient, answer_form=form), status=200)
+
+
+def _own_flare_up(request, patient: Patient, pk: int):
+    try:
+        return program_selectors.flare_ups_visible_to(request.user).get(pk=pk, patient=patient)
+    except ObjectDoesNotExist as exc:
+        raise Http404 from exc
 
 
 @patient_required
 def checkin_create(request):
     patient = _own_patient(request)
-    version = program_selectors.active_version_for(patient)
+    day = patient.clinic.local_today()
+    version, _flare_up = program_selectors.version_in_force(patient, today=day)
     if version is None:
         if _discharged(patient) is not None:
             messages.info(request, services.DISCHARGED)
         else:
             messages.info(request, "You have no program to report on yet.")
         return redirect("checkins:today")
-    day = patient.clinic.local_today()
     form = CheckInForm(
         request.POST or None,
         items=selectors.checkin_items(version),

@@ -12,6 +12,8 @@ LABELS = {  # names of pages and actions: the trail's own column says whether th
     "flags:resolve": "Flag: resolution",
     "flags:reassign": "Flag page: reassignment",
     "flags:bulk_resolve": "Rest flags resolved together",
+    "flags:ease_off": "Flag page: easier version prepared",
+    "flags:step_up": "Step up prepared",
 }
 
 
@@ -19,6 +21,7 @@ def register() -> None:
     audit.LABELS.update(LABELS)
     for name in ("flags:queue", "flags:dashboard"):  # they list patients: no one patient
         audit.register(name, object_kwarg=None, patient_of=lambda **_: None)
-    for name in ("flags:detail", "flags:acknowledge", "flags:resolve", "flags:reassign"):
+    for name in ("flags:detail", "flags:acknowledge", "flags:resolve", "flags:reassign", "flags:ease_off"):
         audit.register(name, patient_of=audit.patient_via(Flag))
+    audit.register("flags:step_up", object_kwarg="patient_pk", patient_of=audit.patient_in_url, object_is_patient=True)
     audit.register("flags:bulk_resolve", object_kwarg=None, patient_of=lambda **_: None)

@@ -2,6 +2,7 @@ from django import forms
 
 from patients.forms import PhysiotherapistChoiceField
 from patients.selectors import physiotherapists_of
+from programs.models import ProgramVersion
 from rehab.forms import DateInput
 from rehab.models import User
 
@@ -53,6 +54,12 @@ DISCHARGE = "discharge"
 DISCHARGE_LABEL = "Stopped attending: discharge"
 
 
+class VersionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: ProgramVersion) -> str:
+        what = "flare-up plan" if obj.is_flare_up_plan else obj.program.title
+        return f"Version {obj.number}, {what} ({obj.get_status_display().lower()})"
+
+
 class ResolveForm(forms.Form):
     outcome = forms.ChoiceField(
         label="Outcome",
@@ -60,9 +67,21 @@ class ResolveForm(forms.Form):
         error_messages={"required": "Choose what was done about this flag."},
     )
     note = forms.CharField(label="Note", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    # Only on a flag's own page; without it, "program changed" records the newest version since the flag was raised.
+    changed_to = VersionChoiceField(
+        label="Version it led to",
+        queryset=ProgramVersion.objects.none(),
+        required=False,
+        empty_label="The newest since the flag was raised",
+        help_text="With “Program changed”: the version the flag and the program's history will point to.",
+    )
 
-    def __init__(self, *args, flag=None, user=None, **kwargs):
+    def __init__(self, *args, flag=None, user=None, versions=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if versions is None:
+            del self.fields["changed_to"]
+        else:
+            self.fields["changed_to"].queryset = versions
         self.offers_discharge = offers_discharge(flag, user)
         if self.offers_discharge:
             self.fields["outcome"].choices = [*self.fields["outcome"].choices, (DISCHARGE, DISCHARGE_LABEL)]

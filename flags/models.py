@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from checkins.models import CheckIn, SymptomReport
 from patients.models import Patient
+from programs.models import FlareUp, ProgramVersion
 
 from . import rules
 
@@ -17,6 +18,7 @@ class FlagReason(models.TextChoices):
     REST = "rest", "Resting too long"
     NEW_SYMPTOM = "new_symptom", "New symptom reported"
     OUTCOME_WORSE = "outcome_worse", "Outcome worse"
+    FLARE_UP = "flare_up", "Flare-up"
 
 
 class FlagStatus(models.TextChoices):
@@ -61,6 +63,16 @@ class Flag(models.Model):
     )
     outcome = models.CharField(max_length=20, choices=FlagOutcome.choices, blank=True)
     resolution_note = models.TextField(blank=True, max_length=2000)
+    # Resolved with "program changed": the version it led to (rule 17). The link lives here, on the flag, because
+    # flags may know about programs and not the other way round; the program's history reads it through a hook.
+    changed_to = models.ForeignKey(
+        ProgramVersion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="version it led to",
+    )
     notified_at = models.DateTimeField(null=True, blank=True)
     digest_sent_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
@@ -86,6 +98,11 @@ class Flag(models.Model):
             models.CheckConstraint(
                 condition=~Q(status=FlagStatus.ACKNOWLEDGED) | Q(acknowledged_at__isnull=False),
                 name="flag_acknowledged_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(changed_to__isnull=True)
+                | Q(status=FlagStatus.RESOLVED, outcome=FlagOutcome.PROGRAM_CHANGED),
+                name="flag_changed_to_when_program_changed",
             ),
         ]
         indexes = [
@@ -142,6 +159,7 @@ class FlagEvent(models.Model):
     symptom_report = models.ForeignKey(
         SymptomReport, on_delete=models.PROTECT, null=True, blank=True, related_name="flag_events"
     )
+    flare_up = models.ForeignKey(FlareUp, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     values = models.JSONField(default=dict, blank=True)
     note = models.TextField(blank=True)
 
@@ -159,8 +177,15 @@ class FlagEvent(models.Model):
                 condition=Q(symptom_report__isnull=False) & Q(kind__in=["raised", "evidence"]),
                 name="flag_event_once_per_symptom_report",
             ),
+            models.UniqueConstraint(
+                fields=["flare_up"],
+                condition=Q(flare_up__isnull=False) & Q(kind__in=["raised", "evidence"]),
+                name="flag_event_once_per_flare_up",
+            ),
             models.CheckConstraint(
-                condition=Q(checkin__isnull=True) | Q(symptom_report__isnull=True), name="flag_event_one_source"
+                condition=(Q(checkin__isnull=True) | Q(symptom_report__isnull=True))
+                & (Q(flare_up__isnull=True) | (Q(checkin__isnull=True) & Q(symptom_report__isnull=True))),
+                name="flag_event_one_source",
             ),
             models.CheckConstraint(condition=Q(kind__in=FlagEventKind.values), name="flag_event_kind_valid"),
         ]

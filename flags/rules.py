@@ -1,13 +1,15 @@
 """Pure rules that decide when a patient needs a clinician: pain over their threshold, sharp pain, warning
-symptoms, pain getting worse, and resting too long.
+symptoms, pain getting worse, resting too long and a flare-up; and when a patient is ready to progress.
 
 No ORM and no I/O: plain values in, plain values out. docs/clinical-rules.md lists every rule, its numbers and
 where it lives; staff read each rule by what it checks (RULE_NAMES), never by a number.
 """
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from fractions import Fraction
 
 from patients.rules import SYMPTOM_WORDS
 
@@ -21,6 +23,7 @@ REASON_WORSENING = "worsening"
 REASON_REST = "rest"
 REASON_NEW_SYMPTOM = "new_symptom"
 REASON_OUTCOME_WORSE = "outcome_worse"
+REASON_FLARE_UP = "flare_up"
 # Emailed to the physiotherapist at once; rest flags go in a daily digest.
 IMMEDIATE_REASONS = (
     REASON_URGENT,
@@ -29,7 +32,10 @@ IMMEDIATE_REASONS = (
     REASON_WORSENING,
     REASON_NEW_SYMPTOM,
     REASON_OUTCOME_WORSE,
+    REASON_FLARE_UP,
 )
+# A flag whose page offers an easier version of the program, prepared (rule 17).
+EASE_OFF_REASONS = (REASON_PAIN, REASON_SHARP, REASON_WORSENING)
 
 
 def rule_name(reason: str, *, rest_days_allowed: int = REST_DAYS_ALLOWED) -> str:
@@ -43,6 +49,7 @@ def rule_name(reason: str, *, rest_days_allowed: int = REST_DAYS_ALLOWED) -> str
         REASON_REST: f"More than {days} in a row",
         REASON_NEW_SYMPTOM: "A new symptom the patient told the clinic about between sessions",
         REASON_OUTCOME_WORSE: "A follow-up questionnaire worse than the first by at least the change that matters",
+        REASON_FLARE_UP: "The patient told the clinic about a flare-up",
     }[reason]
 
 
@@ -239,3 +246,146 @@ def _number(value) -> str:
     """A score as people write it: 4, 3.5, 32.25 (no trailing zeros)."""
     text = f"{value:f}" if not isinstance(value, int | float) else str(value)
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _day(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def flare_up_finding(*, starts_on: date, last_day: date, plan_number: int | None) -> Finding:
+    """A flare-up the patient started with one tap on Today (docs/clinical-rules.md, rule 18): not urgent, but their
+    physiotherapist is told at once, whether a flare-up plan was ready or not."""
+    if plan_number is not None:
+        explanation = (
+            f"The patient switched to their flare-up plan (version {plan_number}) on {_day(starts_on)}, until "
+            f"{_day(last_day)}; their usual program returns after that."
+        )
+    else:
+        explanation = (
+            f"The patient reported a flare-up on {_day(starts_on)}. No flare-up plan was ready, so their usual "
+            "program stays in force; they were shown the clinic's phone number."
+        )
+    values = {
+        "started_on": starts_on.isoformat(),
+        "until": last_day.isoformat(),
+        "plan": f"version {plan_number}" if plan_number is not None else "none ready",
+    }
+    return Finding(REASON_FLARE_UP, rule_name(REASON_FLARE_UP), explanation, values)
+
+
+# --- Rule 17: ready to progress ----------------------------------------------------------------
+
+ADHERENCE_WINDOW_DAYS = 14  # adherence is judged over the last two weeks (as the dashboard's column shows it)
+
+
+@dataclass(frozen=True)
+class ProgressCriteria:
+    """What a clinic asks of a patient's sessions before suggesting a step up (its settings, with their history)."""
+
+    min_sessions: int
+    min_days: int
+    min_adherence: int  # percent
+
+
+@dataclass(frozen=True)
+class ProgressEvidence:
+    """One patient's record on the version of their program in force."""
+
+    version_number: int
+    days_on_version: int  # whole days since the version's start
+    sessions: int  # check-ins on this version
+    highest_pain: int | None  # the highest pain of those sessions
+    threshold: int  # the patient's threshold today, for the words
+    over_threshold: int  # sessions whose highest pain was over the threshold in force on their day
+    sharp: int  # sessions with sharp or intense pain
+    reported_days: int  # days with a session in the adherence window
+    planned: Fraction  # sessions planned in the adherence window, paused days left out
+    open_flags: int
+    in_flare_up: bool
+
+
+@dataclass(frozen=True)
+class Criterion:
+    met: bool
+    words: str
+
+
+@dataclass(frozen=True)
+class ProgressVerdict:
+    criteria: tuple[Criterion, ...]
+
+    @property
+    def ready(self) -> bool:
+        return all(criterion.met for criterion in self.criteria)
+
+    @property
+    def evidence(self) -> str:
+        return "; ".join(criterion.words for criterion in self.criteria if criterion.words)
+
+    @property
+    def unmet(self) -> str:
+        return "; ".join(criterion.words for criterion in self.criteria if not criterion.met)
+
+
+def adherence_meets(*, reported: int, planned: Fraction, min_percent: int) -> bool:
+    """Sessions reported against sessions planned, at least `min_percent`: exactly, with no rounding (79.6% is not
+    80%). Nothing planned is not adherence."""
+    return planned > 0 and reported * 100 >= min_percent * planned
+
+
+def adherence_floor(*, reported: int, planned: Fraction) -> int | None:
+    """The adherence the criteria's words show: rounded down, so that it never reads as met when it is not."""
+    return min(100, math.floor(reported * 100 / planned)) if planned > 0 else None
+
+
+def progress_start_by(*, today: date, min_days: int) -> date:
+    """The latest start of a version whose patient has been on it for `min_days` days today."""
+    return today - timedelta(days=min_days)
+
+
+def progress_verdict(evidence: ProgressEvidence, criteria: ProgressCriteria) -> ProgressVerdict:
+    """Is the patient ready for a step up (docs/clinical-rules.md, rule 17)? On the version in force: at least the
+    clinic's number of sessions over at least its number of days, every highest pain at or under the threshold in
+    force on its day, no sharp pain, adherence over the last two weeks at least the clinic's percentage, no open
+    flag and no flare-up now. Each criterion with its evidence in words; a suggestion only, never applied without
+    the physiotherapist."""
+    e, c = evidence, criteria
+    version = f"version {e.version_number}"
+    sessions = f"{e.sessions} session{'s' if e.sessions != 1 else ''}"
+    days = f"{e.days_on_version} day{'s' if e.days_on_version != 1 else ''}"
+    percent = adherence_floor(reported=e.reported_days, planned=e.planned)
+    adherence = f"adherence {percent}%" if percent is not None else "no sessions planned"
+    highest = f"highest {e.highest_pain}/5, threshold {e.threshold}/5" if e.highest_pain is not None else "no pain"
+    adherent = adherence_meets(reported=e.reported_days, planned=e.planned, min_percent=c.min_adherence)
+    return ProgressVerdict(
+        (
+            Criterion(
+                e.sessions >= c.min_sessions,
+                f"{sessions} on {version}" + ("" if e.sessions >= c.min_sessions else f" ({c.min_sessions} needed)"),
+            ),
+            Criterion(
+                e.days_on_version >= c.min_days,
+                f"{days} on it" + ("" if e.days_on_version >= c.min_days else f" ({c.min_days} needed)"),
+            ),
+            Criterion(
+                e.over_threshold == 0,
+                f"every highest pain at or under the threshold ({highest})"
+                if e.over_threshold == 0
+                else f"pain over the threshold in {e.over_threshold} session{'s' if e.over_threshold != 1 else ''}",
+            ),
+            Criterion(
+                e.sharp == 0,
+                "no sharp pain" if e.sharp == 0 else f"sharp pain in {e.sharp} session{'s' if e.sharp != 1 else ''}",
+            ),
+            Criterion(
+                adherent,
+                f"{adherence} over {ADHERENCE_WINDOW_DAYS} days"
+                + ("" if adherent else f" ({c.min_adherence}% needed)"),
+            ),
+            Criterion(
+                e.open_flags == 0,
+                "no open flag" if e.open_flags == 0 else f"{e.open_flags} open flag{'s' if e.open_flags != 1 else ''}",
+            ),
+            Criterion(not e.in_flare_up, "in a flare-up now" if e.in_flare_up else ""),
+        )
+    )

@@ -125,9 +125,21 @@ def flag_detail(*, user: User, pk: int) -> Flag:
     return (
         flags_visible_to(user)
         .select_related(
-            "patient__user", "patient__physiotherapist", "patient__clinic", "acknowledged_by", "resolved_by"
+            "patient__user",
+            "patient__physiotherapist",
+            "patient__clinic",
+            "acknowledged_by",
+            "resolved_by",
+            "changed_to__program",
         )
-        .prefetch_related(Prefetch("events", queryset=FlagEvent.objects.select_related("by").order_by("at", "id")))
+        .prefetch_related(
+            Prefetch(
+                "events",
+                queryset=FlagEvent.objects.select_related("by", "flare_up__plan", "flare_up__ended_by").order_by(
+                    "at", "id"
+                ),
+            )
+        )
         .get(pk=pk)
     )
 

@@ -30,6 +30,12 @@ def evaluate_symptom_report(report_id: int) -> int:
     return len(services.symptom_report_evaluate(report_id=report_id))
 
 
+@shared_task(**RETRY)
+def flag_flare_up(flare_up_id: int) -> bool:
+    """Tell the physiotherapist about a flare-up the patient started (queued when it is saved)."""
+    return services.flare_up_flag(flare_up_id=flare_up_id) is not None
+
+
 @shared_task(**EMAILS)
 def send_flag_alert(flag_id: int) -> bool:
     """Email the physiotherapist about an urgent or pain-related flag, telling each piece of evidence once."""

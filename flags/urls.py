@@ -11,5 +11,7 @@ urlpatterns = [
     path("flags/<int:pk>/acknowledge/", views.flag_acknowledge, name="acknowledge"),
     path("flags/<int:pk>/resolve/", views.flag_resolve, name="resolve"),
     path("flags/<int:pk>/reassign/", views.flag_reassign, name="reassign"),
+    path("flags/<int:pk>/ease-off/", views.ease_off, name="ease_off"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/step-up/<int:patient_pk>/", views.step_up, name="step_up"),
 ]

@@ -18,13 +18,13 @@ from patients import rules as patient_rules
 from patients import selectors as patient_selectors
 from patients import services as patient_services
 from patients.forms import ReassignForm, ThresholdReviewForm
-from patients.models import DischargeReason
+from patients.models import DischargeReason, Patient
 from programs import selectors as program_selectors
 from rehab.audit import mark_refused
 from rehab.forms import run_service
 from rehab.permissions import clinic_admin_required, physio_required, staff_required
 
-from . import selectors, services
+from . import progress, rules, selectors, services
 from .forms import DISCHARGE, BulkResolveForm, FlagFilterForm, ResolveForm
 from .models import Flag, FlagReason, FlagStatus
 
@@ -128,16 +128,22 @@ def _checkins_context(flag: Flag) -> dict:
 
 def _flag_page(request, flag: Flag, *, resolve_form=None):
     patient = flag.patient
+    today = patient.clinic.local_today()
+    flare_ups = [event.flare_up for event in flag.events.all() if event.flare_up_id]
     return render(
         request,
         "flags/detail.html",
         {
             "flag": flag,
             "patient": patient,
-            "phase": patient_rules.condition_phase(patient.onset_date, patient.clinic.local_today()),
+            "phase": patient_rules.condition_phase(patient.onset_date, today),
             "now": timezone.now(),
-            "resolve_form": resolve_form or ResolveForm(flag=flag, user=request.user),
+            "today": today,
+            "resolve_form": resolve_form
+            or ResolveForm(flag=flag, user=request.user, versions=progress.versions_led_to(flag)),
             "reassign_form": ReassignForm(clinic=patient.clinic),
+            "offers_ease_off": flag.is_open and flag.reason in rules.EASE_OFF_REASONS,
+            "flare_ups": flare_ups,
             **_checkins_context(flag),
         },
     )
@@ -181,7 +187,7 @@ def _open_discharge(request, flag: Flag, note: str):
 @staff_required
 def flag_resolve(request, pk: int):
     flag = _get_flag(request, pk)
-    form = ResolveForm(request.POST, flag=flag, user=request.user)
+    form = ResolveForm(request.POST, flag=flag, user=request.user, versions=progress.versions_led_to(flag))
     if form.is_valid() and form.cleaned_data["outcome"] == DISCHARGE:
         return _open_discharge(request, flag, form.cleaned_data["note"])
     if form.is_valid():
@@ -192,6 +198,7 @@ def flag_resolve(request, pk: int):
             by=request.user,
             outcome=form.cleaned_data["outcome"],
             note=form.cleaned_data["note"],
+            changed_to=form.cleaned_data.get("changed_to"),
         )
         if resolved is not None:
             if _wants_row(request):
@@ -280,6 +287,7 @@ def dashboard(request):
             "page": page,
             "rows": selectors.caseload_rows(patients=patients, today=today),
             "flags": list(selectors.own_open_flags(physio=physio)),
+            "ready": progress.ready_to_progress(physio=physio, today=today),
             "without_program": selectors.caseload_without_program(physio=physio),
             "reviews": reviews,
             "resolve_form": ResolveForm(),
@@ -290,3 +298,41 @@ def dashboard(request):
             "query": "episodes=discharged" if discharged else "",
         },
     )
+
+
+# --- Progress that follows the response (docs/clinical-rules.md, rule 17) -----------------------
+
+
+@require_POST
+@physio_required
+def step_up(request, patient_pk: int):
+    """From the dashboard's "Ready to progress": a draft one step up, opened in the builder. The criteria are
+    checked again first; nothing is put in force until the physiotherapist activates it."""
+    try:
+        patient = patient_selectors.patient_detail(user=request.user, pk=patient_pk)
+    except Patient.DoesNotExist as exc:
+        raise Http404("No such patient.") from exc
+    try:
+        draft = services.patient_prepare_step_up(patient=patient, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _back(request, reverse("flags:dashboard"))
+    messages.info(request, "A step up is prepared: check it, change what you like, and put it in force when you agree.")
+    return redirect("programs:builder", pk=draft.pk)
+
+
+@require_POST
+@physio_required
+def ease_off(request, pk: int):
+    """From a pain, sharp-pain or worsening flag's page: a draft easier than the program in force, in the builder."""
+    flag = _get_flag(request, pk)
+    try:
+        draft = services.flag_prepare_ease_off(flag=flag, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("flags:detail", pk=flag.pk)
+    messages.info(
+        request,
+        "An easier version is prepared: check it and put it in force; then resolve the flag with “Program changed”.",
+    )
+    return redirect("programs:builder", pk=draft.pk)

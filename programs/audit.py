@@ -3,7 +3,7 @@
 from patients.models import Pause
 from rehab import audit
 
-from .models import Program, ProgramExercise, ProgramVersion
+from .models import FlareUp, Program, ProgramExercise, ProgramVersion
 
 LABELS = {  # names of pages and actions: the trail's own column says whether they were viewed or changed
     "programs:patient": "Exercise program page",
@@ -23,6 +23,8 @@ LABELS = {  # names of pages and actions: the trail's own column says whether th
     "programs:item_remove": "Builder: exercise removed",
     "programs:revise": "Program revision",
     "programs:pause_resume": "Pause ended early",
+    "programs:flare_plan_new": "Flare-up plan prepared",
+    "programs:flare_up_end": "Flare-up ended by the physiotherapist",
 }
 
 
@@ -44,4 +46,6 @@ def register() -> None:
     for name in ("programs:item_update", "programs:item_move", "programs:item_swap", "programs:item_remove"):
         audit.register(name, patient_of=audit.patient_via(ProgramExercise, "version__program__patient_id"))
     audit.register("programs:revise", patient_of=audit.patient_via(Program))
+    audit.register("programs:flare_plan_new", patient_of=audit.patient_via(Program))
+    audit.register("programs:flare_up_end", patient_of=audit.patient_via(FlareUp))
     audit.register("programs:pause_resume", patient_of=audit.patient_via(Pause))

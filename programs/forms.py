@@ -102,7 +102,11 @@ class ItemForm(DoseFieldsMixin):
 
 class ActivateForm(forms.Form):
     change_note = forms.CharField(
-        label="What changed", required=False, max_length=300, help_text="Kept with this version, for the record."
+        label="What changed",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Kept with this version, for the record.",
     )
     progression_reason = forms.CharField(
         label="Reason for going beyond the checks",

@@ -12,6 +12,7 @@ from .models import (
     Exercise,
     ExerciseMedia,
     ExerciseMuscle,
+    FlareUp,
     Program,
     ProgramExercise,
     ProgramTemplate,
@@ -253,4 +254,71 @@ def last_version_for(patient) -> ProgramVersion | None:
         .select_related("program")
         .order_by("-activated_at", "-pk")
         .first()
+    )
+
+
+# --- Flare-ups (docs/clinical-rules.md, rule 18) ------------------------------------------------
+
+
+def flare_ups_visible_to(user: User) -> QuerySet[FlareUp]:
+    return FlareUp.objects.filter(patient__in=patients_visible_to(user).values("pk"))
+
+
+def flare_up_in_force(patient, *, today: date) -> FlareUp | None:
+    """The patient's flare-up on `today` (the clinic's day), with its plan, or None. Worked out from its days: it
+    ends at the clinic's midnight after its last day, with nothing to run."""
+    return (
+        FlareUp.objects.filter(patient=patient, starts_on__lte=today, last_day__gte=today)
+        .select_related("plan__program")
+        .order_by("-started_at", "-pk")
+        .first()
+    )
+
+
+def plan_in_force(flare_up: FlareUp | None) -> ProgramVersion | None:
+    """The flare-up plan a flare-up puts in force: none without a plan, or when its program has ended since."""
+    if flare_up is None or flare_up.plan is None or flare_up.plan.program.status != Program.Status.ACTIVE:
+        return None
+    return flare_up.plan
+
+
+def version_in_force(patient, *, today: date) -> tuple[ProgramVersion | None, FlareUp | None]:
+    """What the patient does today: their flare-up plan while a flare-up with one lasts, else the version of their
+    program in force (active_version_for); and the flare-up, if one is on. The version comes with `program_start`."""
+    flare_up = flare_up_in_force(patient, today=today)
+    plan = plan_in_force(flare_up)
+    if plan is None:
+        return active_version_for(patient), flare_up
+    version = (
+        ProgramVersion.objects.filter(pk=plan.pk)
+        .select_related("program")
+        .annotate(program_start=first_start(OuterRef("program")))
+        .get()
+    )
+    return version, flare_up
+
+
+def kept_plan(program: Program | None) -> ProgramVersion | None:
+    """The flare-up plan kept ready for a program, if there is one."""
+    if program is None:
+        return None
+    return program.versions.filter(status=ProgramVersion.Status.ASIDE).select_related("created_by").first()
+
+
+def flare_up_to_ask_about(patient, *, today: date) -> FlareUp | None:
+    """The patient's last flare-up, when it is over, was not answered yet and ended lately: Today asks how it went."""
+    latest = FlareUp.objects.filter(patient=patient).order_by("-started_at", "-pk").first()
+    if latest is None or latest.answered_at is not None or latest.last_day >= today:
+        return None
+    if (today - latest.last_day).days > rules.FLARE_UP_ASK_DAYS:
+        return None
+    return latest
+
+
+def patient_flare_ups(*, patient, limit: int = 10) -> list[FlareUp]:
+    """A patient's latest flare-ups, newest first, with who ended each and its plan."""
+    return list(
+        FlareUp.objects.filter(patient=patient)
+        .select_related("plan", "usual", "ended_by")
+        .order_by("-started_at", "-pk")[:limit]
     )

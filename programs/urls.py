@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import builder, library, media, programs
+from .views import builder, flare_ups, library, media, programs
 
 app_name = "programs"
 
@@ -17,6 +17,8 @@ urlpatterns = [
     path("patient/<int:patient_pk>/pause/", programs.pause_create, name="pause"),
     path("pauses/<int:pk>/resume/", programs.pause_resume, name="pause_resume"),
     path("<int:pk>/revise/", programs.program_revise, name="revise"),
+    path("<int:pk>/flare-up-plan/", flare_ups.flare_plan_new, name="flare_plan_new"),
+    path("flare-ups/<int:pk>/end/", flare_ups.flare_up_end, name="flare_up_end"),
     path("versions/<int:pk>/", programs.version_detail, name="version"),
     path("versions/<int:pk>/handout/", programs.handout, name="handout"),
     path("versions/<int:pk>/build/", builder.builder, name="builder"),

@@ -9,7 +9,7 @@ from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetFo
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
-from .models import MAX_WINDOW_MINUTES, Clinic, User
+from .models import MAX_WINDOW_MINUTES, SETTING_RANGES, Clinic, User
 from .rules import EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH, login_key
 
 
@@ -108,6 +108,13 @@ def _clinic_label(field: str) -> str:
     return Clinic._meta.get_field(field).verbose_name.capitalize()
 
 
+def _clinic_setting(field: str, **kwargs) -> forms.IntegerField:
+    """A number setting of the clinic's, with the range its CHECK constraint holds (rehab.models.SETTING_RANGES)."""
+    low, high = SETTING_RANGES[field]
+    help_text = Clinic._meta.get_field(field).help_text
+    return bounded_int(label=_clinic_label(field), low=low, high=high, help_text=help_text, **kwargs)
+
+
 class InviteForm(forms.Form):
     first_name = forms.CharField(max_length=150)
     last_name = forms.CharField(max_length=150)
@@ -135,6 +142,11 @@ class ClinicSettingsForm(forms.ModelForm):
     progression_percent = bounded_int(
         label=_clinic_label("progression_percent"), low=1, high=100, message="Give a percentage from 1 to 100."
     )
+    progress_min_sessions = _clinic_setting("progress_min_sessions")
+    progress_min_days = _clinic_setting("progress_min_days")
+    progress_min_adherence = _clinic_setting("progress_min_adherence", message="Give a percentage from 1 to 100.")
+    ease_off_percent = _clinic_setting("ease_off_percent", message="Give a percentage from 1 to 90.")
+    flare_up_days = _clinic_setting("flare_up_days")
 
     def clean(self):
         data = super().clean()

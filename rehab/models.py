@@ -12,6 +12,28 @@ from .rules import login_key
 
 MAX_WINDOW_MINUTES = 30 * 24 * 60  # acknowledgement windows are at most 30 days
 
+# The ranges of the settings for progress and flare-ups (docs/clinical-rules.md, rules 17 and 18): the Settings form
+# and the database's CHECK constraints hold the same limits.
+SETTING_RANGES = {
+    "progress_min_sessions": (1, 50),
+    "progress_min_days": (1, 90),
+    "progress_min_adherence": (1, 100),
+    "ease_off_percent": (1, 90),
+    "flare_up_days": (1, 14),
+}
+
+
+def _ranged(field: str) -> list:
+    low, high = SETTING_RANGES[field]
+    return [MinValueValidator(low), MaxValueValidator(high)]
+
+
+def _in_range(field: str) -> models.CheckConstraint:
+    low, high = SETTING_RANGES[field]
+    return models.CheckConstraint(
+        condition=models.Q(**{f"{field}__gte": low, f"{field}__lte": high}), name=f"clinic_{field}_range"
+    )
+
 
 # A phone number as people write it: an optional +, then 7 to 30 digits, spaces, brackets or dashes.
 PHONE_PATTERN = r"^\+?[0-9(][0-9 ()-]{5,28}[0-9]\Z"  # \Z: the very end, in Python and PostgreSQL
@@ -50,6 +72,35 @@ class Clinic(models.Model):
     progression_percent = models.PositiveSmallIntegerField(
         "weekly volume may grow by (%)", default=10, validators=[MinValueValidator(1), MaxValueValidator(100)]
     )
+    # Ready to progress (rule 17): what a patient's sessions on the version in force must show.
+    progress_min_sessions = models.PositiveSmallIntegerField(
+        "ready to progress: sessions on the version in force, at least",
+        default=6,
+        validators=_ranged("progress_min_sessions"),
+    )
+    progress_min_days = models.PositiveSmallIntegerField(
+        "ready to progress: days on the version in force, at least",
+        default=14,
+        validators=_ranged("progress_min_days"),
+    )
+    progress_min_adherence = models.PositiveSmallIntegerField(
+        "ready to progress: adherence over the last 14 days, at least (%)",
+        default=80,
+        validators=_ranged("progress_min_adherence"),
+    )
+    ease_off_percent = models.PositiveSmallIntegerField(
+        "easing off: dose down by (%)",
+        default=25,
+        validators=_ranged("ease_off_percent"),
+        help_text="An easier version prepared after a pain flag, or as a flare-up plan, lowers each exercise that has "
+        "no easier variant by this share.",
+    )
+    flare_up_days = models.PositiveSmallIntegerField(
+        "a flare-up plan lasts (days)",
+        default=3,
+        validators=_ranged("flare_up_days"),
+        help_text="From the day the patient switches to it; they or their physiotherapist can end it sooner.",
+    )
     phone = models.CharField(
         "clinic phone number",
         max_length=30,
@@ -73,6 +124,11 @@ class Clinic(models.Model):
         "ack_hours",
         "rest_days_allowed",
         "progression_percent",
+        "progress_min_sessions",
+        "progress_min_days",
+        "progress_min_adherence",
+        "ease_off_percent",
+        "flare_up_days",
         "phone",
         "require_two_factor",
     )
@@ -94,6 +150,7 @@ class Clinic(models.Model):
                 condition=models.Q(progression_percent__gte=1, progression_percent__lte=100),
                 name="clinic_progression_range",
             ),
+            *(_in_range(field) for field in SETTING_RANGES),
             models.CheckConstraint(
                 condition=models.Q(phone="") | models.Q(phone__regex=PHONE_PATTERN), name="clinic_phone_format"
             ),

@@ -274,6 +274,8 @@ PATIENT_DETAIL_PANELS = [  # the patient page
 PATIENT_THRESHOLD_NOTES = ["outcomes.panels.start_back_risk"]  # the patient page, beside the pain threshold
 PATIENT_TODAY_PANELS = ["outcomes.panels.due_questionnaires"]  # the patient's Today page, below the check-in
 STAFF_PAGE_PANELS = ["patients.panels.caseloads"]  # the clinic admin's staff page
+# Beside each version in a program's history: (request, versions) -> {version id: HTML} (the flag it was made after).
+PROGRAM_VERSION_NOTES = ["flags.panels.version_flags"]
 # ...and where a lower app's change concerns a higher app's rows, the higher app's service is called in the same
 # transaction: (patient_ids, previous physiotherapist by patient id, to, by, note) when patients are reassigned,
 PATIENT_REASSIGN_HOOKS = ["flags.services.flags_note_reassignment"]

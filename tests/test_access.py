@@ -259,6 +259,8 @@ TABLE = {
         lambda w: {"physiotherapist": w["second_physio"].pk},
     ),
     "flags:dashboard": (None, {**ANY_STAFF, "clinic_admin": 403, "other_admin": 403}, None, None),
+    "flags:step_up": (patient_pk, POST_ONLY, PHYSIO_ACTION, None),
+    "flags:ease_off": (pk("flag"), POST_ONLY, PHYSIO_ACTION, None),
     "checkins:today": (None, PATIENT_ONLY, None, None),
     # The other patient has no program yet: the check-in sends them back to their home page.
     "checkins:create": (
@@ -278,6 +280,15 @@ TABLE = {
         lambda w: {"idempotency_key": str(uuid.uuid4()), "note": "A new tingling in my left foot."},
     ),
     "checkins:symptom_report_detail": (pk("symptom_report"), OWN_CHECKIN, None, None),
+    # The other patient has no program: their flare-up is refused with a message, back to their home page.
+    "checkins:flare_up_start": (None, POST_ONLY, {**PATIENT_ONLY, "patient": OK, "other_patient": OK}, None),
+    "checkins:flare_up_end": (pk("flare_up"), POST_ONLY, {**OWN_CHECKIN, "patient": OK}, None),
+    "checkins:flare_up_answer": (
+        pk("flare_up"),
+        POST_ONLY,
+        {**OWN_CHECKIN, "patient": OK},
+        lambda w: {"answer": "better"},
+    ),
     "programs:exercise_list": (None, ANY_STAFF, None, None),
     "programs:exercise_create": (
         None,
@@ -321,6 +332,8 @@ TABLE = {
     ),
     "programs:pause_resume": (pk("pause"), POST_ONLY, PHYSIO_ACTION, None),
     "programs:revise": (pk("program"), POST_ONLY, PHYSIO_ACTION, None),
+    "programs:flare_plan_new": (pk("program"), POST_ONLY, PHYSIO_ACTION, None),
+    "programs:flare_up_end": (pk("flare_up"), POST_ONLY, PHYSIO_ACTION, None),
     "programs:version": (pk("active_version"), CLINIC_STAFF_OBJECT, None, None),
     "programs:handout": (
         pk("active_version"),
@@ -471,8 +484,10 @@ def _build_world():
     rest_flag, _ = flag_services.flag_record(
         patient=other_patient, reason="rest", rule="More than 2 whole rest days in a row", explanation="", values={}
     )
+    flare_up, _ = program_services.flare_up_start(patient=target)
     return {
         "media_link": media_files.link(media.pk),
+        "flare_up": flare_up,
         "symptom_report": symptom_report,
         "report": checkin,
         "flag": flag,

@@ -75,6 +75,11 @@ def clinic_settings(**values) -> dict:
         "ack_hours": "24",
         "rest_days_allowed": "2",
         "progression_percent": "10",
+        "progress_min_sessions": "6",
+        "progress_min_days": "14",
+        "progress_min_adherence": "80",
+        "ease_off_percent": "25",
+        "flare_up_days": "3",
     } | values
 
 

@@ -3,6 +3,7 @@ here as before."""
 
 from .alerts import flag_escalate_overdue, flag_send_alert, flag_send_rest_digests
 from .evaluation import checkin_evaluate, checkins_evaluate, flag_record_finding, symptom_report_evaluate
+from .flare_ups import flare_up_flag
 from .lifecycle import (
     flag_acknowledge,
     flag_bulk_resolve,
@@ -15,12 +16,14 @@ from .lifecycle import (
     flags_note_correction,
     flags_note_reassignment,
 )
+from .progress import flag_prepare_ease_off, patient_prepare_step_up
 from .sweep import (
     EVALUATE_CHUNK,
     UNEVALUATED_BATCH,
     UNEVALUATED_GRACE,
     flags_count_rest_days,
     flags_evaluate_missed,
+    flags_flag_missed_flare_ups,
     flags_send_missed_alerts,
     flags_sweep,
     flags_sweep_rest,
@@ -36,6 +39,7 @@ __all__ = [
     "flag_bulk_resolve",
     "flag_claim",
     "flag_escalate_overdue",
+    "flag_prepare_ease_off",
     "flag_record",
     "flag_record_finding",
     "flag_resolve",
@@ -46,10 +50,13 @@ __all__ = [
     "flags_close_rest",
     "flags_count_rest_days",
     "flags_evaluate_missed",
+    "flags_flag_missed_flare_ups",
     "flags_note_correction",
     "flags_note_reassignment",
     "flags_send_missed_alerts",
     "flags_sweep",
     "flags_sweep_rest",
+    "flare_up_flag",
+    "patient_prepare_step_up",
     "symptom_report_evaluate",
 ]

@@ -27,7 +27,7 @@ from .lifecycle import flag_record, flags_close_rest, flags_note_correction, res
 ALERT_TASK = "flags.tasks.send_flag_alert"
 
 
-def _queue_alerts(flags: list[Flag]) -> None:
+def queue_alerts(flags: list[Flag]) -> None:
     """Queue the alert of each flag that has evidence no alert has told yet, once per flag."""
     for pk in sorted({f.pk for f in flags if f.reason in rules.IMMEDIATE_REASONS and f.notified_at is None}):
         enqueue_on_commit(ALERT_TASK, pk)
@@ -186,7 +186,7 @@ def checkin_evaluate(*, checkin_id: int, now=None) -> list[Flag]:
         checkin_id=checkin.pk,
         now=now,
     )
-    _queue_alerts(told + flags)
+    queue_alerts(told + flags)
     flags_close_rest(ends_rest={checkin.patient_id: (checkin.pk, checkin.session_date)}, now=now)
     checkin.evaluated_at = now
     checkin.save(update_fields=["evaluated_at"])
@@ -247,7 +247,7 @@ def checkins_evaluate(*, checkin_ids: list[int], now=None) -> int:
             checkin_id=checkin.pk,
             now=now,
         )
-        _queue_alerts(told + flags)
+        queue_alerts(told + flags)
         if checkin.patient_id in open_rest and rules.ends_rest(
             session_date=checkin.session_date, last_session=open_rest[checkin.patient_id]
         ):
@@ -291,7 +291,7 @@ def symptom_report_evaluate(*, report_id: int, now=None) -> list[Flag]:
         symptom_report_id=report.pk,
         now=now,
     )
-    _queue_alerts(flags)
+    queue_alerts(flags)
     report.evaluated_at = now
     report.save(update_fields=["evaluated_at"])
     return flags
@@ -311,5 +311,5 @@ def flag_record_finding(*, patient: Patient, finding: rules.Finding, now=None) -
         values=finding.values,
         now=now or timezone.now(),
     )
-    _queue_alerts([flag])
+    queue_alerts([flag])
     return flag

@@ -8,11 +8,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from patients.models import DischargeReason, Episode, Patient
+from programs.models import ProgramVersion
 from rehab import db
 from rehab.models import User
 
 from .. import rules
 from ..models import STAFF_OUTCOMES, Flag, FlagEvent, FlagEventKind, FlagOutcome, FlagReason, FlagStatus
+from ..progress import versions_led_to
 
 
 def _ack_due(clinic, *, urgent: bool, opened_at):
@@ -20,12 +22,14 @@ def _ack_due(clinic, *, urgent: bool, opened_at):
     return opened_at + window
 
 
-def _source(*, checkin_id: int | None, symptom_report_id: int | None) -> dict:
-    """The report behind an event, as FlagEvent's fields: a check-in, a symptom report, or neither."""
+def _source(*, checkin_id: int | None, symptom_report_id: int | None, flare_up_id: int | None = None) -> dict:
+    """The report behind an event, as FlagEvent's fields: a check-in, a symptom report, a flare-up, or none."""
     if checkin_id is not None:
         return {"checkin_id": checkin_id}
     if symptom_report_id is not None:
         return {"symptom_report_id": symptom_report_id}
+    if flare_up_id is not None:
+        return {"flare_up_id": flare_up_id}
     return {}
 
 
@@ -40,19 +44,20 @@ def flag_record(
     urgent: bool = False,
     checkin_id: int | None = None,
     symptom_report_id: int | None = None,
+    flare_up_id: int | None = None,
     alert: bool = True,
     now=None,
 ) -> tuple[Flag, bool]:
     """Raise a flag, or add the evidence to the patient's open flag for the same reason: one open flag per patient
     and reason.
 
-    Returns (flag, created). Safe to repeat: the same report (check-in or symptom report) never adds a second event
-    to a flag, and two workers at once end up with one flag (the database refuses a second open one). New warning
-    symptoms on an urgent flag alert the physiotherapist again and start a new acknowledgement deadline, unless
-    `alert` is False (symptoms the same check-in form already told).
+    Returns (flag, created). Safe to repeat: the same report (check-in, symptom report or flare-up) never adds a
+    second event to a flag, and two workers at once end up with one flag (the database refuses a second open one).
+    New warning symptoms on an urgent flag alert the physiotherapist again and start a new acknowledgement deadline,
+    unless `alert` is False (symptoms the same check-in form already told).
     """
     now = now or timezone.now()
-    source = _source(checkin_id=checkin_id, symptom_report_id=symptom_report_id)
+    source = _source(checkin_id=checkin_id, symptom_report_id=symptom_report_id, flare_up_id=flare_up_id)
     flag = (
         Flag.objects.select_for_update()
         .filter(patient=patient, reason=reason)
@@ -151,9 +156,30 @@ def flag_acknowledge(*, flag: Flag, by: User) -> Flag:
     return flag
 
 
+def _changed_to(flag: Flag, version: ProgramVersion | None) -> ProgramVersion:
+    """The version a flag resolved with "program changed" led to: the one chosen, or the newest since it was raised
+    (rule 17: the flag and the program's history then show the link both ways)."""
+    candidates = versions_led_to(flag)
+    if version is None:
+        version = candidates.first()
+        if version is None:
+            raise ValidationError(
+                {
+                    "changed_to": "No new version has been made since this flag was raised: put the changed program "
+                    "in force (or keep the flare-up plan ready) first, then resolve the flag."
+                }
+            )
+    elif version.program.patient_id != flag.patient_id or version.status == ProgramVersion.Status.DRAFT:
+        raise ValidationError({"changed_to": "Choose a version of this patient's program that is, or was, in force."})
+    return version
+
+
 @transaction.atomic
-def flag_resolve(*, flag: Flag, by: User, outcome: str, note: str = "") -> Flag:
-    """Staff close a flag with its outcome and a note. Resolving an open flag acknowledges it too.
+def flag_resolve(
+    *, flag: Flag, by: User, outcome: str, note: str = "", changed_to: ProgramVersion | None = None
+) -> Flag:
+    """Staff close a flag with its outcome and a note. Resolving an open flag acknowledges it too. With "program
+    changed", the flag records the version it led to: `changed_to`, or the newest made since it was raised.
 
     A check-in closes a rest flag through flags_close_rest instead."""
     flag = Flag.objects.select_for_update().get(pk=flag.pk)
@@ -164,12 +190,15 @@ def flag_resolve(*, flag: Flag, by: User, outcome: str, note: str = "") -> Flag:
     note = (note or "").strip()
     if len(note) > 2000:
         raise ValidationError({"note": "Keep the note under 2000 characters."})
+    flag.changed_to = _changed_to(flag, changed_to) if outcome == FlagOutcome.PROGRAM_CHANGED else None
     now = timezone.now()
     if flag.acknowledged_at is None:
         flag.acknowledged_at, flag.acknowledged_by = now, by
         FlagEvent.objects.create(flag=flag, kind=FlagEventKind.ACKNOWLEDGED, at=now, by=by)
     event = _mark_resolved(flag, by=by, outcome=outcome, note=note, now=now)
-    flag.save(update_fields=["acknowledged_at", "acknowledged_by", *RESOLUTION_FIELDS])
+    if flag.changed_to is not None:
+        event.values["changed_to"] = flag.changed_to.pk
+    flag.save(update_fields=["acknowledged_at", "acknowledged_by", "changed_to", *RESOLUTION_FIELDS])
     event.save()
     return flag
 

@@ -1,5 +1,5 @@
 """The periodic sweep: check-ins whose evaluation was lost, patients resting too long (every clinic at once,
-set-based), and alerts that never went out."""
+set-based), flare-ups nobody was told about, and alerts that never went out."""
 
 import logging
 from datetime import date, datetime, time, timedelta
@@ -27,7 +27,7 @@ from django.utils import timezone
 from checkins.models import CheckIn, SymptomReport
 from patients.models import Patient, Pause
 from patients.selectors import in_care
-from programs.models import Program, ProgramVersion
+from programs.models import FlareUp, Program, ProgramVersion
 from rehab import db
 from rehab.db import id_slices
 from rehab.models import Clinic
@@ -36,12 +36,14 @@ from .. import rules
 from ..models import Flag, FlagEvent, FlagEventKind, FlagReason, FlagStatus
 from .alerts import flag_send_alert
 from .evaluation import checkin_evaluate, checkins_evaluate, symptom_report_evaluate
+from .flare_ups import flare_up_flag, told
 
 logger = logging.getLogger(__name__)
 
 UNEVALUATED_GRACE = timedelta(minutes=2)  # check-ins younger than this are left to their queued task
 UNEVALUATED_BATCH = 500
 EVALUATE_CHUNK = 100  # check-ins evaluated in one transaction by the sweep
+MISSED_FLARE_UPS_WITHIN = timedelta(days=7)  # how far back the sweep looks for a flare-up nobody was told about
 
 
 def _todays(now) -> dict[str, date]:
@@ -140,6 +142,17 @@ def _rest_candidates(*, now):
         starts_on__lte=OuterRef("today"),
         ends_on__gte=OuterRef("today"),
     )
+    # While a flare-up with a plan lasts, the rest rule follows the plan's schedule (rule 18): its first day counts as
+    # a session, as a program's start does, and the rests its schedule plans are allowed. A flare-up plan whose
+    # program has ended since is in force no more.
+    flare_ups = FlareUp.objects.filter(
+        patient=OuterRef("pk"),
+        plan__isnull=False,
+        plan__program__status=Program.Status.ACTIVE,
+        starts_on__lte=OuterRef("today"),
+    )
+    last_flare_up = flare_ups.order_by("-starts_on").values("starts_on")[:1]
+    flare_up_rests = flare_ups.filter(last_day__gte=OuterRef("today")).order_by("-starts_on").values("plan_rest_days")
     open_rest_flag = Flag.objects.filter(patient=OuterRef("pk"), reason=FlagReason.REST).exclude(
         status=FlagStatus.RESOLVED
     )
@@ -168,11 +181,25 @@ def _rest_candidates(*, now):
             last_checkin=Coalesce(Subquery(last_checkin), never),
             last_pause=Coalesce(Subquery(last_pause), never),
             start=Subquery(program_start),
+            last_flare_up=Coalesce(Subquery(last_flare_up), never),
         )
-        .filter(last_checkin__lte=F("cutoff"), last_pause__lte=F("cutoff"), start__lte=F("cutoff"))
-        .annotate(last_session=Greatest("last_checkin", "last_pause", "start", output_field=DateField()))
+        .filter(
+            last_checkin__lte=F("cutoff"),
+            last_pause__lte=F("cutoff"),
+            start__lte=F("cutoff"),
+            last_flare_up__lte=F("cutoff"),
+        )
+        .annotate(
+            last_session=Greatest("last_checkin", "last_pause", "start", "last_flare_up", output_field=DateField()),
+            allowed=Greatest(
+                F("clinic__rest_days_allowed"), Coalesce(Subquery(flare_up_rests[:1]), 0), output_field=IntegerField()
+            ),
+        )
+        .alias(rested=DaysBetween(F("last_session"), F("today")) - Value(1))
+        # The clinic's cutoff has ruled out everyone else; a longer rest a flare-up plan allows is the last test.
+        .filter(Q(allowed=F("clinic__rest_days_allowed")) | Q(rested__gt=F("allowed")))
         .filter(~Exists(resolved_lately))
-        .values_list("pk", "last_session", "today", "clinic__rest_days_allowed", "clinic__ack_hours")
+        .values_list("pk", "last_session", "today", "allowed", "clinic__ack_hours")
     )
 
 
@@ -275,6 +302,25 @@ def flags_evaluate_missed(*, now=None) -> int:
     return done
 
 
+def flags_flag_missed_flare_ups(*, now=None) -> int:
+    """Tell the physiotherapists about flare-ups of the last week whose task never ran (broker down, worker lost):
+    one query finds them."""
+    now = now or timezone.now()
+    missed = (
+        FlareUp.objects.filter(started_at__gte=now - MISSED_FLARE_UPS_WITHIN, started_at__lte=now - UNEVALUATED_GRACE)
+        .filter(~Exists(told(OuterRef("pk"))))
+        .order_by("started_at")
+        .values_list("pk", flat=True)
+    )
+    done = 0
+    for flare_up_id in missed[:UNEVALUATED_BATCH]:
+        try:
+            done += flare_up_flag(flare_up_id=flare_up_id, now=now) is not None
+        except Exception:
+            logger.exception("Could not flag flare-up %s; the next sweep tries again", flare_up_id)
+    return done
+
+
 def flags_send_missed_alerts(*, now=None) -> int:
     """Send the alerts whose queued task never ran or gave up (broker down, mail server down)."""
     now = now or timezone.now()
@@ -291,14 +337,16 @@ def flags_send_missed_alerts(*, now=None) -> int:
 
 
 def flags_sweep(*, now=None) -> dict[str, int]:
-    """The periodic sweep: missed evaluations first (they may close rest flags), then resting too long and the day
-    counts of the rest flags still open, then any alert that never went out."""
+    """The periodic sweep: missed evaluations first (they may close rest flags) and flare-ups nobody was told about,
+    then resting too long and the day counts of the rest flags still open, then any alert that never went out."""
     now = now or timezone.now()
     evaluated = flags_evaluate_missed(now=now)
+    flare_ups = flags_flag_missed_flare_ups(now=now)
     rest = flags_sweep_rest(now=now)
     counted = flags_count_rest_days(now=now)
     return {
         "evaluated": evaluated,
+        "flare_ups": flare_ups,
         "rest_flags": rest,
         "rest_days_counted": counted,
         "alerts": flags_send_missed_alerts(now=now),

@@ -28,6 +28,9 @@ VALUE_LABELS = {
     "score": "Score now",
     "worse_by": "Worse by",
     "mcid": "Smallest change that matters",
+    "started_on": "Flare-up from",
+    "until": "Flare-up plan until",
+    "plan": "Flare-up plan",
 }
 
 
@@ -38,6 +41,9 @@ def _readable_date(iso: str) -> str:
     except ValueError:
         return iso
     return dateformat.format(day, "D j M Y")
+
+
+DATES = ("session_date", "last_session", "reported_on", "completed_on", "started_on", "until")
 
 
 @register.filter
@@ -53,7 +59,7 @@ def flag_values(values):
             value = " → ".join(str(v) for v in value)
         elif key == "sharp_pain":
             value = "yes" if value else "no"
-        elif key in ("session_date", "last_session", "reported_on", "completed_on") and isinstance(value, str):
+        elif key in DATES and isinstance(value, str):
             value = _readable_date(value)
         rows.append((VALUE_LABELS.get(key, key.replace("_", " ").capitalize()), value))
     return rows

@@ -14,19 +14,28 @@ from .builder import (
     program_update_item,
     programs_end_at_discharge,
 )
+from .flare_ups import flare_plan_keep, flare_up_answer, flare_up_end, flare_up_start
 from .library import exercise_create
 from .media import exercise_media_attach, exercise_media_remove
+from .prepared import flare_plan_prepare, program_prepare_ease_off, program_prepare_step_up
 from .templates import template_create_from_version
 
 __all__ = [
     "exercise_create",
     "exercise_media_attach",
     "exercise_media_remove",
+    "flare_plan_keep",
+    "flare_plan_prepare",
+    "flare_up_answer",
+    "flare_up_end",
+    "flare_up_start",
     "program_activate",
     "program_add_exercise",
     "program_create",
     "program_discard_draft",
     "program_move_item",
+    "program_prepare_ease_off",
+    "program_prepare_step_up",
     "program_remove_item",
     "program_revise",
     "program_set_schedule",

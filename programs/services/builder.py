@@ -123,7 +123,7 @@ def program_set_schedule(
     return version
 
 
-def _lock_draft(version: ProgramVersion) -> ProgramVersion:
+def lock_draft(version: ProgramVersion) -> ProgramVersion:
     version = ProgramVersion.objects.select_for_update().select_related("program__patient").get(pk=version.pk)
     _require_draft(version)
     return version
@@ -139,7 +139,7 @@ def _refuse_twice(version: ProgramVersion, exercise: Exercise) -> None:
 @transaction.atomic
 def program_add_exercise(*, version: ProgramVersion, exercise: Exercise) -> ProgramExercise:
     """Append an exercise to a draft with the exercise's default dose."""
-    version = _lock_draft(version)
+    version = lock_draft(version)
     if exercise.clinic_id not in (None, version.program.patient.clinic_id):
         raise ValidationError("Choose an exercise from your clinic's library.")
     _refuse_twice(version, exercise)
@@ -162,7 +162,7 @@ def program_add_exercise(*, version: ProgramVersion, exercise: Exercise) -> Prog
 def program_update_item(
     *, item: ProgramExercise, sets: int, reps: int | None, hold_seconds: int | None, rest_seconds: int, notes: str
 ) -> ProgramExercise:
-    _lock_draft(item.version)
+    lock_draft(item.version)
     check_dose(sets=sets, reps=reps, hold_seconds=hold_seconds, rest_seconds=rest_seconds)
     item.sets, item.reps, item.hold_seconds, item.rest_seconds = sets, reps, hold_seconds, rest_seconds
     item.notes = notes.strip()
@@ -173,7 +173,7 @@ def program_update_item(
 
 @transaction.atomic
 def program_remove_item(*, item: ProgramExercise) -> None:
-    version = _lock_draft(item.version)
+    version = lock_draft(item.version)
     position = item.position
     item.delete()
     version.items.filter(position__gt=position).update(position=F("position") - 1)
@@ -182,7 +182,7 @@ def program_remove_item(*, item: ProgramExercise) -> None:
 @transaction.atomic
 def program_move_item(*, item: ProgramExercise, direction: str) -> None:
     """Swap an exercise with its neighbour above ("up") or below ("down")."""
-    version = _lock_draft(item.version)
+    version = lock_draft(item.version)
     item = version.items.get(pk=item.pk)
     target = item.position - 1 if direction == "up" else item.position + 1
     neighbour = version.items.filter(position=target).first()
@@ -196,7 +196,7 @@ def program_move_item(*, item: ProgramExercise, direction: str) -> None:
 @transaction.atomic
 def program_swap_variant(*, item: ProgramExercise, direction: str) -> ProgramExercise:
     """Replace an exercise with its easier or harder variant, at the variant's default dose."""
-    _lock_draft(item.version)
+    lock_draft(item.version)
     variant = item.exercise.easier if direction == "easier" else item.exercise.harder
     if variant is None:
         raise ValidationError(f"{item.exercise.name} has no {direction} variant.")
@@ -213,12 +213,31 @@ def program_swap_variant(*, item: ProgramExercise, direction: str) -> ProgramExe
     return item
 
 
+def checked_reason(version: ProgramVersion, progression_reason: str) -> str:
+    """The reason a draft needs when the builder's checks warn (a faster step than the progression rule allows, an
+    exercise above the phase's starting ceiling): refused without one; "" when none is needed."""
+    check = progression_for(version)
+    too_hard = starting_warnings_for(version)
+    if not too_hard and (check is None or not check.needs_confirmation):
+        return ""
+    progression_reason = progression_reason.strip()
+    if not progression_reason:
+        if check is not None and check.needs_confirmation:
+            message = "This revision steps up faster than the progression rule allows: give the reason."
+        else:
+            message = "An exercise is harder than this phase's starting ceiling: give the reason."
+        raise ValidationError({"progression_reason": message})
+    return progression_reason
+
+
 @transaction.atomic
 def program_activate(
     *, version: ProgramVersion, activated_by: User, progression_reason: str = "", change_note: str = ""
 ) -> ProgramVersion:
     """Put a draft version in force. A revision that grows too fast needs a confirmation reason."""
-    version = _lock_draft(version)
+    version = lock_draft(version)
+    if version.is_flare_up_plan:
+        raise ValidationError("A flare-up plan is kept ready, not put in force: keep it ready instead.")
     program = version.program
     patient = program.patient
     _require_care(patient)  # _lock_draft locked the patient's row too: a discharge at the same moment waits for this
@@ -227,16 +246,7 @@ def program_activate(
     start_error = rules.start_date_error(version.start_date, patient.clinic.local_today()) or version.past_start_error
     if start_error:
         raise ValidationError({"start_date": start_error})
-    check = progression_for(version)
-    too_hard = starting_warnings_for(version)
-    needs_reason = bool(too_hard) or (check is not None and check.needs_confirmation)
-    progression_reason = progression_reason.strip()
-    if needs_reason and not progression_reason:
-        if check is not None and check.needs_confirmation:
-            message = "This revision steps up faster than the progression rule allows: give the reason."
-        else:
-            message = "An exercise is harder than this phase's starting ceiling: give the reason."
-        raise ValidationError({"progression_reason": message})
+    progression_reason = checked_reason(version, progression_reason)
     now = timezone.now()
     previous = program.versions.select_for_update().filter(status=ProgramVersion.Status.ACTIVE).first()
     if previous is not None:
@@ -254,7 +264,7 @@ def program_activate(
         )
     version.status = ProgramVersion.Status.ACTIVE
     version.activated_by, version.activated_at = activated_by, now
-    version.progression_reason = progression_reason if needs_reason else ""
+    version.progression_reason = progression_reason
     if change_note.strip():
         version.change_note = change_note.strip()
     version.save(update_fields=["status", "activated_by", "activated_at", "progression_reason", "change_note"])
@@ -268,23 +278,47 @@ def program_activate(
 def program_revise(*, program: Program, created_by: User) -> ProgramVersion:
     """Open a new draft version of an active program, copying the version in force."""
     program = Program.objects.select_for_update().get(pk=program.pk)
-    draft = program.versions.filter(status=ProgramVersion.Status.DRAFT).first()
+    draft = program.versions.filter(status=ProgramVersion.Status.DRAFT, kind=ProgramVersion.Kind.PROGRAM).first()
     if draft is not None:
         return draft
+    return new_draft(program, current=version_to_revise(program), created_by=created_by)
+
+
+def version_to_revise(program: Program) -> ProgramVersion:
+    """The version in force of a program (locked by the caller), which a revision starts from."""
     current = program.versions.filter(status=ProgramVersion.Status.ACTIVE).first()
     if current is None:
         raise ValidationError("Only a program in force can be revised.")
+    return current
+
+
+def new_draft(
+    program: Program,
+    *,
+    current: ProgramVersion,
+    created_by: User,
+    kind: str = ProgramVersion.Kind.PROGRAM,
+    prepared: str = "",
+    change_note: str = "",
+) -> ProgramVersion:
+    """A new draft version of a program (locked by the caller) copying `current`, each exercise linked to the one it
+    continues: a revision, a prepared step, or a flare-up plan."""
     number = program.versions.aggregate(n=Max("number"))["n"] + 1
     today = program.patient.clinic.local_today()
-    draft = ProgramVersion.objects.create(
+    draft = ProgramVersion(
         program=program,
         number=number,
+        kind=kind,
+        prepared=prepared,
         start_date=max(today, current.start_date),
         weekdays=current.weekdays,
         sessions_per_week=current.sessions_per_week,
         based_on=current,
         created_by=created_by,
+        change_note=change_note,
     )
+    draft.full_clean(validate_constraints=False)  # the program is locked: one draft of each kind is checked above
+    draft.save()
     copy_items(current.items.all(), ProgramExercise, derive=True, version=draft)
     return draft
 
@@ -292,7 +326,7 @@ def program_revise(*, program: Program, created_by: User) -> ProgramVersion:
 @transaction.atomic
 def program_discard_draft(*, version: ProgramVersion) -> Program | None:
     """Throw away a draft. A program that was never activated goes with it; returns the program if kept."""
-    version = _lock_draft(version)
+    version = lock_draft(version)
     program = version.program
     version.items.all().delete()
     version.delete()

@@ -100,7 +100,7 @@ def _builder_context(request, version: ProgramVersion, *, item_errors=None, **fo
                 "sessions_per_week": version.sessions_per_week,
             }
         ),
-        "activate_form": forms.get("activate_form") or ActivateForm(),
+        "activate_form": forms.get("activate_form") or ActivateForm(initial={"change_note": version.change_note}),
         "template_form": forms.get("template_form") or TemplateForm(),
         "action_error": forms.get("action_error"),
     }
@@ -194,11 +194,14 @@ def item_remove(request, pk: int):
 def builder_activate(request, pk: int):
     version = _draft(request, pk)
     form = ActivateForm(request.POST)
-    activated = form.is_valid() and run_service(
-        form, services.program_activate, version=version, activated_by=request.user, **form.cleaned_data
-    )
+    if version.is_flare_up_plan:  # kept ready for a flare-up, never put in force as the program
+        service, by, done = services.flare_plan_keep, {"by": request.user}, "The flare-up plan is kept ready"
+    else:
+        service, by = services.program_activate, {"activated_by": request.user}
+        done = f"Version {version.number} of the program is now in force"
+    activated = form.is_valid() and run_service(form, service, version=version, **by, **form.cleaned_data)
     if activated:
-        messages.success(request, f"Version {version.number} of the program is now in force.")
+        messages.success(request, f"{done}.")
         target = reverse("programs:patient", kwargs={"patient_pk": version.program.patient_id})
         return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
     return _builder_response(request, version, ok=False, activate_form=form)

@@ -1,9 +1,11 @@
 """A patient's programs: the program page, a new program, pauses, a version read-only, the printable
 handout, revising the program in force, and the clinic's templates."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.module_loading import import_string
 from django.views.decorators.http import require_POST
 
 from patients import services as patient_services
@@ -19,6 +21,16 @@ from ..models import Program, ProgramVersion
 from .common import or_404
 
 
+def version_notes(request, versions) -> dict[int, str]:
+    """What higher apps say beside each version (the flag a version was made after, settings.PROGRAM_VERSION_NOTES):
+    version id -> HTML."""
+    notes: dict[int, str] = {}
+    for path in settings.PROGRAM_VERSION_NOTES:
+        for version_id, html in import_string(path)(request=request, versions=versions).items():
+            notes[version_id] = notes.get(version_id, "") + html
+    return notes
+
+
 def _patient(request, patient_pk: int) -> Patient:
     return or_404(lambda: patient_detail(user=request.user, pk=patient_pk))
 
@@ -30,15 +42,23 @@ def _program_page_context(request, patient: Patient, **extra):
     active_version = None
     if active is not None:
         active_version = next(v for v in active.versions.all() if v.status == ProgramVersion.Status.ACTIVE)
-    draft = next((v for p in programs for v in p.versions.all() if v.status == ProgramVersion.Status.DRAFT), None)
+    drafts = {v.kind: v for p in programs for v in p.versions.all() if v.status == ProgramVersion.Status.DRAFT}
     pauses = list(patient.pauses.select_related("created_by", "resumed_by"))
+    flare_ups = selectors.patient_flare_ups(patient=patient)
     context = {
         "patient": patient,
         "programs": programs,
         "active": active,
         "active_version": active_version,
         "active_items": selectors.version_items(active_version) if active_version else [],
-        "draft": draft,
+        "draft": drafts.get(ProgramVersion.Kind.PROGRAM),
+        "flare_draft": drafts.get(ProgramVersion.Kind.FLARE_UP),
+        "kept_plan": next((v for v in active.versions.all() if v.status == ProgramVersion.Status.ASIDE), None)
+        if active
+        else None,
+        "flare_ups": flare_ups,
+        "flare_up_now": next((f for f in flare_ups if f.covers(today)), None),
+        "version_notes": version_notes(request, [v for p in programs for v in p.versions.all()]),
         "current_pause": next((p for p in pauses if p.covers(today)), None),
         "pauses": pauses,
         "today": today,
@@ -110,6 +130,7 @@ def version_detail(request, pk: int):
             "items": items,
             "patient": version.program.patient,
             "progression": selectors.progression_for(version, items),
+            "version_notes": version_notes(request, [version]),
         },
     )
 
@@ -117,11 +138,15 @@ def version_detail(request, pk: int):
 @role_required(User.Role.PHYSIO, User.Role.CLINIC_ADMIN, User.Role.PATIENT)
 def handout(request, pk: int):
     versions = selectors.versions_visible_to(request.user)
-    if request.user.is_patient:  # patients see the program in force, not drafts or old versions...
+    if request.user.is_patient:  # patients see what is in force, not drafts or old versions...
         patient = own_patient(request.user)
-        last = selectors.last_version_for(patient) if patient and open_episode(patient) is None else None
-        # ...or, once discharged, the last one, which they carry on with on their own
-        versions = versions.filter(pk=last.pk) if last else versions.filter(status=ProgramVersion.Status.ACTIVE)
+        if patient is None:
+            shown = None
+        elif open_episode(patient) is None:  # ...or, once discharged, the last one, which they carry on with alone
+            shown = selectors.last_version_for(patient)
+        else:  # the program's version, or the flare-up plan while a flare-up lasts
+            shown, _flare_up = selectors.version_in_force(patient, today=patient.clinic.local_today())
+        versions = versions.filter(pk=shown.pk if shown else None)
     version = or_404(lambda: versions.get(pk=pk))
     return render(
         request,

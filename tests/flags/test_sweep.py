@@ -193,6 +193,7 @@ def test_one_sweep_applies_each_clinics_day_and_setting(library):
 def test_sweep_with_no_clinic_yet_does_nothing(db):
     assert services.flags_sweep(now=timezone.now()) == {
         "evaluated": 0,
+        "flare_ups": 0,
         "rest_flags": 0,
         "rest_days_counted": 0,
         "alerts": 0,

@@ -135,6 +135,11 @@ class TestSettings:
             "ack_hours": clinic.ack_hours,
             "rest_days_allowed": clinic.rest_days_allowed,
             "progression_percent": clinic.progression_percent,
+            "progress_min_sessions": clinic.progress_min_sessions,
+            "progress_min_days": clinic.progress_min_days,
+            "progress_min_adherence": clinic.progress_min_adherence,
+            "ease_off_percent": clinic.ease_off_percent,
+            "flare_up_days": clinic.flare_up_days,
         }
         return client.post(reverse("clinic_settings"), data | changes)
 

@@ -1,6 +1,7 @@
-"""Pure domain rules about exercise programs: balance, frequency, gradual progression, dosage limits.
+"""Pure domain rules about exercise programs: balance, frequency, gradual progression, dosage limits, the steps
+prepared for the physiotherapist (a step up, an easier version) and a flare-up's days.
 
-No ORM and no I/O: plain values in, plain values out. docs/clinical-rules.md, rules 11-13.
+No ORM and no I/O: plain values in, plain values out. docs/clinical-rules.md, rules 11-13 and 16-18.
 """
 
 import math
@@ -98,6 +99,13 @@ def frequency_warning(
     return None
 
 
+def planned_rest_run(*, weekdays: Sequence[int] = (), sessions_per_week: int | None = None) -> int:
+    """The longest run of rest days a schedule plans: fixed weekdays, or a number of sessions spread evenly."""
+    if weekdays:
+        return longest_rest_run(weekdays)
+    return longest_rest_run_per_week(sessions_per_week or 0)
+
+
 def sessions_per_week(*, weekdays: Sequence[int] = (), sessions_per_week: int | None = None) -> int:
     return len(set(weekdays)) if weekdays else (sessions_per_week or 0)
 
@@ -131,6 +139,25 @@ class Dose:
         """Work per session for one exercise: sets x reps, holds counted in seconds."""
         per_set = (self.reps or 1) * (self.hold_seconds or 1)
         return self.sets * per_set
+
+    @property
+    def words(self) -> str:
+        """ "2 x 10", "3 x hold 30 s", "2 x 8, hold 5 s": a dose in a few words, for the note of a prepared step."""
+        per_set = ", ".join(
+            part
+            for part in (
+                str(self.reps) if self.reps else "",
+                f"hold {self.hold_seconds} s" if self.hold_seconds else "",
+            )
+            if part
+        )
+        return f"{self.sets} × {per_set}"
+
+    def same_measure(self, other: "Dose") -> bool:
+        """Whether two doses count the same way: repetitions, a hold, or both."""
+        return (self.reps is None) == (other.reps is None) and (self.hold_seconds is None) == (
+            other.hold_seconds is None
+        )
 
 
 def weekly_volume(doses: Iterable[Dose], sessions: int) -> int:
@@ -282,3 +309,20 @@ def past_start_error(*, start: date, today: date, first_version: bool) -> str | 
             "count as rest and flag the patient at once. Set the start to today or later under Schedule."
         )
     return None
+
+
+# Rules 17 and 18, in a module of their own; importable from here like the others.
+from .steps import (  # noqa: E402, F401
+    FLARE_UP_ASK_DAYS,
+    FLARE_UP_NOTE_MAX,
+    HOLD_STEP,
+    STEP_UP_VARIANTS,
+    StepChange,
+    StepItem,
+    Variant,
+    ease_off,
+    eased_dose,
+    flare_up_ended_last_day,
+    flare_up_last_day,
+    step_up,
+)
