@@ -139,15 +139,17 @@ def eased_dose(dose: Dose, share_percent: int) -> Dose:
 
 def ease_off(*, items: Sequence[StepItem], share_percent: int) -> list[StepChange]:
     """An easier version (after a pain, sharp-pain or worsening flag, or as a flare-up plan): each exercise with an
-    easier variant not already in the program moves to it, keeping its dose when it counts the same way; each other
-    exercise keeps its place at a dose lowered by `share_percent`. Empty when nothing can be made easier."""
+    easier variant not already in the program moves to it, keeping its dose when it counts the same way, unless the
+    variant's dose would be more work (the progression rule's count) than the exercise's now; each other exercise
+    keeps its place at a dose lowered by `share_percent`. The weekly volume never rises. Empty when nothing can be
+    made easier."""
     in_program = {item.exercise_id for item in items}
     changes = []
     for item in items:
         easier = item.easier
-        if easier is not None and easier.exercise_id not in in_program:
+        dose = _variant_dose(item.dose, easier) if easier is not None else None
+        if easier is not None and easier.exercise_id not in in_program and dose.units <= item.dose.units:
             in_program.add(easier.exercise_id)
-            dose = _variant_dose(item.dose, easier)
             changes.append(
                 StepChange(item.item_id, easier.exercise_id, dose, f"{item.name} moves to {easier.name}, {dose.words}")
             )

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.html import format_html_join
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_POST
 
@@ -24,11 +25,11 @@ from .common import or_404
 def version_notes(request, versions) -> dict[int, str]:
     """What higher apps say beside each version (the flag a version was made after, settings.PROGRAM_VERSION_NOTES):
     version id -> HTML."""
-    notes: dict[int, str] = {}
+    notes: dict[int, list[str]] = {}
     for path in settings.PROGRAM_VERSION_NOTES:
         for version_id, html in import_string(path)(request=request, versions=versions).items():
-            notes[version_id] = notes.get(version_id, "") + html
-    return notes
+            notes.setdefault(version_id, []).append(html)
+    return {version_id: format_html_join(" ", "{}", ((html,) for html in parts)) for version_id, parts in notes.items()}
 
 
 def _patient(request, patient_pk: int) -> Patient:
