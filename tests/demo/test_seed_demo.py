@@ -80,3 +80,21 @@ def test_demo_data_shows_courses_of_care_and_outcomes(client):
     assert "Discharge summary" in summary and "Better by at least the change that matters" in summary
     call_command("seed_demo")
     assert (Episode.objects.count(), Questionnaire.objects.count(), Measurement.objects.count()) == counts
+
+
+def test_demo_data_shows_progress_and_flare_ups():
+    from flags.models import Flag
+    from flags.progress import ready_to_progress
+    from programs.models import FlareUp
+    from rehab.models import User
+
+    call_command("seed_demo")
+    alex = User.objects.get(email="alex.morgan@riverside.example")
+    assert [v.program.patient.user.email for v, _ in ready_to_progress(physio=alex)] == ["grace.lee@example.com"]
+    kept = ProgramVersion.objects.filter(status=ProgramVersion.Status.ASIDE)
+    assert sorted(v.program.patient.user.email for v in kept) == ["lena.schmidt@example.com", "tom.becker@example.com"]
+    (flare_up,) = FlareUp.objects.all()
+    assert flare_up.patient.user.email == "tom.becker@example.com" and flare_up.plan is not None
+    assert Flag.objects.filter(reason="flare_up", patient=flare_up.patient).exists()
+    call_command("seed_demo")
+    assert (FlareUp.objects.count(), ProgramVersion.objects.filter(status="aside").count()) == (1, 2)

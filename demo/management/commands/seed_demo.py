@@ -15,7 +15,7 @@ from outcomes.models import Questionnaire
 from patients import services as patient_services
 from patients.models import Episode, Patient, ThresholdChange
 from programs import services as program_services
-from programs.models import Exercise, ExerciseMedia
+from programs.models import Exercise, ExerciseMedia, Program, ProgramVersion
 from rehab.models import AuditEvent, Clinic, User
 from rehab.services import audit_record, user_create
 
@@ -188,6 +188,7 @@ class Command(BaseCommand):
         self._clinic_photo(clinic, staff["alex.morgan@riverside.example"])
         self._safety_examples(clinic, patients)
         self._outcomes(clinic, staff, new=set(patients))
+        self._progress_examples(clinic)
         self._audit_history(clinic)
         if created or programs:
             self.stdout.write(f"Demo clinic '{clinic.name}': {created} patients and {programs} programs loaded.")
@@ -227,6 +228,58 @@ class Command(BaseCommand):
                 note="A sharp twinge in my lower back lifting the shopping this morning; easier now.",
             )
             flag_services.symptom_report_evaluate(report_id=report.pk)
+
+    def _progress_examples(self, clinic) -> None:
+        """Progress and flare-ups: Grace Lee ready to progress on Alex Morgan's dashboard, a flare-up plan kept ready
+        for Lena Schmidt (she can tap "I'm having a flare-up"), and Tom Becker in a flare-up now. Nothing twice."""
+        grace = Patient.objects.select_related("physiotherapist", "clinic").get(user__email="grace.lee@example.com")
+        if not grace.programs.exists():
+            self._steady_program(clinic, grace)
+        for email, now in (("lena.schmidt@example.com", False), ("tom.becker@example.com", True)):
+            patient = Patient.objects.select_related("physiotherapist", "clinic").get(user__email=email)
+            program = patient.programs.filter(status=Program.Status.ACTIVE).first()
+            if program is None or program.versions.exclude(kind=ProgramVersion.Kind.PROGRAM).exists():
+                continue
+            draft = program_services.flare_plan_prepare(program=program, created_by=patient.physiotherapist)
+            program_services.flare_plan_keep(version=draft, by=patient.physiotherapist)
+            if now:
+                flare_up, _ = program_services.flare_up_start(patient=patient)
+                flag_services.flare_up_flag(flare_up_id=flare_up.pk)
+
+    def _steady_program(self, clinic, patient) -> None:
+        """Three weeks and a half on Monday, Wednesday and Friday sessions, every one within the threshold."""
+        today, tz, now = clinic.local_today(), clinic.tzinfo, timezone.now()
+        start = today - timedelta(days=24)
+        physio = patient.physiotherapist
+        program = program_services.program_create(
+            patient=patient, created_by=physio, title="Hip mobility and core", start_date=today, weekdays=[0, 2, 4]
+        )
+        version = program.versions.get()
+        exercises = {e.key: e for e in Exercise.objects.filter(clinic=None, key__in=PROGRAM)}
+        for key in PROGRAM[:4]:
+            program_services.program_add_exercise(version=version, exercise=exercises[key])
+        program_services.program_activate(version=version, activated_by=physio, change_note="First program")
+        version.start_date = start
+        version.activated_at = min(datetime.combine(start, time(9, 30), tz), now)
+        version.save(update_fields=["start_date", "activated_at"])
+        items = list(version.items.all())
+        days = [start + timedelta(days=n) for n in range(25) if (start + timedelta(days=n)).weekday() in (0, 2, 4)]
+        for index, day in enumerate(days):
+            pain = 2 if index < 3 else 1  # easing as she goes
+            checkin = CheckIn.objects.create(
+                patient=patient,
+                version=version,
+                session_date=day,
+                max_pain=pain,
+                pain_now=pain - 1,
+                sharp_pain=False,
+                idempotency_key=uuid.uuid5(uuid.NAMESPACE_URL, f"demo-steady-{patient.pk}-{day}"),
+                submitted_at=min(datetime.combine(day, time(18, 30), tz), now),
+            )
+            ExerciseResult.objects.bulk_create(
+                ExerciseResult(checkin=checkin, item=item, outcome="done") for item in items
+            )
+            flag_services.checkin_evaluate(checkin_id=checkin.pk)
 
     def _programs(self, clinic, staff) -> int:
         """Programs with three weeks of check-ins for most demo patients, and the flags they raise."""
