@@ -9,10 +9,10 @@ from datetime import date, timedelta
 from fractions import Fraction
 
 from django.db.models import (
-    Case,
     Count,
     Exists,
     F,
+    Func,
     IntegerField,
     Max,
     OuterRef,
@@ -21,9 +21,8 @@ from django.db.models import (
     Subquery,
     TextField,
     Value,
-    When,
 )
-from django.db.models.functions import Cast, Coalesce, Greatest, TruncDate
+from django.db.models.functions import Cast, Coalesce, Greatest, NullIf, TruncDate
 
 from checkins.models import CheckIn
 from patients.models import Patient, Pause, ThresholdChange
@@ -47,6 +46,47 @@ def criteria_of(clinic: Clinic) -> rules.ProgressCriteria:
     )
 
 
+# One day of PlannedSevenths: whether the day is in the window and not paused, then what the schedule plans for it.
+DAY_SQL = (
+    "CASE WHEN {start} <= %s AND NOT EXISTS (SELECT 1 FROM {pause} WHERE {pause}.patient_id = {patient} "  # noqa: S608
+    "AND {pause}.starts_on <= %s AND {pause}.ends_on >= %s "
+    "AND ({pause}.resumed_on IS NULL OR {pause}.resumed_on > %s)) "
+    "THEN CASE WHEN {weekdays} = '[]' THEN COALESCE({per_week}, 0) "
+    f"WHEN {{weekdays}} LIKE %s THEN {DAYS_IN_WEEK} ELSE 0 END ELSE 0 END"
+)
+
+
+class PlannedSevenths(Func):
+    """Sessions a version's schedule plans over the days of the adherence window from `window_start` on, paused days
+    left out, times seven so that the sum stays a whole number (checkins.rules.planned_sessions: a planned weekday
+    counts 1, a day of a schedule of n sessions a week n/7): one CASE per day of the window.
+
+    Written as one SQL expression (it reads the same in PostgreSQL and SQLite) rather than fourteen of the ORM's:
+    its columns are compiled once, not once a day, which keeps the dashboard's query quick to build."""
+
+    output_field = IntegerField()
+
+    def __init__(self, *, weekdays_text, sessions_per_week, window_start, patient_id, days: list[date]):
+        super().__init__(weekdays_text, sessions_per_week, window_start, patient_id)
+        self.days = days
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (weekdays, weekdays_params), (per_week, per_week_params), (start, start_params), (patient, patient_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        pause = Pause._meta.db_table
+        # The app's own table and compiled columns; every value is a parameter. Weekdays are kept as a JSON list of
+        # single digits (0 = Monday): the day's digit is in it, or not.
+        template = DAY_SQL.format(pause=pause, start=start, patient=patient, weekdays=weekdays, per_week=per_week)
+        sql, params = [], []
+        for day in self.days:
+            value = connection.ops.adapt_datefield_value(day)
+            sql.append(template)
+            params += [*start_params, value, *patient_params, value, value, value]
+            params += [*weekdays_params, *per_week_params, *weekdays_params, f"%{day.weekday()}%"]
+        return "(" + " + ".join(sql) + ")", params
+
+
 def _threshold_on_session_day(clinic: Clinic):
     """For a check-in (the query this goes in): the patient's threshold in force on its session's day, in the
     clinic's time zone (patients.rules.threshold_on): the last change made on or before that day, else the first
@@ -62,31 +102,29 @@ def _threshold_on_session_day(clinic: Clinic):
     return Coalesce(Subquery(on_or_before), Subquery(first), F("patient__pain_threshold"))
 
 
-def progress_evidence(*, versions: QuerySet[ProgramVersion], clinic: Clinic, today: date) -> QuerySet:
-    """Versions in force with their patient's evidence on them (flags.rules.ProgressEvidence), one row each, in one
-    query: sessions, the highest pain, whether any session's pain was over the threshold of its day, sharp pain,
-    days with a session and sessions planned in the adherence window, open flags, a flare-up now."""
-    window_first = today - timedelta(days=rules.ADHERENCE_WINDOW_DAYS - 1)
-    on_version = CheckIn.objects.filter(version=OuterRef("pk")).order_by().values("version")
-    flags = Flag.objects.filter(patient=OuterRef("program__patient_id")).exclude(status=FlagStatus.RESOLVED)
-    qs = versions.annotate(
-        program_start=first_start(OuterRef("program")),
-        window_start=Greatest(Value(window_first), Coalesce(F("program_start"), F("start_date"))),
-        weekdays_text=Cast("weekdays", TextField()),
-        sessions=Coalesce(Subquery(on_version.annotate(n=Count("pk")).values("n")), 0),
-        highest_pain=Subquery(on_version.annotate(m=Max("max_pain")).values("m")),
-        over_threshold=Coalesce(
-            Subquery(
-                CheckIn.objects.filter(version=OuterRef("pk"), max_pain__gt=_threshold_on_session_day(clinic))
-                .order_by()
-                .values("version")
-                .annotate(n=Count("pk"))
-                .values("n")
-            ),
-            0,
-        ),
-        sharp=Coalesce(Subquery(on_version.filter(sharp_pain=True).annotate(n=Count("pk")).values("n")), 0),
-        reported_days=Coalesce(
+def _count(queryset, group: str) -> Coalesce:
+    return Coalesce(Subquery(queryset.order_by().values(group).annotate(n=Count("pk")).values("n")), 0)
+
+
+def _evidence(*, clinic: Clinic, today: date, started_by: date | None = None) -> dict:
+    """The evidence on a version in force, as expressions for a ProgramVersion query (flags.rules.ProgressEvidence):
+    the check-ins on it, those over the threshold of their day or with sharp pain, the days with a session and the
+    sessions planned in the adherence window (from the program's first day at the earliest), open flags, a flare-up
+    now. With `started_by` on or before the window's first day (versions that started by then, and so their programs
+    too), the window is whole and needs no program start."""
+    window = [today - timedelta(days=back) for back in range(rules.ADHERENCE_WINDOW_DAYS)]
+    if started_by is not None and started_by <= window[-1]:
+        window_start = Value(window[-1])
+    else:
+        window_start = Greatest(Value(window[-1]), Coalesce(first_start(OuterRef("program")), F("start_date")))
+    on_version = CheckIn.objects.filter(version=OuterRef("pk"))
+    return {
+        "window_start": window_start,
+        "sessions": _count(on_version, "version"),
+        "highest_pain": Subquery(on_version.order_by().values("version").annotate(m=Max("max_pain")).values("m")),
+        "over_threshold": on_version.filter(max_pain__gt=_threshold_on_session_day(clinic)),
+        "sharp": on_version.filter(sharp_pain=True),
+        "reported_days": Coalesce(
             Subquery(
                 CheckIn.objects.filter(
                     patient=OuterRef("program__patient_id"),
@@ -100,59 +138,34 @@ def progress_evidence(*, versions: QuerySet[ProgramVersion], clinic: Clinic, tod
             ),
             0,
         ),
-        open_flags=Coalesce(Subquery(flags.order_by().values("patient").annotate(n=Count("pk")).values("n")), 0),
-        in_flare_up=Exists(
-            FlareUp.objects.filter(patient=OuterRef("program__patient_id"), starts_on__lte=today, last_day__gte=today)
+        "planned_sevenths": PlannedSevenths(
+            weekdays_text=Cast("weekdays", TextField()),
+            sessions_per_week=F("sessions_per_week"),
+            window_start=F("window_start"),
+            patient_id=F("program__patient_id"),
+            days=window,
         ),
-        revision_draft=Exists(
-            ProgramVersion.objects.filter(
-                program=OuterRef("program"), status=ProgramVersion.Status.DRAFT, kind=ProgramVersion.Kind.PROGRAM
-            )
+        "open_flags": Flag.objects.filter(patient=OuterRef("program__patient_id")).exclude(status=FlagStatus.RESOLVED),
+        "in_flare_up": FlareUp.objects.filter(
+            patient=OuterRef("program__patient_id"), starts_on__lte=today, last_day__gte=today
         ),
-    )
-    return qs.annotate(planned_sevenths=_planned_sevenths_sum(today))
-
-
-def _planned_sevenths_sum(today: date):
-    """Sessions planned in the adherence window, times seven so that it is a whole number (checkins.rules
-    .planned_sessions: a planned weekday counts 1, a day of a schedule of n sessions a week n/7), paused days left
-    out: one term per day of the window, whose weekday is known here."""
-    has_weekdays = ~Q(weekdays_text="[]")
-    total = Value(0)
-    for back in range(rules.ADHERENCE_WINDOW_DAYS):
-        day = today - timedelta(days=back)
-        paused = Pause.objects.filter(
-            patient=OuterRef("program__patient_id"), starts_on__lte=day, ends_on__gte=day
-        ).exclude(resumed_on__lte=day)
-        # Weekdays are kept as a JSON list of single digits (0 = Monday): the day's digit is in it, or not.
-        planned = Case(
-            When(has_weekdays & Q(weekdays_text__contains=str(day.weekday())), then=Value(DAYS_IN_WEEK)),
-            When(has_weekdays, then=Value(0)),
-            default=Coalesce(F("sessions_per_week"), 0),
-            output_field=IntegerField(),
-        )
-        total = total + Case(
-            When(Q(window_start__lte=day) & ~Exists(paused), then=planned),
-            default=Value(0),
-            output_field=IntegerField(),
-        )
-    return total
+    }
 
 
 def evidence_of(row: ProgramVersion, *, today: date) -> rules.ProgressEvidence:
-    """A row of progress_evidence as the rule reads it."""
+    """A row of these queries as the rule reads it (the list's rows have none of what it filtered out)."""
     return rules.ProgressEvidence(
         version_number=row.number,
         days_on_version=(today - row.start_date).days,
         sessions=row.sessions,
         highest_pain=row.highest_pain,
         threshold=row.program.patient.pain_threshold,
-        over_threshold=row.over_threshold,
-        sharp=row.sharp,
+        over_threshold=getattr(row, "over_threshold", 0),
+        sharp=getattr(row, "sharp", 0),
         reported_days=row.reported_days,
         planned=Fraction(row.planned_sevenths, DAYS_IN_WEEK),
-        open_flags=row.open_flags,
-        in_flare_up=row.in_flare_up,
+        open_flags=getattr(row, "open_flags", 0),
+        in_flare_up=getattr(row, "in_flare_up", False),
     )
 
 
@@ -167,26 +180,33 @@ def in_force_of(patients: QuerySet) -> QuerySet[ProgramVersion]:
 
 def ready_to_progress(*, physio: User, today: date | None = None) -> list[tuple[ProgramVersion, rules.ProgressVerdict]]:
     """The physiotherapist's patients ready to progress, each with the verdict in words: one query, whatever the
-    caseload. Longest on their version first."""
+    caseload, each criterion of flags.rules.progress_verdict a condition in it. Longest on their version first."""
     clinic = physio.clinic
     today = today or clinic.local_today()
     criteria = criteria_of(clinic)
-    caseload = patients_visible_to(physio).filter(physiotherapist=physio)
+    started_by = rules.progress_start_by(today=today, min_days=criteria.min_days)
+    e = _evidence(clinic=clinic, today=today, started_by=started_by)
     rows = (
-        progress_evidence(versions=in_force_of(caseload), clinic=clinic, today=today)
-        .filter(
-            start_date__lte=rules.progress_start_by(today=today, min_days=criteria.min_days),
-            sessions__gte=criteria.min_sessions,
-            over_threshold=0,
-            sharp=0,
-            open_flags=0,
-            in_flare_up=False,
-            planned_sevenths__gt=0,
+        in_force_of(patients_visible_to(physio).filter(physiotherapist=physio))
+        .filter(start_date__lte=started_by)
+        .filter(~Exists(e["over_threshold"]), ~Exists(e["sharp"]), ~Exists(e["open_flags"]), ~Exists(e["in_flare_up"]))
+        .annotate(window_start=e["window_start"], sessions=e["sessions"])
+        .filter(sessions__gte=criteria.min_sessions)
+        .annotate(
+            highest_pain=e["highest_pain"],
+            reported_days=e["reported_days"],
+            planned_sevenths=e["planned_sevenths"],
+            revision_draft=Exists(
+                ProgramVersion.objects.filter(
+                    program=OuterRef("program"), status=ProgramVersion.Status.DRAFT, kind=ProgramVersion.Kind.PROGRAM
+                )
+            ),
         )
-        # rules.adherence_meets in whole numbers: days reported x 100 >= the percentage x sessions planned.
+        # rules.adherence_meets, in whole numbers: days reported x 100 >= the percentage x sessions planned, and
+        # some planned (NULLIF: nothing planned compares as unknown, which no row passes).
         .alias(
             reported_times=F("reported_days") * 100 * DAYS_IN_WEEK,
-            needed=F("planned_sevenths") * criteria.min_adherence,
+            needed=NullIf("planned_sevenths", 0) * criteria.min_adherence,
         )
         .filter(reported_times__gte=F("needed"))
         .order_by("start_date", "program__patient__user__last_name", "pk")[:READY_LIMIT]
@@ -196,12 +216,25 @@ def ready_to_progress(*, physio: User, today: date | None = None) -> list[tuple[
 
 def progress_verdict_for(*, patient, today: date | None = None) -> tuple[ProgramVersion, rules.ProgressVerdict] | None:
     """One patient's version in force and the verdict on it, read afresh (a check-in may have arrived since the
-    dashboard was drawn); None without a program in force."""
+    dashboard was drawn): the same evidence as the list's, every criterion shown; None without a program in force."""
     clinic = patient.clinic
     today = today or clinic.local_today()
-    row = progress_evidence(
-        versions=in_force_of(Patient.objects.filter(pk=patient.pk)), clinic=clinic, today=today
-    ).first()
+    e = _evidence(clinic=clinic, today=today)
+    row = (
+        in_force_of(Patient.objects.filter(pk=patient.pk))
+        .annotate(window_start=e["window_start"])
+        .annotate(
+            sessions=e["sessions"],
+            highest_pain=e["highest_pain"],
+            over_threshold=_count(e["over_threshold"], "version"),
+            sharp=_count(e["sharp"], "version"),
+            reported_days=e["reported_days"],
+            planned_sevenths=e["planned_sevenths"],
+            open_flags=_count(e["open_flags"], "patient"),
+            in_flare_up=Exists(e["in_flare_up"]),
+        )
+        .first()
+    )
     if row is None:
         return None
     return row, rules.progress_verdict(evidence_of(row, today=today), criteria_of(clinic))

@@ -148,6 +148,21 @@ class TestReadyToProgress:
         assert ready_ids(physio) == [patient.pk]
         assert "adherence 80% over 14 days" in progress_verdict_for(patient=patient)[1].evidence
 
+    @pytest.mark.parametrize(("days", "listed"), [(6, True), (5, False)])
+    def test_a_program_younger_than_the_window_is_judged_from_its_first_day(
+        self, patient, physio, library, days, listed
+    ):
+        Clinic.objects.filter(pk=physio.clinic_id).update(progress_min_days=7, progress_min_sessions=5)
+        physio.clinic.refresh_from_db()
+        version = on_program(patient, physio, library, days_on=9)  # ten days of five a week: 50/7 planned
+        for days_ago in range(days):
+            session(version, days_ago)
+        today = patient.clinic.local_today()
+        (short,) = checkin_selectors.adherence(patient=patient, version=version, today=today, windows=(14,))
+        assert short["planned"] == 7  # rounded, as the patient page shows it
+        assert (ready_ids(physio) == [patient.pk]) is listed
+        assert progress_verdict_for(patient=patient)[1].ready is listed
+
     def test_an_open_flag(self, ready, physio):
         patient = ready.program.patient
         flag, _ = services.flag_record(patient=patient, reason="rest", rule="r", explanation="e", values={})
