@@ -20,6 +20,7 @@ from patients import services as patient_services
 from patients.forms import ReassignForm, ThresholdReviewForm
 from patients.models import DischargeReason, Patient
 from programs import selectors as program_selectors
+from programs.views.common import open_prepared
 from rehab.audit import mark_refused
 from rehab.forms import run_service
 from rehab.permissions import clinic_admin_required, physio_required, staff_required
@@ -312,13 +313,14 @@ def step_up(request, patient_pk: int):
         patient = patient_selectors.patient_detail(user=request.user, pk=patient_pk)
     except Patient.DoesNotExist as exc:
         raise Http404("No such patient.") from exc
-    try:
-        draft = services.patient_prepare_step_up(patient=patient, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return _back(request, reverse("flags:dashboard"))
-    messages.info(request, "A step up is prepared: check it, change what you like, and put it in force when you agree.")
-    return redirect("programs:builder", pk=draft.pk)
+    return open_prepared(
+        request,
+        services.patient_prepare_step_up,
+        patient=patient,
+        by=request.user,
+        done="A step up is prepared: check it, change what you like, and put it in force when you agree.",
+        back=_back(request, reverse("flags:dashboard")).url,
+    )
 
 
 @require_POST
@@ -326,13 +328,13 @@ def step_up(request, patient_pk: int):
 def ease_off(request, pk: int):
     """From a pain, sharp-pain or worsening flag's page: a draft easier than the program in force, in the builder."""
     flag = _get_flag(request, pk)
-    try:
-        draft = services.flag_prepare_ease_off(flag=flag, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("flags:detail", pk=flag.pk)
-    messages.info(
+    return open_prepared(
         request,
-        "An easier version is prepared: check it and put it in force; then resolve the flag with “Program changed”.",
+        services.flag_prepare_ease_off,
+        flag=flag,
+        by=request.user,
+        done=(
+            "An easier version is prepared: check it and put it in force, then resolve the flag with “Program changed”."
+        ),
+        back=reverse("flags:detail", args=[flag.pk]),
     )
-    return redirect("programs:builder", pk=draft.pk)

@@ -29,14 +29,18 @@ def exercises_visible_to(user: User) -> QuerySet[Exercise]:
 
 def media_visible_to(user: User) -> QuerySet[ExerciseMedia]:
     """A clinic's own exercise media: all of it for its staff; for a patient, that of the exercises their program
-    holds or held (versions put in force, not drafts)."""
+    holds or held (versions put in force, and flare-up plans kept ready for them: not drafts)."""
     if not user.is_authenticated or user.clinic_id is None:
         return ExerciseMedia.objects.none()
     media = ExerciseMedia.objects.filter(clinic_id=user.clinic_id)
     if user.role == User.Role.PATIENT:
         held = ProgramExercise.objects.filter(
             version__program__patient__in=patients_visible_to(user).values("pk"),
-            version__status__in=[ProgramVersion.Status.ACTIVE, ProgramVersion.Status.SUPERSEDED],
+            version__status__in=[
+                ProgramVersion.Status.ACTIVE,
+                ProgramVersion.Status.SUPERSEDED,
+                ProgramVersion.Status.ASIDE,
+            ],
         ).values("exercise_id")
         media = media.filter(exercise_id__in=held)
     return media

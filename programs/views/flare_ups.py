@@ -12,23 +12,21 @@ from django.views.decorators.http import require_POST
 from rehab.permissions import physio_required
 
 from .. import selectors, services
-from .common import or_404
+from .common import open_prepared, or_404
 
 
 @require_POST
 @physio_required
 def flare_plan_new(request, pk: int):
     program = or_404(lambda: selectors.programs_visible_to(request.user).get(pk=pk))
-    try:
-        draft = services.flare_plan_prepare(program=program, created_by=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("programs:patient", patient_pk=program.patient_id)
-    messages.info(
+    return open_prepared(
         request,
-        "A flare-up plan is prepared from the program in force, made easier: check it, then keep it ready.",
+        services.flare_plan_prepare,
+        program=program,
+        created_by=request.user,
+        done="A flare-up plan is prepared from the program in force, made easier: check it, then keep it ready.",
+        back=reverse("programs:patient", kwargs={"patient_pk": program.patient_id}),
     )
-    return redirect("programs:builder", pk=draft.pk)
 
 
 @require_POST

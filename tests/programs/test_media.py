@@ -226,6 +226,21 @@ class TestServing:
         client.force_login(make_patient(physio=physio).user)
         assert client.get(media_files.link(media.pk)).status_code == 404
 
+    def test_a_patient_gets_those_of_the_flare_up_plan_kept_for_them(
+        self, client, clinic, patient, physio, active, library, clean_storage
+    ):
+        from programs.services import flare_plan_keep, flare_plan_prepare, program_add_exercise
+
+        media = exercise_media_attach(
+            clinic=clinic, exercise=library["bird-dog"], upload=upload(MP4, "v.mp4"), uploaded_by=physio
+        )
+        client.force_login(patient.user)
+        assert client.get(media_files.link(media.pk)).status_code == 404
+        plan = flare_plan_prepare(program=active.program, created_by=physio)
+        program_add_exercise(version=plan, exercise=library["bird-dog"])
+        flare_plan_keep(version=plan, by=physio, progression_reason="Bird dog is gentle for her.")
+        assert client.get(media_files.link(media.pk)).status_code == 200
+
     def test_another_clinic_gets_a_404(self, client, media):
         client.force_login(PhysioFactory(clinic=ClinicFactory()))
         assert client.get(media_files.link(media.pk)).status_code == 404
