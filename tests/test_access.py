@@ -90,6 +90,11 @@ def settings_data(w):
         "ack_hours": "12",
         "rest_days_allowed": "2",
         "progression_percent": "10",
+        "progress_min_sessions": "6",
+        "progress_min_days": "14",
+        "progress_min_adherence": "80",
+        "ease_off_percent": "25",
+        "flare_up_days": "3",
         "phone": "",
     }
 
@@ -259,7 +264,8 @@ TABLE = {
         lambda w: {"physiotherapist": w["second_physio"].pk},
     ),
     "flags:dashboard": (None, {**ANY_STAFF, "clinic_admin": 403, "other_admin": 403}, None, None),
-    "flags:step_up": (patient_pk, POST_ONLY, PHYSIO_ACTION, None),
+    # The world's patient is not ready to progress: refused with a message, nothing stored.
+    "flags:step_up": (patient_pk, POST_ONLY, {**PHYSIO_ACTION, "physio": 302}, None),
     "flags:ease_off": (pk("flag"), POST_ONLY, PHYSIO_ACTION, None),
     "checkins:today": (None, PATIENT_ONLY, None, None),
     # The other patient has no program yet: the check-in sends them back to their home page.
@@ -280,13 +286,14 @@ TABLE = {
         lambda w: {"idempotency_key": str(uuid.uuid4()), "note": "A new tingling in my left foot."},
     ),
     "checkins:symptom_report_detail": (pk("symptom_report"), OWN_CHECKIN, None, None),
-    # The other patient has no program: their flare-up is refused with a message, back to their home page.
-    "checkins:flare_up_start": (None, POST_ONLY, {**PATIENT_ONLY, "patient": OK, "other_patient": OK}, None),
+    # The world's patient is in a flare-up already: a second tap changes nothing; the other patient has no program,
+    # and theirs is refused with a message. How it went is asked once the flare-up is over: refused while it lasts.
+    "checkins:flare_up_start": (None, POST_ONLY, {**PATIENT_ONLY, "patient": 302, "other_patient": 302}, None),
     "checkins:flare_up_end": (pk("flare_up"), POST_ONLY, {**OWN_CHECKIN, "patient": OK}, None),
     "checkins:flare_up_answer": (
         pk("flare_up"),
         POST_ONLY,
-        {**OWN_CHECKIN, "patient": OK},
+        {**OWN_CHECKIN, "patient": 200},
         lambda w: {"answer": "better"},
     ),
     "programs:exercise_list": (None, ANY_STAFF, None, None),
