@@ -26,7 +26,7 @@ from django.db.models.functions import Cast, Coalesce, Greatest, NullIf, TruncDa
 
 from checkins.models import CheckIn
 from patients.models import Patient, Pause, ThresholdChange
-from patients.selectors import patients_visible_to
+from patients.selectors import in_care, patients_visible_to
 from programs.models import FlareUp, Program, ProgramVersion
 from programs.rules import DAYS_IN_WEEK
 from programs.selectors import first_start
@@ -187,7 +187,7 @@ def ready_to_progress(*, physio: User, today: date | None = None) -> list[tuple[
     started_by = rules.progress_start_by(today=today, min_days=criteria.min_days)
     e = _evidence(clinic=clinic, today=today, started_by=started_by)
     rows = (
-        in_force_of(patients_visible_to(physio).filter(physiotherapist=physio))
+        in_force_of(patients_visible_to(physio).filter(in_care(), physiotherapist=physio))
         .filter(start_date__lte=started_by)
         .filter(~Exists(e["over_threshold"]), ~Exists(e["sharp"]), ~Exists(e["open_flags"]), ~Exists(e["in_flare_up"]))
         .annotate(window_start=e["window_start"], sessions=e["sessions"])

@@ -4,6 +4,7 @@ however often its task runs; the sweep finds a flare-up whose task was lost (swe
 from django.db import transaction
 from django.utils import timezone
 
+from patients.selectors import open_episode
 from programs.models import FlareUp
 
 from .. import rules
@@ -28,8 +29,8 @@ def flare_up_flag(*, flare_up_id: int, now=None) -> Flag | None:
         .filter(pk=flare_up_id)
         .first()
     )
-    if flare_up is None or told(flare_up.pk).exists():
-        return None
+    if flare_up is None or told(flare_up.pk).exists() or open_episode(flare_up.patient) is None:
+        return None  # told already, or the patient was discharged since: no flag for a course of care that ended
     finding = rules.flare_up_finding(
         starts_on=flare_up.starts_on,
         last_day=flare_up.planned_last_day,

@@ -308,7 +308,7 @@ def flags_flag_missed_flare_ups(*, now=None) -> int:
     now = now or timezone.now()
     missed = (
         FlareUp.objects.filter(started_at__gte=now - MISSED_FLARE_UPS_WITHIN, started_at__lte=now - UNEVALUATED_GRACE)
-        .filter(~Exists(told(OuterRef("pk"))))
+        .filter(~Exists(told(OuterRef("pk"))), in_care(OuterRef("patient")))
         .order_by("started_at")
         .values_list("pk", flat=True)
     )

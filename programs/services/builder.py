@@ -13,7 +13,7 @@ from patients.selectors import open_episode
 from rehab.models import User
 
 from .. import rules
-from ..models import Exercise, Program, ProgramExercise, ProgramTemplate, ProgramVersion
+from ..models import Exercise, FlareUp, Program, ProgramExercise, ProgramTemplate, ProgramVersion
 from ..selectors import progression_for, starting_warnings_for
 from .library import check_dose
 
@@ -336,10 +336,25 @@ def program_discard_draft(*, version: ProgramVersion) -> Program | None:
     return program
 
 
+def flare_ups_end_at_discharge(*, patient_id: int, by: User, now) -> int:
+    """A discharged patient's flare-up in force ends today, as if ended early (rule 18): there is no program left for
+    its plan to stand in for. Returns the flare-ups ended."""
+    today = Patient.objects.select_related("clinic").get(pk=patient_id).clinic.local_today()
+    ended = 0
+    for flare_up in FlareUp.objects.select_for_update().filter(
+        patient_id=patient_id, starts_on__lte=today, last_day__gte=today
+    ):
+        flare_up.last_day = rules.flare_up_ended_last_day(starts_on=flare_up.starts_on, today=today)
+        flare_up.ended_at, flare_up.ended_by = now, by
+        flare_up.save(update_fields=["last_day", "ended_at", "ended_by"])
+        ended += 1
+    return ended
+
+
 def programs_end_at_discharge(*, episode: Episode, by: User) -> int:
     """The patient is discharged: their program in force ends. Its last version stays theirs to read, as the
-    program to carry on with on their own. Listed in settings.EPISODE_DISCHARGE_HOOKS, called in the discharge's
-    transaction. Returns the programs ended."""
+    program to carry on with on their own; a flare-up in force ends with it. Listed in settings.EPISODE_DISCHARGE_HOOKS,
+    called in the discharge's transaction. Returns the programs ended."""
     now = timezone.now()
     ended = 0
     for program in Program.objects.select_for_update().filter(
@@ -351,4 +366,5 @@ def programs_end_at_discharge(*, episode: Episode, by: User) -> int:
             status=ProgramVersion.Status.SUPERSEDED, superseded_at=now
         )
         ended += 1
+    flare_ups_end_at_discharge(patient_id=episode.patient_id, by=by, now=now)
     return ended

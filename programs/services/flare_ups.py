@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from patients.models import Patient
+from patients.selectors import open_episode
 from rehab.enqueue import enqueue_on_commit
 from rehab.models import User
 
@@ -17,6 +18,10 @@ from ..selectors import active_version_for, flare_up_in_force
 from .builder import checked_reason, lock_draft
 
 FLAG_TASK = "flags.tasks.flag_flare_up"
+DISCHARGED = (
+    "Your course of care has ended, so there is no flare-up plan to switch to. Ease off for a day or two and keep "
+    "moving gently; if the pain does not settle, call the clinic."
+)
 NO_PROGRAM = (
     "You have no exercise program in force yet, so there is no flare-up plan to switch to. If your pain worries "
     "you, call the clinic."
@@ -63,7 +68,7 @@ def flare_up_start(*, patient: Patient) -> tuple[FlareUp, bool]:
         return current, False
     usual = active_version_for(patient)
     if usual is None:
-        raise ValidationError(NO_PROGRAM)
+        raise ValidationError(DISCHARGED if open_episode(patient) is None else NO_PROGRAM)
     plan = usual.program.versions.filter(status=ProgramVersion.Status.ASIDE).first()
     last_day = rules.flare_up_last_day(starts_on=today, days=patient.clinic.flare_up_days)
     flare_up = FlareUp(

@@ -196,6 +196,14 @@ class TestReadyToProgress:
         _version, verdict = progress_verdict_for(patient=patient)
         assert verdict.unmet.startswith("0 sessions on version 2 (6 needed); 0 days on it (14 needed)")
 
+    def test_a_discharged_patient_is_not_listed(self, ready, physio):
+        from patients.services import episode_discharge
+
+        episode_discharge(patient=ready.program.patient, by=physio, reason="goals_met")
+        assert ready_ids(physio) == []
+        with pytest.raises(ValidationError, match="has no program in force to step up"):
+            services.patient_prepare_step_up(patient=ready.program.patient, by=physio)
+
     def test_other_physiotherapists_patients_are_not_mine(self, ready, physio):
         other = PhysioFactory(clinic=physio.clinic)
         assert ready_ids(other) == []

@@ -313,3 +313,34 @@ class TestFlag:
         )
         flare_up.refresh_from_db()
         assert flare_up.ended_by == physio
+
+
+class TestDischarge:
+    """A course of care that ends (rule 19) ends a flare-up with it, and a discharged patient starts none."""
+
+    def test_a_discharge_ends_the_flare_up_in_force(self, active, plan, physio):
+        from patients.services import episode_discharge
+
+        patient = active.program.patient
+        flare_up, _ = services.flare_up_start(patient=patient)
+        episode_discharge(patient=patient, by=physio, reason="goals_met")
+        flare_up.refresh_from_db()
+        today = patient.clinic.local_today()
+        assert (flare_up.ended_by, flare_up.last_day) == (physio, today - timedelta(days=1))
+        assert selectors.flare_up_in_force(patient, today=today) is None
+        assert flag_services.flare_up_flag(flare_up_id=flare_up.pk) is None  # no flag after the course of care ended
+
+    def test_a_discharged_patient_is_told_and_nothing_is_stored(self, client, active, plan, physio):
+        from patients.services import episode_discharge
+
+        patient = active.program.patient
+        episode_discharge(patient=patient, by=physio, reason="self_managing")
+        with pytest.raises(ValidationError) as caught:
+            services.flare_up_start(patient=patient)
+        assert caught.value.messages == [services.flare_ups.DISCHARGED]
+        client.force_login(patient.user)
+        html = client.get(reverse("checkins:today")).content.decode()
+        assert "I'm having a flare-up" not in html
+        response = client.post(reverse("checkins:flare_up_start"), follow=True)
+        assert "Your course of care has ended" in response.content.decode()
+        assert FlareUp.objects.count() == 0
