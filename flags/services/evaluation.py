@@ -298,10 +298,10 @@ def symptom_report_evaluate(*, report_id: int, now=None) -> list[Flag]:
 
 
 @transaction.atomic
-def flag_record_finding(*, patient: Patient, finding: rules.Finding, now=None) -> Flag:
+def flag_record_finding(*, patient: Patient, finding: rules.Finding, now=None, flare_up_id: int | None = None) -> Flag:
     """Raise a flag on a finding made outside the check-ins (a follow-up questionnaire worse than the first, found by
-    the outcomes app), or add it to the patient's open flag for the same reason, and queue its alert. The caller
-    records each finding once (a questionnaire is scored once)."""
+    the outcomes app; a flare-up, with its id as the event's source), or add it to the patient's open flag for the
+    same reason, and queue its alert. The caller records each finding once (a questionnaire is scored once)."""
     flag, _created = flag_record(
         patient=patient,
         reason=finding.reason,
@@ -309,6 +309,7 @@ def flag_record_finding(*, patient: Patient, finding: rules.Finding, now=None) -
         rule=finding.rule,
         explanation=finding.explanation,
         values=finding.values,
+        flare_up_id=flare_up_id,
         now=now or timezone.now(),
     )
     queue_alerts([flag])

@@ -2,15 +2,13 @@
 however often its task runs; the sweep finds a flare-up whose task was lost (sweep.flags_flag_missed_flare_ups)."""
 
 from django.db import transaction
-from django.utils import timezone
 
 from patients.selectors import open_episode
 from programs.models import FlareUp
 
 from .. import rules
 from ..models import Flag, FlagEvent, FlagEventKind
-from .evaluation import queue_alerts
-from .lifecycle import flag_record
+from .evaluation import flag_record_finding
 
 
 def told(flare_up_id):
@@ -36,14 +34,4 @@ def flare_up_flag(*, flare_up_id: int, now=None) -> Flag | None:
         last_day=flare_up.planned_last_day,
         plan_number=flare_up.plan.number if flare_up.plan is not None else None,
     )
-    flag, _created = flag_record(
-        patient=flare_up.patient,
-        reason=finding.reason,
-        rule=finding.rule,
-        explanation=finding.explanation,
-        values=finding.values,
-        flare_up_id=flare_up.pk,
-        now=now or timezone.now(),
-    )
-    queue_alerts([flag])
-    return flag
+    return flag_record_finding(patient=flare_up.patient, finding=finding, now=now, flare_up_id=flare_up.pk)

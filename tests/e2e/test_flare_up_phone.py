@@ -7,8 +7,8 @@ from playwright.sync_api import expect
 from flags import services as flag_services
 from programs import services as program_services
 from programs.models import Exercise, FlareUp
-from tests.e2e.conftest import log_in
 from tests.factories import PASSWORD, ClinicFactory, PhysioFactory, make_patient
+from tests.helpers import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
