@@ -380,6 +380,6 @@ def calendar_schedule(*, patient, first: date, last: date) -> tuple[list[calenda
         for pause in Pause.objects.filter(patient=patient, starts_on__lte=last, ends_on__gte=first).order_by(
             "starts_on", "pk"
         )
-        if pause.last_day >= first
+        if pause.last_day >= max(first, pause.starts_on)  # a pause cancelled before it began is none
     ]
     return spans, pauses
