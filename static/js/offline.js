@@ -167,12 +167,13 @@
     });
   }
 
-  function showWaiting(entry) {
+  function showWaiting(entry, link) {
     say(
       "offline-" + entry.key,
       "info",
       "Your report of " + dayWords(entry.sessionDate) + " is saved on this phone and waiting to be sent. " +
-        "It will go to the clinic by itself when you are back online."
+        "It will go to the clinic by itself when you are back online.",
+      link
     );
   }
 
@@ -229,7 +230,7 @@
           if (urgent) {
             showUrgentAdvice();
           }
-          showWaiting(entry);
+          showWaiting(entry, { href: meta.dataset.today, text: "Back to Today" });
           window.scrollTo(0, 0);
         },
         function () {
@@ -326,7 +327,6 @@
   }
 
   function send(entry) {
-    showWaiting(entry);
     // A fresh form first: its CSRF token is the one the session holds now (it changes when the patient logs in).
     return fetch(entry.action, { credentials: "same-origin" })
       .then(function (response) {
@@ -380,7 +380,9 @@
   if (window.indexedDB) {
     waiting()
       .then(function (entries) {
-        entries.forEach(showWaiting);
+        entries.forEach(function (entry) {
+          showWaiting(entry);
+        });
       })
       .then(sendWaiting)
       .catch(function () {});

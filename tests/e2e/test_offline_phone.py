@@ -138,3 +138,32 @@ def test_a_check_in_sent_offline_after_the_program_changed_is_refused_with_a_mes
     expect(page.get_by_role("heading", name="1. Bird dog")).to_be_visible()
     assert not page.get_by_text("waiting to be sent").is_visible()
     assert CheckIn.objects.count() == 0
+
+
+def test_a_warning_symptom_ticked_offline_shows_the_advice_at_once_and_a_log_out_forgets_the_pages(
+    phone_page, patient_with_program
+):
+    patient, _physio, _program = patient_with_program
+    page = phone_page
+    _ready_for_offline(page, patient)
+    page.context.set_offline(True)
+    page.goto("/check-ins/new/")
+    _fill_in_the_check_in(page)
+    page.get_by_label("None of these").uncheck()
+    page.get_by_label("New weakness in both legs").check()
+    page.get_by_role("button", name="Send my report").click()
+    expect(page.get_by_role("heading", name="You need to see a doctor now")).to_be_visible()
+    expect(page.get_by_text("the clinic has not been told yet")).to_be_visible()
+    expect(page.get_by_role("link", name="020 7946 0321")).to_be_visible()
+
+    page.context.set_offline(False)
+    expect(page.get_by_text("has arrived at the clinic")).to_be_visible(timeout=15_000)
+    assert CheckIn.objects.get().leg_weakness
+
+    # Logged out, this browser keeps no copy of the patient's pages for the next person to read offline.
+    assert page.evaluate("caches.has('rehab-pages-v1')")
+    page.goto("/today/")
+    page.get_by_role("button", name="Show menu").click()
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_label("Email address")).to_be_visible()
+    wait_until(page, "caches.has('rehab-pages-v1').then((kept) => !kept)")
