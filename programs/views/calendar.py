@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from patients.selectors import own_patient
 from rehab.permissions import patient_required
@@ -19,7 +19,7 @@ from .. import calendar, selectors, services
 MY_DETAILS = "patients:my_details"
 
 
-@require_GET
+@require_safe  # GET, and HEAD, which some calendars send first
 def calendar_feed(request, token: str):
     """The iCalendar feed of a calendar link. A link that was reset, or never made, is a 404 like any page that
     does not exist: it says nothing about whether it ever worked."""

@@ -278,3 +278,9 @@ def test_the_feed_itself_is_pure():
         "session-3-20261203@clinic.example",
         "session-3-20261214@clinic.example",
     ]
+
+
+def test_a_calendar_may_ask_with_head_and_nothing_else(client, active):
+    feed = program_services.calendar_feed_reset(patient=active.program.patient)
+    assert client.head(feed_url(feed)).status_code == 200
+    assert client.post(feed_url(feed)).status_code == 405
