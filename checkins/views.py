@@ -147,6 +147,16 @@ def _own_flare_up(request, patient: Patient, pk: int):
         raise Http404 from exc
 
 
+def _posted_version(request, version):
+    """The version a check-in form was opened on, if the patient may see it (None otherwise)."""
+    posted = request.POST.get("version", "")
+    if posted == str(version.pk):
+        return version
+    if not (posted.isascii() and posted.isdecimal() and len(posted) <= 18):
+        return None
+    return program_selectors.versions_visible_to(request.user).select_related("program").filter(pk=int(posted)).first()
+
+
 @patient_required
 def checkin_create(request):
     patient = _own_patient(request)
@@ -158,18 +168,16 @@ def checkin_create(request):
         else:
             messages.info(request, "You have no program to report on yet.")
         return redirect("checkins:today")
+    # The usual case: the form was opened on the version still in force. A form opened on another (kept on the phone
+    # offline, or left open while the program changed) is read with that version's exercises, so that the service
+    # can say why it is refused rather than the form asking about exercises the patient was never shown.
+    posted_version = _posted_version(request, version) if request.method == "POST" else version
     form = CheckInForm(
         request.POST or None,
-        items=selectors.checkin_items(version),
+        items=selectors.checkin_items(posted_version or version),
         initial={"idempotency_key": uuid.uuid4(), "version": version.pk, "session_date": day},
     )
     if request.method == "POST" and form.is_valid():
-        posted = form.cleaned_data["version"]
-        posted_version = (
-            version  # the usual case: the form was opened on the version still in force
-            if posted == version.pk
-            else program_selectors.versions_visible_to(request.user).filter(pk=posted).first()
-        )
         if posted_version is None:
             form.add_error(None, "This is not your current program. Please open the check-in again.")
         else:

@@ -34,6 +34,8 @@ LABELS = {  # names of pages and actions: the trail's own column says whether th
     "patients:audit": "Audit trail",
     "patients:create": "Patient registration",
     "patients:my_details": "Patient's own details",
+    "patients:my_password": "Patient's own password changed",
+    "patients:my_devices_log_out": "Patient logged out on all devices",
     "patients:reassign_all": "A physiotherapist's patients moved",
     "admin:patients_patient_change": "Django admin: patient record",
     "admin:patients_patient_history": "Django admin: record history",
@@ -56,7 +58,8 @@ def register() -> None:
     ):
         audit.register(name, patient_of=_patient_pk, object_is_patient=True)
     audit.register("patients:create", object_kwarg=None, patient_of=lambda **_: None)
-    audit.register("patients:my_details", object_kwarg=None, patient_of=_own_patient)
+    for name in ("patients:my_details", "patients:my_password", "patients:my_devices_log_out"):
+        audit.register(name, object_kwarg=None, patient_of=_own_patient)
     audit.register("patients:reassign_all", object_kwarg="physio_pk", patient_of=lambda **_: None)
     # The Django admin's pages of one patient (superusers): recorded in that patient's clinic's trail.
     for name in ("admin:patients_patient_change", "admin:patients_patient_history", "admin:patients_patient_delete"):

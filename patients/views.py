@@ -1,9 +1,12 @@
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_POST
@@ -11,6 +14,7 @@ from django.views.decorators.http import require_POST
 from rehab.forms import run_service
 from rehab.models import User
 from rehab.permissions import clinic_admin_required, patient_required, physio_required, staff_required
+from rehab.services import user_log_out_everywhere
 
 from . import rules, selectors, services
 from .forms import (
@@ -277,17 +281,70 @@ def audit_trail(request, pk: int):
     return render(request, "patients/audit.html", {"patient": patient, "page": page})
 
 
-@patient_required
-def my_details(request):
-    """A patient's own details, changed by themselves: their phone number, for now."""
+def _me(request) -> Patient:
     patient = selectors.own_patient(request.user)
     if patient is None:
         raise Http404("No patient record for this account.")
-    initial = {"phone": patient.phone.as_national if patient.phone else ""}
-    form = MyDetailsForm(request.POST or None, clinic=patient.clinic, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    return patient
+
+
+def _my_details_page(request, patient: Patient, *, form=None, password_form=None, status: int = 200):
+    """ "My details": the patient's phone number, password, devices, and what higher apps add (their calendar link:
+    settings.MY_DETAILS_PANELS)."""
+    if form is None:
+        initial = {"phone": patient.phone.as_national if patient.phone else ""}
+        form = MyDetailsForm(clinic=patient.clinic, initial=initial)
+    return render(
+        request,
+        "patients/my_details.html",
+        {
+            "form": form,
+            "password_form": password_form or PasswordChangeForm(request.user),
+            "patient": patient,
+            "panels": [import_string(path)(request=request, patient=patient) for path in settings.MY_DETAILS_PANELS],
+        },
+        status=status,
+    )
+
+
+@patient_required
+def my_details(request):
+    """A patient's own details, changed by themselves."""
+    patient = _me(request)
+    if request.method != "POST":
+        return _my_details_page(request, patient)
+    form = MyDetailsForm(request.POST, clinic=patient.clinic)
+    if form.is_valid():
         saved = run_service(form, services.patient_set_phone, patient=patient, phone=form.cleaned_data["phone"])
         if saved is not None:
             messages.success(request, "Your details are saved.")
             return redirect("patients:my_details")
-    return render(request, "patients/my_details.html", {"form": form, "patient": patient})
+    return _my_details_page(request, patient, form=form)
+
+
+@require_POST
+@patient_required
+def my_password(request):
+    """The patient changes their password (Django's PasswordChangeForm: the old one, the new one twice). This session
+    stays signed in; every other one ends, as a new password always ends them."""
+    patient = _me(request)
+    form = PasswordChangeForm(request.user, request.POST)
+    if not form.is_valid():
+        return _my_details_page(request, patient, password_form=form)
+    user = form.save()
+    update_session_auth_hash(request, user)
+    messages.success(
+        request, "Your password is changed. You are still logged in here; on your other devices, log in again."
+    )
+    return redirect(reverse("patients:my_details") + "#password")
+
+
+@require_POST
+@patient_required
+def my_devices_log_out(request):
+    """ "Log out on all devices": every session of the account ends but this one (rehab.services)."""
+    _me(request)
+    user = user_log_out_everywhere(user=request.user)
+    update_session_auth_hash(request, user)
+    messages.success(request, "You are logged out on every other device. You are still logged in here.")
+    return redirect(reverse("patients:my_details") + "#devices")

@@ -1,9 +1,10 @@
 """Which programs pages are audited, and how each finds its patient."""
 
 from patients.models import Pause
+from patients.selectors import own_patient
 from rehab import audit
 
-from .models import FlareUp, Program, ProgramExercise, ProgramVersion
+from .models import CalendarFeed, FlareUp, Program, ProgramExercise, ProgramVersion
 
 LABELS = {  # names of pages and actions: the trail's own column says whether they were viewed or changed
     "programs:patient": "Exercise program page",
@@ -25,7 +26,18 @@ LABELS = {  # names of pages and actions: the trail's own column says whether th
     "programs:pause_resume": "Pause ended early",
     "programs:flare_plan_new": "Flare-up plan prepared",
     "programs:flare_up_end": "Flare-up ended by the physiotherapist",
+    "programs:calendar_feed": "Calendar feed",
+    "programs:calendar_reset": "Calendar link made or reset by the patient",
 }
+
+
+def _own_patient(*, request, **_):
+    patient = own_patient(request.user)
+    return patient.pk if patient is not None else None
+
+
+def _feed_patient(*, object_id, **_):
+    return CalendarFeed.objects.filter(token=object_id).values_list("patient_id", flat=True).first()
 
 
 def register() -> None:
@@ -49,3 +61,6 @@ def register() -> None:
     audit.register("programs:flare_plan_new", patient_of=audit.patient_via(Program))
     audit.register("programs:flare_up_end", patient_of=audit.patient_via(FlareUp))
     audit.register("programs:pause_resume", patient_of=audit.patient_via(Pause))
+    # The feed is fetched by calendars with no session: only a signed-in user's request to it is recorded.
+    audit.register("programs:calendar_feed", object_kwarg="token", patient_of=_feed_patient, object_is_patient=True)
+    audit.register("programs:calendar_reset", object_kwarg=None, patient_of=_own_patient)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import builder, flare_ups, library, media, programs
+from .views import builder, calendar, flare_ups, library, media, programs
 
 app_name = "programs"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("exercises/<int:pk>/media/remove/", media.exercise_media_remove, name="exercise_media_remove"),
     path("exercise-media/<str:token>/", media.exercise_media, name="exercise_media"),
     path("templates/", programs.template_list, name="template_list"),
+    path("calendar/<str:token>.ics", calendar.calendar_feed, name="calendar_feed"),
+    path("calendar/new-link/", calendar.calendar_reset, name="calendar_reset"),
     path("patient/<int:patient_pk>/", programs.patient_program, name="patient"),
     path("patient/<int:patient_pk>/new/", programs.program_new, name="new"),
     path("patient/<int:patient_pk>/pause/", programs.pause_create, name="pause"),

@@ -30,7 +30,7 @@ class ClinicTimezoneMiddleware:
 
 
 # Pages a signed-in member of staff may open before confirming their two-factor code.
-TWO_FACTOR_OPEN = ("two_factor_verify", "two_factor_setup", "logout", "healthz")
+TWO_FACTOR_OPEN = ("two_factor_verify", "two_factor_setup", "logout", "healthz", "web_manifest", "service_worker")
 
 
 class SessionPolicyMiddleware:

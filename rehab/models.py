@@ -1,12 +1,14 @@
 import zoneinfo
 from datetime import date
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from .rules import login_key
 
@@ -224,6 +226,8 @@ class User(AbstractUser):
     email = models.EmailField("email address", unique=True)
     role = models.CharField(max_length=20, choices=Role.choices)
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="users", null=True, blank=True)
+    # Raised by "Log out on all devices": every session signed in before it no longer matches (get_session_auth_hash).
+    session_generation = models.PositiveIntegerField(default=0)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -253,6 +257,26 @@ class User(AbstractUser):
         # Every way of saving an account keeps its address as its login name, so that lookups by exact match find it.
         self.email = type(self).objects.normalize_email(self.email)
         super().save(*args, **kwargs)
+
+    def get_session_auth_hash(self):
+        return self._session_auth_hash()
+
+    def get_session_auth_fallback_hash(self):
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_auth_hash(secret=fallback_secret)
+
+    def _session_auth_hash(self, secret=None) -> str:
+        """Django's hash of the password, which each session keeps and must still match: a new password ends every
+        other session. Once the account has logged out everywhere, the hash takes the generation in too, so that
+        raising it ends them as well (and before that it is Django's own, so no session ended when this came in)."""
+        if not self.session_generation:
+            return self._get_session_auth_hash(secret=secret)
+        return salted_hmac(
+            "rehab.User.get_session_auth_hash",
+            f"{self.password}:{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     @property
     def is_physio(self) -> bool:

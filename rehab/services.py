@@ -5,6 +5,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
@@ -213,3 +214,13 @@ def totp_verify(*, user: User, token: str):
         if device.verify_token(token):
             return device
     return None
+
+
+@transaction.atomic
+def user_log_out_everywhere(*, user: User) -> User:
+    """End every session of the account, on every device: a session keeps the account's session hash, which raising
+    its generation changes (User.get_session_auth_hash). The caller keeps its own session with
+    django.contrib.auth.update_session_auth_hash."""
+    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    user.refresh_from_db(fields=["session_generation"])
+    return user

@@ -114,6 +114,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
+        "worker-src": ["'self'"],  # the service worker (/sw.js) and the scripts it imports
+        "manifest-src": ["'self'"],  # the web app manifest
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
         "base-uri": ["'self'"],
@@ -274,6 +276,7 @@ PATIENT_DETAIL_PANELS = [  # the patient page
 PATIENT_THRESHOLD_NOTES = ["outcomes.panels.start_back_risk"]  # the patient page, beside the pain threshold
 PATIENT_TODAY_PANELS = ["outcomes.panels.due_questionnaires"]  # the patient's Today page, below the check-in
 STAFF_PAGE_PANELS = ["patients.panels.caseloads"]  # the clinic admin's staff page
+MY_DETAILS_PANELS = ["programs.panels.my_calendar"]  # the patient's "My details" page, after their own details
 # Beside each version in a program's history: (request, versions) -> {version id: HTML} (the flag it was made after).
 PROGRAM_VERSION_NOTES = ["flags.panels.version_flags"]
 # ...and where a lower app's change concerns a higher app's rows, the higher app's service is called in the same

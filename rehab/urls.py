@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from . import views
+from . import installable, views
 from .forms import PasswordResetForm
 
 auth_patterns = [
@@ -33,6 +33,8 @@ auth_patterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("manifest.webmanifest", installable.web_manifest, name="web_manifest"),
+    path("sw.js", installable.service_worker, name="service_worker"),
     path("accounts/", include(auth_patterns)),
     path("clinic/staff/", views.staff_list, name="staff_list"),
     path("clinic/staff/invite/", views.staff_invite, name="staff_invite"),

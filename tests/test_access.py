@@ -144,6 +144,9 @@ def patient_pk(w):
 TABLE = {
     "home": (None, dict.fromkeys(ROLES, 302) | {"anonymous": LOGIN}, None, None),
     "healthz": (None, ALL, None, None),
+    # The installable app: its manifest and service worker, for anyone (a browser asks with or without a session).
+    "web_manifest": (None, ALL, None, None),
+    "service_worker": (None, ALL, None, None),
     # Signed in, the log-in page says who is and offers to log them out; a log-in replaces them.
     "login": (None, ALL, dict.fromkeys(ROLES, OK), login_data),
     "logout": (None, POST_ONLY, dict.fromkeys(ROLES, LOGIN), None),
@@ -199,6 +202,17 @@ TABLE = {
         {**PATIENT_ONLY, "patient": OK, "other_patient": OK},
         lambda w: {"phone": "020 7946 0321"},
     ),
+    "patients:my_password": (
+        None,
+        POST_ONLY,
+        {**PATIENT_ONLY, "patient": OK, "other_patient": OK},
+        lambda w: {
+            "old_password": PASSWORD,
+            "new_password1": "a-new-password-2026",
+            "new_password2": "a-new-password-2026",
+        },
+    ),
+    "patients:my_devices_log_out": (None, POST_ONLY, {**PATIENT_ONLY, "patient": OK, "other_patient": OK}, None),
     "patients:create": (
         None,
         {**ANY_STAFF, "clinic_admin": 403, "other_admin": 403},
@@ -320,6 +334,10 @@ TABLE = {
         None,
     ),
     "programs:template_list": (None, ANY_STAFF, None, None),
+    # The calendar feed answers whoever holds its secret link (a phone's calendar has no session); each patient
+    # makes or resets their own link.
+    "programs:calendar_feed": (lambda w: {"token": w["calendar_feed"].token}, ALL, None, None),
+    "programs:calendar_reset": (None, POST_ONLY, {**PATIENT_ONLY, "patient": OK, "other_patient": OK}, None),
     "programs:patient": (patient_pk, CLINIC_STAFF_OBJECT, None, None),
     "programs:new": (
         patient_pk,
@@ -493,6 +511,7 @@ def _build_world():
     )
     flare_up, _ = program_services.flare_up_start(patient=target)
     return {
+        "calendar_feed": program_services.calendar_feed_reset(patient=target),
         "media_link": media_files.link(media.pk),
         "flare_up": flare_up,
         "symptom_report": symptom_report,

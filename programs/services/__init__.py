@@ -14,6 +14,7 @@ from .builder import (
     program_update_item,
     programs_end_at_discharge,
 )
+from .calendar import calendar_feed_reset
 from .flare_ups import flare_plan_keep, flare_up_answer, flare_up_end, flare_up_start
 from .library import exercise_create
 from .media import exercise_media_attach, exercise_media_remove
@@ -21,6 +22,7 @@ from .prepared import flare_plan_prepare, program_prepare_ease_off, program_prep
 from .templates import template_create_from_version
 
 __all__ = [
+    "calendar_feed_reset",
     "exercise_create",
     "exercise_media_attach",
     "exercise_media_remove",

@@ -98,3 +98,17 @@ def test_demo_data_shows_progress_and_flare_ups():
     assert Flag.objects.filter(reason="flare_up", patient=flare_up.patient).exists()
     call_command("seed_demo")
     assert (FlareUp.objects.count(), ProgramVersion.objects.filter(status="aside").count()) == (1, 2)
+
+
+def test_demo_data_shows_a_patients_calendar(client):
+    from django.urls import reverse
+    from icalendar import Calendar
+
+    from programs.models import CalendarFeed
+
+    call_command("seed_demo")
+    call_command("seed_demo")  # a second run keeps the link it made
+    (feed,) = CalendarFeed.objects.all()
+    assert feed.patient.user.email == "maria.lopez@example.com"
+    cal = Calendar.from_ical(client.get(reverse("programs:calendar_feed", args=[feed.token])).content)
+    assert cal.walk("VEVENT")  # her planned sessions

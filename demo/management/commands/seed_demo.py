@@ -206,10 +206,11 @@ class Command(BaseCommand):
             program_services.exercise_media_attach(clinic=clinic, exercise=exercise, upload=upload, uploaded_by=physio)
 
     def _safety_examples(self, clinic, patients) -> None:
-        """For newly registered demo patients: a phone number, a threshold review waiting for the physiotherapist,
-        and a symptom report sent without a session."""
+        """For newly registered demo patients: a phone number, a calendar link, a threshold review waiting for the
+        physiotherapist, and a symptom report sent without a session."""
         if "maria.lopez@example.com" in patients:
             patient_services.patient_set_phone(patient=patients["maria.lopez@example.com"], phone="020 7946 0958")
+            program_services.calendar_feed_reset(patient=patients["maria.lopez@example.com"])
         if "peter.novak@example.com" in patients:
             patient_services.patient_set_phone(patient=patients["peter.novak@example.com"], phone="020 7946 0417")
         aisha = patients.get("aisha.khan@example.com")
