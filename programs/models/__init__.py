@@ -1,5 +1,5 @@
 """The programs app's tables, by sub-domain: the exercise library and clinics' own media (`library`), programs with
-their versions and the clinics' templates (`programs`), flare-ups (`flareups`), and patients' calendar links (`calendar`)."""
+their versions and the clinics' templates (`programs`), flare-ups (`flareups`) and calendar links (`calendar`)."""
 
 from .calendar import CalendarFeed
 from .flareups import FlareUp
