@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 
@@ -49,6 +50,13 @@ class Patient(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(phone="") | Q(phone__regex=rules.E164_PATTERN), name="patient_phone_e164"
+            ),
+            # A date of birth at least (nearly) a year before the patient was registered: the service holds the exact
+            # year against the clinic's today (patients.rules.MIN_AGE_YEARS).
+            models.CheckConstraint(
+                condition=Q(date_of_birth__lte=Cast("created_at", models.DateTimeField()) - rules.MIN_AGE_DB),
+                name="patient_born_a_year_before",
+                violation_error_message="The date of birth must be at least a year before today.",
             ),
         ]
         indexes = [

@@ -228,7 +228,12 @@ def _pause_overlaps(*, patient: Patient, starts_on: date, ends_on: date, exclude
 def pause_create(*, patient: Patient, created_by: User, starts_on: date, ends_on: date, reason: str) -> Pause:
     """Plan a break in the patient's program (holiday, illness). Rest flags stay quiet while it lasts."""
     reason = (reason or "").strip()
-    errors = rules.pause_errors(starts_on=starts_on, ends_on=ends_on, today=patient.clinic.local_today())
+    errors = rules.pause_errors(
+        starts_on=starts_on,
+        ends_on=ends_on,
+        today=patient.clinic.local_today(),
+        max_weeks=patient.clinic.max_pause_weeks,
+    )
     if not reason:
         errors["reason"] = "Say why the program pauses, e.g. 'Holiday' or 'Flu'."
     if errors:

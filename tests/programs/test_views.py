@@ -212,7 +212,7 @@ def test_program_page_lists_pauses_plainly(client, physio, active):
     kw = {"patient": patient, "created_by": physio}
     later = pause_create(**kw, starts_on=today + timedelta(days=30), ends_on=today + timedelta(days=35), reason="Trip")
     pause_resume(pause=later, resumed_by=physio)  # called off before it began
-    now = pause_create(**kw, starts_on=today, ends_on=today + timedelta(days=400), reason="Surgery")
+    now = pause_create(**kw, starts_on=today, ends_on=today + timedelta(days=50), reason="Surgery")
     client.force_login(physio)
     page = client.get(reverse("programs:patient", args=[patient.pk])).content.decode()
     assert 'Trip <span class="text-muted">(cancelled before it began, by ' in page
