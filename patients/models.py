@@ -34,6 +34,9 @@ class Patient(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    set_password_sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the last link to set a password was sent (at registration or again)."
+    )
 
     class Meta:
         ordering = ["user__last_name", "user__first_name"]

@@ -4,8 +4,9 @@ No ORM and no I/O here: every function takes plain values (dates, numbers) and r
 so each rule can be read and tested on its own. docs/clinical-rules.md, rules 1 and 2.
 """
 
+import math
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from dateutil.relativedelta import relativedelta
@@ -45,7 +46,10 @@ MIN_AGE_YEARS = 1  # a date of birth is at least a year before today (today's da
 # The database's backstop for it, against the day the patient was registered: 364 days, so that a clinic whose day is
 # already tomorrow in UTC never has a date of birth the service accepted refused by the database.
 MIN_AGE_DB = timedelta(days=364)
-DEFAULT_MAX_PAUSE_WEEKS = 8  # a clinic setting (Clinic.max_pause_weeks)
+DEFAULT_MAX_PAUSE_WEEKS = 8
+# A set-password link sent again is not sent again within this time: an e-mail may take a minute to arrive, and a
+# patient's inbox should not fill with links of which only the last works.
+RESEND_LINK_WAIT = timedelta(minutes=5)  # a clinic setting (Clinic.max_pause_weeks)
 MAX_PAUSE_AHEAD = timedelta(days=365)
 
 # Rule 19: a course of care (an episode) runs from a referral to a discharge.
@@ -160,6 +164,24 @@ def patient_date_errors(*, date_of_birth: date | None, onset_date: date | None, 
         elif date_of_birth is not None and "date_of_birth" not in errors and onset_date < date_of_birth:
             errors["onset_date"] = "The injury onset date cannot be before the date of birth."
     return errors
+
+
+def resend_link_error(*, has_password: bool, active: bool, last_sent: datetime | None, now: datetime) -> str | None:
+    """Why a patient's set-password link cannot be sent again now, or None when it can."""
+    if not active:
+        return "This patient's account is closed: no link can be sent."
+    if has_password:
+        return (
+            "The patient has set a password already. If they have forgotten it, they can ask for a new one with "
+            '"Forgotten your password?" on the log-in page.'
+        )
+    if last_sent is not None and now - last_sent < RESEND_LINK_WAIT:
+        wait = math.ceil((RESEND_LINK_WAIT - (now - last_sent)).total_seconds() / 60)
+        return (
+            f"A link went to the patient less than {RESEND_LINK_WAIT.seconds // 60} minutes ago: it may still be on "
+            f"its way. You can send another in {wait} minute{'s' if wait != 1 else ''}."
+        )
+    return None
 
 
 def pause_errors(
