@@ -31,6 +31,7 @@ LABELS = {  # names of pages and actions: the trail's own column says whether th
     "patients:threshold_review": "Pain threshold: review at a phase change",
     "patients:discharge": "Discharge",
     "patients:refer": "New referral",
+    "patients:resend_link": "Set-password link sent again",
     "patients:audit": "Audit trail",
     "patients:create": "Patient registration",
     "patients:my_details": "Patient's own details",
@@ -55,6 +56,7 @@ def register() -> None:
         "patients:audit",
         "patients:discharge",
         "patients:refer",
+        "patients:resend_link",
     ):
         audit.register(name, patient_of=_patient_pk, object_is_patient=True)
     audit.register("patients:create", object_kwarg=None, patient_of=lambda **_: None)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 
@@ -33,6 +34,9 @@ class Patient(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    set_password_sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the last link to set a password was sent (at registration or again)."
+    )
 
     class Meta:
         ordering = ["user__last_name", "user__first_name"]
@@ -49,6 +53,13 @@ class Patient(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(phone="") | Q(phone__regex=rules.E164_PATTERN), name="patient_phone_e164"
+            ),
+            # A date of birth at least (nearly) a year before the patient was registered: the service holds the exact
+            # year against the clinic's today (patients.rules.MIN_AGE_YEARS).
+            models.CheckConstraint(
+                condition=Q(date_of_birth__lte=Cast("created_at", models.DateTimeField()) - rules.MIN_AGE_DB),
+                name="patient_born_a_year_before",
+                violation_error_message="The date of birth must be at least a year before today.",
             ),
         ]
         indexes = [

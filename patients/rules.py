@@ -4,8 +4,9 @@ No ORM and no I/O here: every function takes plain values (dates, numbers) and r
 so each rule can be read and tested on its own. docs/clinical-rules.md, rules 1 and 2.
 """
 
+import math
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from dateutil.relativedelta import relativedelta
@@ -41,6 +42,14 @@ SYMPTOM_WORDS = {
 
 # Sanity limits on a patient's dates.
 MAX_AGE_YEARS = 120
+MIN_AGE_YEARS = 1  # a date of birth is at least a year before today (today's date is a slip of the date picker)
+# The database's backstop for it, against the day the patient was registered: 364 days, so that a clinic whose day is
+# already tomorrow in UTC never has a date of birth the service accepted refused by the database.
+MIN_AGE_DB = timedelta(days=364)
+DEFAULT_MAX_PAUSE_WEEKS = 8
+# A set-password link sent again is not sent again within this time: an e-mail may take a minute to arrive, and a
+# patient's inbox should not fill with links of which only the last works.
+RESEND_LINK_WAIT = timedelta(minutes=5)  # a clinic setting (Clinic.max_pause_weeks)
 MAX_PAUSE_AHEAD = timedelta(days=365)
 
 # Rule 19: a course of care (an episode) runs from a referral to a discharge.
@@ -145,6 +154,8 @@ def patient_date_errors(*, date_of_birth: date | None, onset_date: date | None, 
     if date_of_birth is not None:
         if date_of_birth > today:
             errors["date_of_birth"] = "The date of birth cannot be in the future."
+        elif date_of_birth > today - relativedelta(years=MIN_AGE_YEARS):
+            errors["date_of_birth"] = "The date of birth must be at least a year before today; please check the year."
         elif date_of_birth < today - relativedelta(years=MAX_AGE_YEARS):
             errors["date_of_birth"] = f"The date of birth is more than {MAX_AGE_YEARS} years ago; please check it."
     if onset_date is not None:
@@ -155,10 +166,39 @@ def patient_date_errors(*, date_of_birth: date | None, onset_date: date | None, 
     return errors
 
 
-def pause_errors(*, starts_on: date, ends_on: date, today: date) -> dict[str, str]:
+def resend_link_error(*, has_password: bool, active: bool, last_sent: datetime | None, now: datetime) -> str | None:
+    """Why a patient's set-password link cannot be sent again now, or None when it can."""
+    if not active:
+        return "This patient's account is closed: no link can be sent."
+    if has_password:
+        return (
+            "The patient has set a password already. If they have forgotten it, they can ask for a new one with "
+            '"Forgotten your password?" on the log-in page.'
+        )
+    if last_sent is not None and now - last_sent < RESEND_LINK_WAIT:
+        wait = math.ceil((RESEND_LINK_WAIT - (now - last_sent)).total_seconds() / 60)
+        return (
+            f"A link went to the patient less than {RESEND_LINK_WAIT.seconds // 60} minutes ago: it may still be on "
+            f"its way. You can send another in {wait} minute{'s' if wait != 1 else ''}."
+        )
+    return None
+
+
+def pause_errors(
+    *, starts_on: date, ends_on: date, today: date, max_weeks: int = DEFAULT_MAX_PAUSE_WEEKS
+) -> dict[str, str]:
+    """Problems with a pause's dates, keyed by field name. A pause lasts at most `max_weeks` weeks (the clinic's
+    setting), its first and last day included: a longer break is a reason to review the program with the patient."""
     errors: dict[str, str] = {}
     if ends_on < starts_on:
         errors["ends_on"] = "The pause cannot end before it starts."
+    elif (ends_on - starts_on).days + 1 > max_weeks * 7:
+        last = starts_on + timedelta(weeks=max_weeks, days=-1)
+        errors["ends_on"] = (
+            f"A pause lasts at most {max_weeks} week{'s' if max_weeks != 1 else ''} (the clinic's setting): this one "
+            f"is {(ends_on - starts_on).days + 1} days. Its last day can be {last:%d %B %Y} at the latest. A longer "
+            "break is better talked over with the patient, and the program reviewed when they are back."
+        )
     if ends_on < today:
         errors.setdefault("ends_on", "The pause must end today or later.")
     if starts_on > today + MAX_PAUSE_AHEAD:

@@ -85,6 +85,7 @@ def patient_register(
         condition=condition.strip(),
         pain_threshold=threshold,
         phone=phone,
+        set_password_sent_at=None if password else timezone.now(),
     )
     patient.full_clean()
     patient.save()
@@ -101,6 +102,38 @@ def patient_register(
     _open_episode(patient=patient, by=registered_by, referral_date=referral_date, referrer=referrer)
     if not password:
         user_queue_set_password_email(user=user)
+    return patient
+
+
+def can_resend_link(*, user: User, patient: Patient) -> bool:
+    """Who may send a patient's set-password link again: their own physiotherapist, or an admin of their clinic."""
+    if user.clinic_id != patient.clinic_id:
+        return False
+    return user.role == User.Role.CLINIC_ADMIN or (
+        user.role == User.Role.PHYSIO and patient.physiotherapist_id == user.pk
+    )
+
+
+@transaction.atomic
+def patient_resend_set_password_link(*, patient: Patient, by: User) -> Patient:
+    """Send a patient who has not set a password yet a new link to set one. The links sent before stop working: the
+    link's token covers the account's password field, which gets a new unusable value here. At most one link every
+    rules.RESEND_LINK_WAIT; refused (nothing stored, nothing sent) for a patient who has a password already."""
+    if not can_resend_link(user=by, patient=patient):
+        raise ValidationError("Only the patient's physiotherapist or a clinic admin can send the link again.")
+    patient = Patient.objects.select_for_update().select_related("user").get(pk=patient.pk)
+    user = patient.user
+    now = timezone.now()
+    error = rules.resend_link_error(
+        has_password=user.has_usable_password(), active=user.is_active, last_sent=patient.set_password_sent_at, now=now
+    )
+    if error:
+        raise ValidationError(error)
+    user.set_unusable_password()  # a new random value: every link made before no longer matches
+    user.save(update_fields=["password"])
+    patient.set_password_sent_at = now
+    patient.save(update_fields=["set_password_sent_at"])
+    user_queue_set_password_email(user=user)
     return patient
 
 
@@ -228,7 +261,12 @@ def _pause_overlaps(*, patient: Patient, starts_on: date, ends_on: date, exclude
 def pause_create(*, patient: Patient, created_by: User, starts_on: date, ends_on: date, reason: str) -> Pause:
     """Plan a break in the patient's program (holiday, illness). Rest flags stay quiet while it lasts."""
     reason = (reason or "").strip()
-    errors = rules.pause_errors(starts_on=starts_on, ends_on=ends_on, today=patient.clinic.local_today())
+    errors = rules.pause_errors(
+        starts_on=starts_on,
+        ends_on=ends_on,
+        today=patient.clinic.local_today(),
+        max_weeks=patient.clinic.max_pause_weeks,
+    )
     if not reason:
         errors["reason"] = "Say why the program pauses, e.g. 'Holiday' or 'Flu'."
     if errors:

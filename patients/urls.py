@@ -18,4 +18,5 @@ urlpatterns = [
     path("<int:pk>/threshold/review/", views.threshold_review, name="threshold_review"),
     path("<int:pk>/discharge/", views.patient_discharge, name="discharge"),
     path("<int:pk>/referral/", views.patient_refer, name="refer"),
+    path("<int:pk>/resend-link/", views.resend_link, name="resend_link"),
 ]

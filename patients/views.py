@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -140,8 +140,29 @@ def patient_detail(request, pk: int):
             import_string(path)(request=request, patient=patient) for path in settings.PATIENT_THRESHOLD_NOTES
         ],
         "panels": [import_string(path)(request=request, patient=patient) for path in settings.PATIENT_DETAIL_PANELS],
+        "can_resend_link": services.can_resend_link(user=request.user, patient=patient),
     }
     return render(request, "patients/detail.html", context)
+
+
+@require_POST
+@staff_required
+def resend_link(request, pk: int):
+    """Send a patient who has not set a password a new link (the patient's physiotherapist or a clinic admin)."""
+    patient = _get_patient(request, pk)
+    if not services.can_resend_link(user=request.user, patient=patient):
+        raise PermissionDenied
+    try:
+        services.patient_resend_set_password_link(patient=patient, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            f"A new link to set a password is on its way to {patient.user.email}. The links sent before no longer "
+            "work.",
+        )
+    return redirect("patients:detail", pk=patient.pk)
 
 
 @physio_required

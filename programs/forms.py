@@ -127,6 +127,12 @@ class PauseForm(forms.Form):
     ends_on = forms.DateField(label="Last day of the pause", widget=DateInput())
     reason = forms.CharField(max_length=200, help_text="For example: holiday, flu.")
 
+    def __init__(self, *args, max_weeks: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[
+            "ends_on"
+        ].help_text = f"A pause lasts at most {max_weeks} week{'s' if max_weeks != 1 else ''} (a clinic setting)."
+
 
 class ExerciseMediaForm(forms.Form):
     file = forms.FileField(

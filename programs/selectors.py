@@ -130,7 +130,7 @@ def balance_for(items: list[ProgramExercise]) -> dict[str, int]:
     return rules.balance([m.group for m in item.exercise.muscles.all()] for item in items)
 
 
-def weekly_volume_of(version: ProgramVersion, items: list[ProgramExercise]) -> int:
+def weekly_volume_of(version: ProgramVersion, items: list[ProgramExercise]) -> rules.Volume:
     return rules.weekly_volume((item.dose for item in items), version.planned_sessions_per_week)
 
 

@@ -147,6 +147,7 @@ class ClinicSettingsForm(forms.ModelForm):
     progress_min_adherence = _clinic_setting("progress_min_adherence", message="Give a percentage from 1 to 100.")
     ease_off_percent = _clinic_setting("ease_off_percent", message="Give a percentage from 1 to 90.")
     flare_up_days = _clinic_setting("flare_up_days")
+    max_pause_weeks = _clinic_setting("max_pause_weeks")
 
     def clean(self):
         data = super().clean()

@@ -22,6 +22,7 @@ SETTING_RANGES = {
     "progress_min_adherence": (1, 100),
     "ease_off_percent": (1, 90),
     "flare_up_days": (1, 14),
+    "max_pause_weeks": (1, 26),
 }
 
 
@@ -103,6 +104,12 @@ class Clinic(models.Model):
         validators=_ranged("flare_up_days"),
         help_text="From the day the patient switches to it; they or their physiotherapist can end it sooner.",
     )
+    max_pause_weeks = models.PositiveSmallIntegerField(
+        "a pause lasts at most (weeks)",
+        default=8,
+        validators=_ranged("max_pause_weeks"),
+        help_text="A longer break is better planned as a review with the patient than as a pause of their program.",
+    )
     phone = models.CharField(
         "clinic phone number",
         max_length=30,
@@ -131,6 +138,7 @@ class Clinic(models.Model):
         "progress_min_adherence",
         "ease_off_percent",
         "flare_up_days",
+        "max_pause_weeks",
         "phone",
         "require_two_factor",
     )

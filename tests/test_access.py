@@ -95,6 +95,7 @@ def settings_data(w):
         "progress_min_adherence": "80",
         "ease_off_percent": "25",
         "flare_up_days": "3",
+        "max_pause_weeks": "8",
         "phone": "",
     }
 
@@ -242,6 +243,8 @@ TABLE = {
     ),
     # The target is in a course of care: the page says to discharge first (a new referral is posted in tests/patients).
     "patients:refer": (pk("target"), PHYSIO_OBJECT, PHYSIO_OBJECT, None),
+    # A patient who has not set a password: their physiotherapist or a clinic admin sends the link again.
+    "patients:resend_link": (pk("waiting"), POST_ONLY, CLINIC_STAFF_ACTION, None),
     "outcomes:questionnaire": (
         pk("questionnaire"),
         OWN_CHECKIN,
@@ -461,6 +464,15 @@ def world(django_db_setup, django_db_blocker):
             outer.__exit__(None, None, None)
 
 
+def _waiting(physio):
+    """A patient registered an hour ago who has not set a password: their link may be sent again."""
+    from django.utils import timezone
+
+    patient = make_patient(physio=physio, password=None)
+    type(patient).objects.filter(pk=patient.pk).update(set_password_sent_at=timezone.now() - timedelta(hours=1))
+    return patient
+
+
 def _build_world():
     clinic, other_clinic = ClinicFactory(name="Home clinic"), ClinicFactory(name="Other clinic")
     physio = PhysioFactory(clinic=clinic)
@@ -524,6 +536,7 @@ def _build_world():
         "inactive_physio": PhysioFactory(clinic=clinic, is_active=False),
         "today": today,
         "target": target,
+        "waiting": _waiting(physio),
         "exercise": exercise,
         "program": program,
         "active_version": first,

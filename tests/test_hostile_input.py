@@ -80,6 +80,7 @@ def clinic_settings(**values) -> dict:
         "progress_min_adherence": "80",
         "ease_off_percent": "25",
         "flare_up_days": "3",
+        "max_pause_weeks": "8",
     } | values
 
 

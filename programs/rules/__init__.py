@@ -135,10 +135,14 @@ class Dose:
     hold_seconds: int | None
 
     @property
-    def units(self) -> int:
-        """Work per session for one exercise: sets x reps, holds counted in seconds."""
-        per_set = (self.reps or 1) * (self.hold_seconds or 1)
-        return self.sets * per_set
+    def repetitions(self) -> int:
+        """Repetitions in one session: sets x repetitions (none for a hold alone)."""
+        return self.sets * self.reps if self.reps else 0
+
+    @property
+    def seconds_held(self) -> int:
+        """Seconds held in one session: sets x hold, each repetition held when the dose has both."""
+        return self.sets * (self.reps or 1) * self.hold_seconds if self.hold_seconds else 0
 
     @property
     def words(self) -> str:
@@ -160,14 +164,85 @@ class Dose:
         )
 
 
-def weekly_volume(doses: Iterable[Dose], sessions: int) -> int:
-    return sessions * sum(d.units for d in doses)
+VOLUME_MEASURES = (("repetitions", "repetitions"), ("seconds_held", "seconds held"))
+
+
+@dataclass(frozen=True)
+class Volume:
+    """A program's weekly volume as what it is: repetitions a week, seconds held a week (each repetition of a held
+    exercise counted for its hold), sessions a week. Repetitions and seconds are never added into one number."""
+
+    repetitions: int
+    seconds_held: int
+    sessions: int
+
+    @property
+    def words(self) -> str:
+        """ "120 repetitions a week, 540 seconds held a week, 3 sessions a week": the measures a program has."""
+        parts = [f"{getattr(self, field)} {label} a week" for field, label in VOLUME_MEASURES if getattr(self, field)]
+        parts.append(f"{self.sessions} session{'s' if self.sessions != 1 else ''} a week")
+        return ", ".join(parts)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.repetitions or self.seconds_held)
+
+    def more_than(self, other: "Volume") -> bool:
+        """More work than `other` by any measure."""
+        return any(getattr(self, field) > getattr(other, field) for field, _label in VOLUME_MEASURES)
+
+
+def weekly_volume(doses: Iterable[Dose], sessions: int) -> Volume:
+    doses = list(doses)
+    return Volume(
+        repetitions=sessions * sum(d.repetitions for d in doses),
+        seconds_held=sessions * sum(d.seconds_held for d in doses),
+        sessions=sessions,
+    )
 
 
 def volume_change_percent(old: int, new: int) -> float | None:
     if old <= 0:
         return None
     return (new - old) * 100 / old
+
+
+@dataclass(frozen=True)
+class VolumeChange:
+    """How one measure of the weekly volume moves from the replaced version to the new one."""
+
+    label: str
+    old: int
+    new: int
+    percent: float | None  # None when the replaced version had none of it
+    over: bool  # rises by more than the clinic's percentage (or appears where there was none)
+
+    @property
+    def words(self) -> str:
+        if self.old == 0:
+            return f"{self.label} a week: none to {self.new}"
+        change = f", {self.percent:+.0f}%" if self.old != self.new else ", unchanged"
+        return f"{self.label} a week: {self.old} to {self.new}{change}"
+
+
+def volume_changes(old: Volume, new: Volume, max_increase_percent: int) -> tuple[VolumeChange, ...]:
+    """Each measure either version has, old to new. A measure rises too much when it grows by more than
+    `max_increase_percent` of what it was (integer comparison, so that exactly the percentage passes), or appears
+    where the replaced version (which had some work) had none of it. Nothing to compare with (an empty version) never
+    rises too much."""
+    changes = []
+    for field, label in VOLUME_MEASURES:
+        before, after = getattr(old, field), getattr(new, field)
+        if not (before or after):
+            continue
+        over = not old.empty and (after - before) * 100 > before * max_increase_percent
+        changes.append(VolumeChange(label, before, after, volume_change_percent(before, after), over))
+    return tuple(changes)
+
+
+def within_progression(old: Volume, new: Volume, max_increase_percent: int) -> bool:
+    """The progression rule's volume test: no measure rises by more than the percentage."""
+    return not any(change.over for change in volume_changes(old, new, max_increase_percent))
 
 
 def variant_family(exercise_id: int, links: dict[int, tuple[int | None, int | None]]) -> set[int]:
@@ -224,9 +299,9 @@ def starting_warnings(*, exercises: Iterable[tuple[str, int]], phase: Phase) -> 
 
 @dataclass(frozen=True)
 class ProgressionCheck:
-    old_volume: int
-    new_volume: int
-    change_percent: float | None
+    old_volume: Volume
+    new_volume: Volume
+    changes: tuple[VolumeChange, ...]
     volume_warning: str | None
     difficulty_warnings: tuple[str, ...]
 
@@ -241,30 +316,31 @@ class ProgressionCheck:
 
 def progression_check(
     *,
-    old_volume: int,
-    new_volume: int,
+    old_volume: Volume,
+    new_volume: Volume,
     difficulty_steps: Iterable[tuple[str, int, int]] = (),
     max_increase_percent: int = DEFAULT_MAX_VOLUME_INCREASE_PERCENT,
 ) -> ProgressionCheck:
     """Compare a new program version with the one it replaces.
 
-    `difficulty_steps` holds (exercise name, old difficulty, new difficulty) for each exercise that
-    replaces an earlier one. Exactly `max_increase_percent` more volume passes; anything over warns.
+    Repetitions a week and seconds held a week are each compared with the replaced version's: exactly
+    `max_increase_percent` more passes; anything over warns, in those words. `difficulty_steps` holds (exercise name,
+    old difficulty, new difficulty) for each exercise that replaces an earlier one.
     """
-    change = volume_change_percent(old_volume, new_volume)
+    changes = volume_changes(old_volume, new_volume, max_increase_percent)
+    over = [change.words for change in changes if change.over]
     volume_warning = None
-    # Integer comparison so that exactly 10% passes without floating-point doubt.
-    if old_volume > 0 and (new_volume - old_volume) * 100 > old_volume * max_increase_percent:
+    if over:
         volume_warning = (
-            f"Weekly volume rises by {change:.0f}% ({old_volume} to {new_volume}), more than the "
-            f"{max_increase_percent}% a gradual program should add at once. Over-extending risks a setback."
+            f"Weekly volume rises more than the {max_increase_percent}% a gradual program should add at once "
+            f"({'; '.join(over)}). Over-extending risks a setback."
         )
     difficulty_warnings = tuple(
         f"{name} moves up {new - old} difficulty levels ({old} to {new}); step up one level at a time."
         for name, old, new in difficulty_steps
         if new - old > MAX_DIFFICULTY_STEP
     )
-    return ProgressionCheck(old_volume, new_volume, change, volume_warning, difficulty_warnings)
+    return ProgressionCheck(old_volume, new_volume, changes, volume_warning, difficulty_warnings)
 
 
 # --- Dosage and dates -------------------------------------------------------------------------

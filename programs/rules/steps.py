@@ -7,7 +7,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from . import HOLD_MAX, HOLD_MIN, MAX_DIFFICULTY_STEP, REPS_MAX, REPS_MIN, Dose, weekly_volume
+from . import (
+    HOLD_MAX,
+    HOLD_MIN,
+    MAX_DIFFICULTY_STEP,
+    REPS_MAX,
+    REPS_MIN,
+    Dose,
+    Volume,
+    weekly_volume,
+    within_progression,
+)
 
 # --- Rule 17: the steps prepared for the physiotherapist -------------------------------------
 
@@ -53,9 +63,13 @@ def _variant_dose(current: Dose, variant: Variant) -> Dose:
     return current if current.same_measure(variant.dose) else variant.dose
 
 
-def _within(old_volume: int, new_volume: int, max_increase_percent: int) -> bool:
-    """The progression rule's test (progression_check), in whole numbers: exactly the percentage passes."""
-    return (new_volume - old_volume) * 100 <= old_volume * max_increase_percent
+def _within(old_volume: Volume, new_volume: Volume, max_increase_percent: int) -> bool:
+    """The progression rule's test (progression_check): no measure rises more than the percentage."""
+    return within_progression(old_volume, new_volume, max_increase_percent)
+
+
+def _more_work(dose: Dose, than: Dose) -> bool:
+    return weekly_volume([dose], 1).more_than(weekly_volume([than], 1))
 
 
 def _one_step_more(dose: Dose) -> Dose | None:
@@ -140,15 +154,19 @@ def eased_dose(dose: Dose, share_percent: int) -> Dose:
 def ease_off(*, items: Sequence[StepItem], share_percent: int) -> list[StepChange]:
     """An easier version (after a pain, sharp-pain or worsening flag, or as a flare-up plan): each exercise with an
     easier variant not already in the program moves to it, keeping its dose when it counts the same way, unless the
-    variant's dose would be more work (the progression rule's count) than the exercise's now; each other exercise
-    keeps its place at a dose lowered by `share_percent`. The weekly volume never rises. Empty when nothing can be
-    made easier."""
+    variant's dose would be more work by any measure (repetitions, seconds held) than the exercise's now; each other
+    exercise keeps its place at a dose lowered by `share_percent`. Neither measure of the weekly volume rises. Empty
+    when nothing can be made easier."""
     in_program = {item.exercise_id for item in items}
     changes = []
     for item in items:
         easier = item.easier
         dose = _variant_dose(item.dose, easier) if easier is not None else None
-        if easier is not None and easier.exercise_id not in in_program and dose.units <= item.dose.units:
+        if (
+            easier is not None
+            and easier.exercise_id not in in_program
+            and not weekly_volume([dose], 1).more_than(weekly_volume([item.dose], 1))
+        ):
             in_program.add(easier.exercise_id)
             changes.append(
                 StepChange(item.item_id, easier.exercise_id, dose, f"{item.name} moves to {easier.name}, {dose.words}")

@@ -39,9 +39,18 @@ def step_items(version: ProgramVersion) -> list[rules.StepItem]:
     ]
 
 
-def _note(why: str, changes: list[rules.StepChange]) -> str:
-    """The draft's "what changed": why it was prepared, then each change; a long list is cut short, never the why."""
-    note = f"{why.strip().rstrip('.')}. " + "; ".join(change.words for change in changes) + "."
+def _note(why: str, changes: list[rules.StepChange], items: list[rules.StepItem], sessions: int) -> str:
+    """The draft's "what changed": why it was prepared, then each change, then the weekly volume in the progression
+    rule's words; a long list is cut short, never the why."""
+    doses = {item.item_id: item.dose for item in items}
+    old = rules.weekly_volume(doses.values(), sessions)
+    new = rules.weekly_volume({**doses, **{change.item_id: change.dose for change in changes}}.values(), sessions)
+    volume = "; ".join(change.words for change in rules.volume_changes(old, new, 100))
+    note = (
+        f"{why.strip().rstrip('.')}. "
+        + "; ".join(change.words for change in changes)
+        + (f". Weekly volume: {volume}." if volume else ".")
+    )
     return note if len(note) <= NOTE_MAX else note[: NOTE_MAX - 1] + "…"
 
 
@@ -78,8 +87,9 @@ def program_prepare_step_up(*, program: Program, created_by: User, why: str) -> 
     checked that the patient is ready; the physiotherapist edits and puts it in force as any revision."""
     program, current = _lock_for_draft(program, ProgramVersion.Kind.PROGRAM)
     patient = program.patient
+    items = step_items(current)
     changes = rules.step_up(
-        items=step_items(current),
+        items=items,
         sessions_per_week=current.planned_sessions_per_week,
         max_increase_percent=patient.clinic.progression_percent,
         ceiling=rules.STARTING_CEILING[patient.phase()],
@@ -94,21 +104,27 @@ def program_prepare_step_up(*, program: Program, created_by: User, why: str) -> 
         current=current,
         created_by=created_by,
         prepared=ProgramVersion.Prepared.STEP_UP,
-        change_note=_note(f"Prepared step up: {why}", changes),
+        change_note=_note(f"Prepared step up: {why}", changes, items, current.planned_sessions_per_week),
     )
     _apply(draft, changes)
     return draft
 
 
 def _easier_draft(program: Program, current: ProgramVersion, *, created_by: User, kind: str, why: str, **extra):
-    changes = rules.ease_off(items=step_items(current), share_percent=program.patient.clinic.ease_off_percent)
+    items = step_items(current)
+    changes = rules.ease_off(items=items, share_percent=program.patient.clinic.ease_off_percent)
     if not changes:
         raise ValidationError(
             "Nothing in this program can be made easier (every exercise is at its easiest variant and lowest dose): "
             "build the easier version by hand."
         )
     draft = new_draft(
-        program, current=current, created_by=created_by, kind=kind, change_note=_note(why, changes), **extra
+        program,
+        current=current,
+        created_by=created_by,
+        kind=kind,
+        change_note=_note(why, changes, items, current.planned_sessions_per_week),
+        **extra,
     )
     _apply(draft, changes)
     return draft

@@ -67,7 +67,7 @@ def _program_page_context(request, patient: Patient, **extra):
             templates=selectors.templates_visible_to(request.user),
             initial={"start_date": today, "weekdays": [0, 2, 4]},
         ),
-        "pause_form": PauseForm(initial={"starts_on": today}),
+        "pause_form": PauseForm(initial={"starts_on": today}, max_weeks=patient.clinic.max_pause_weeks),
         "in_care": open_episode(patient) is not None,
     }
     context.update(extra)
@@ -96,7 +96,7 @@ def program_new(request, patient_pk: int):
 @physio_required
 def pause_create(request, patient_pk: int):
     patient = _patient(request, patient_pk)
-    form = PauseForm(request.POST or None)
+    form = PauseForm(request.POST or None, max_weeks=patient.clinic.max_pause_weeks)
     if request.method == "POST" and form.is_valid():
         pause = run_service(
             form, patient_services.pause_create, patient=patient, created_by=request.user, **form.cleaned_data

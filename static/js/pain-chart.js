@@ -1,5 +1,31 @@
 // Draws each pain chart on the page from the JSON its template put beside it (no inline script).
 (function () {
+  const LIMIT_COLOUR = "#b45309";
+
+  // A line needs two points: with a single report, the limit is drawn across the whole chart at its value, as the
+  // legend promises, instead of not at all.
+  const limitAcross = {
+    id: "limitAcross",
+    afterDatasetsDraw(chart) {
+      const limit = chart.data.datasets[1];
+      if (!limit || limit.data.length !== 1 || limit.data[0] == null || !chart.isDatasetVisible(1)) {
+        return;
+      }
+      const y = chart.scales.y.getPixelForValue(limit.data[0]);
+      const area = chart.chartArea;
+      const ctx = chart.ctx;
+      ctx.save();
+      ctx.strokeStyle = LIMIT_COLOUR;
+      ctx.lineWidth = limit.borderWidth || 3;
+      ctx.setLineDash(limit.borderDash || []);
+      ctx.beginPath();
+      ctx.moveTo(area.left, y);
+      ctx.lineTo(area.right, y);
+      ctx.stroke();
+      ctx.restore();
+    },
+  };
+
   function draw(canvas) {
     const source = document.getElementById(canvas.dataset.series);
     if (!source || typeof Chart === "undefined") {
@@ -24,7 +50,8 @@
           {
             label: "Pain limit",
             data: points.map((p) => p.threshold),
-            borderColor: "#b45309",
+            borderColor: LIMIT_COLOUR,
+            backgroundColor: LIMIT_COLOUR,
             borderDash: [6, 4],
             pointRadius: 0,
             stepped: true,
@@ -37,6 +64,7 @@
         scales: { y: { min: 0, max: 5, ticks: { stepSize: 1 }, title: { display: true, text: "Pain (0-5)" } } },
         plugins: { legend: { position: "bottom" } },
       },
+      plugins: [limitAcross],
     });
   }
   document.addEventListener("DOMContentLoaded", function () {

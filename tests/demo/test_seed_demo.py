@@ -7,7 +7,7 @@ from django.utils import timezone
 from checkins import rules as checkin_rules
 from checkins.models import CheckIn
 from patients.models import Patient
-from programs.models import ExerciseMedia, Program, ProgramVersion
+from programs.models import ExerciseMedia, Program, ProgramTemplate, ProgramVersion
 from rehab.models import AuditEvent, Clinic
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +54,7 @@ def test_demo_data_shows_the_safety_features():
     assert Patient.objects.exclude(phone="").exists()
     alex = User.objects.get(email="alex.morgan@riverside.example")
     assert [p.user.email for p in threshold_reviews_due(physio=alex)] == ["aisha.khan@example.com"]
-    report = SymptomReport.objects.get()
+    report = SymptomReport.objects.get(patient__user__email="peter.novak@example.com")
     assert Flag.objects.filter(events__symptom_report=report, reason="sharp_pain").exists()
 
 
@@ -112,3 +112,65 @@ def test_demo_data_shows_a_patients_calendar(client):
     assert feed.patient.user.email == "maria.lopez@example.com"
     cal = Calendar.from_ical(client.get(reverse("programs:calendar_feed", args=[feed.token])).content)
     assert cal.walk("VEVENT")  # her planned sessions
+
+
+def test_the_demo_clinic_shows_every_feature_on_first_login(client):
+    """What each page's own selector finds in the demo clinic on the first login: a clinic template, a patient ready
+    to progress, a flare-up plan and a patient in a flare-up, a questionnaire due, a discharged patient with a summary,
+    the clinic's own photo of one exercise (stored, and served to staff), and open flags of every reason, some past
+    their deadline. A second seed adds nothing."""
+    from django.core.files.storage import storages
+    from django.urls import reverse
+
+    from flags import rules as flag_rules
+    from flags.models import Flag, FlagReason
+    from flags.progress import ready_to_progress
+    from flags.selectors import flag_counts, flag_queue
+    from outcomes.selectors.results import due_questionnaires
+    from patients.models import Episode
+    from programs.selectors import flare_ups_visible_to, media_visible_to, templates_visible_to
+    from rehab.models import User
+
+    call_command("seed_demo")
+    admin = User.objects.get(email="admin@riverside.example")
+    alex = User.objects.get(email="alex.morgan@riverside.example")
+    sam = User.objects.get(email="sam.patel@riverside.example")
+
+    assert [t.name for t in templates_visible_to(alex)] == ["Early-stage back strength"]
+    assert [t.items.count() for t in templates_visible_to(alex)] == [4]
+    assert [v.program.patient.user.email for v, _ in ready_to_progress(physio=alex)] == ["grace.lee@example.com"]
+    assert ProgramVersion.objects.filter(status=ProgramVersion.Status.ASIDE, program__patient__clinic=alex.clinic)
+    assert [f.patient.user.email for f in flare_ups_visible_to(sam)] == ["tom.becker@example.com"]
+    maria = Patient.objects.get(user__email="maria.lopez@example.com")
+    assert due_questionnaires(patient=maria)
+    discharged = Episode.objects.get(discharged_at__isnull=False)
+    client.force_login(discharged.patient.physiotherapist)
+    assert client.get(reverse("outcomes:summary", args=[discharged.pk])).status_code == 200
+    (photo,) = media_visible_to(alex)
+    assert photo.exercise.key == "glute-bridge" and storages["exercise_media"].exists(photo.file_name)
+
+    queue = list(flag_queue(user=admin))
+    # Every reason the flag rules know (flags.rules.REASON_*), each with an unresolved flag in the admin's queue.
+    every_reason = {value for name, value in vars(flag_rules).items() if name.startswith("REASON_")}
+    assert every_reason == set(FlagReason.values)
+    assert {flag.reason for flag in queue} == every_reason
+    counts = flag_counts(user=admin, now=timezone.now())
+    assert counts["overdue"] >= 2
+    assert any(flag.reason == "warning_symptoms" for flag in queue)
+
+    before = (
+        Flag.objects.count(),
+        ProgramTemplate.objects.count(),
+        ExerciseMedia.objects.count(),
+        Episode.objects.count(),
+        ProgramVersion.objects.count(),
+    )
+    call_command("seed_demo")
+    after = (
+        Flag.objects.count(),
+        ProgramTemplate.objects.count(),
+        ExerciseMedia.objects.count(),
+        Episode.objects.count(),
+        ProgramVersion.objects.count(),
+    )
+    assert after == before

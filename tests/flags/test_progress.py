@@ -288,7 +288,12 @@ class TestStepUp:
         (item,) = draft.items.all()
         assert (item.exercise.key, item.sets, item.reps) == ("dead-bug", 3, 10)  # 150 a week: exactly 25% more
         check = program_selectors.progression_for(draft)
-        assert (check.old_volume, check.new_volume, check.needs_confirmation) == (120, 150, False)
+        assert (check.old_volume.repetitions, check.new_volume.repetitions, check.needs_confirmation) == (
+            120,
+            150,
+            False,
+        )
+        assert "Weekly volume: repetitions a week: 120 to 150, +25%." in draft.change_note
         assert "Dead bug: 3 × 8 to 3 × 10" in draft.change_note
 
     def test_refused_when_a_check_in_arrived_meanwhile(self, client, ready, physio):

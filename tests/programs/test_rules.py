@@ -70,27 +70,39 @@ def test_frequency_follows_the_clinics_rest_limit(schedule, allowed, warns):
 
 
 @pytest.mark.parametrize(
-    ("dose", "units"),
-    [(Dose(2, 10, None), 20), (Dose(3, None, 30), 90), (Dose(2, 8, 5), 80), (Dose(1, 1, None), 1)],
+    ("dose", "repetitions", "seconds_held"),
+    [(Dose(2, 10, None), 20, 0), (Dose(3, None, 30), 0, 90), (Dose(2, 8, 5), 16, 80), (Dose(1, 1, None), 1, 0)],
 )
-def test_dose_units(dose, units):
-    assert dose.units == units
+def test_dose_measures(dose, repetitions, seconds_held):
+    assert (dose.repetitions, dose.seconds_held) == (repetitions, seconds_held)
 
 
-def test_weekly_volume():
-    assert rules.weekly_volume([Dose(2, 10, None), Dose(3, None, 30)], sessions=3) == 3 * (20 + 90)
+def test_weekly_volume_keeps_repetitions_and_seconds_apart():
+    volume = rules.weekly_volume([Dose(2, 10, None), Dose(3, None, 30), Dose(2, 8, 5)], sessions=3)
+    assert volume == rules.Volume(repetitions=3 * (20 + 16), seconds_held=3 * (90 + 80), sessions=3)
+    assert volume.words == "108 repetitions a week, 510 seconds held a week, 3 sessions a week"
+    assert rules.weekly_volume([Dose(2, 10, None)], sessions=1).words == "20 repetitions a week, 1 session a week"
+
+
+def reps(n, sessions=1):
+    return rules.Volume(repetitions=n, seconds_held=0, sessions=sessions)
 
 
 @pytest.mark.parametrize(
     ("old", "new", "warns"),
     [
-        (100, 100, False),
-        (100, 110, False),  # exactly 10% passes
-        (100, 111, True),  # just over warns
-        (1000, 1100, False),
-        (1000, 1101, True),
-        (100, 50, False),  # less volume never warns
-        (0, 50, False),  # nothing to compare with
+        (reps(100), reps(100), False),
+        (reps(100), reps(110), False),  # exactly 10% passes
+        (reps(100), reps(111), True),  # just over warns
+        (reps(1000), reps(1100), False),
+        (reps(1000), reps(1101), True),
+        (reps(100), reps(50), False),  # less volume never warns
+        (reps(0), reps(50), False),  # nothing to compare with
+        # Each measure on its own: 10% more of each passes, though the seconds would swamp the repetitions if added.
+        (rules.Volume(100, 1000, 3), rules.Volume(110, 1100, 3), False),
+        (rules.Volume(100, 1000, 3), rules.Volume(111, 900, 3), True),  # fewer seconds do not pay for more reps
+        (rules.Volume(100, 1000, 3), rules.Volume(90, 1101, 3), True),
+        (rules.Volume(100, 0, 3), rules.Volume(100, 30, 3), True),  # holds where there were none
     ],
 )
 def test_progression_volume_boundary(old, new, warns):
@@ -99,9 +111,26 @@ def test_progression_volume_boundary(old, new, warns):
     assert check.needs_confirmation is warns
 
 
+def test_the_volume_warning_names_each_measure_in_words():
+    check = rules.progression_check(old_volume=rules.Volume(100, 300, 3), new_volume=rules.Volume(120, 300, 3))
+    assert check.volume_warning == (
+        "Weekly volume rises more than the 10% a gradual program should add at once "
+        "(repetitions a week: 100 to 120, +20%). Over-extending risks a setback."
+    )
+    assert [change.words for change in check.changes] == [
+        "repetitions a week: 100 to 120, +20%",
+        "seconds held a week: 300 to 300, unchanged",
+    ]
+    assert "777" not in check.volume_warning
+
+
 def test_progression_custom_percentage():
-    assert not rules.progression_check(old_volume=100, new_volume=120, max_increase_percent=20).needs_confirmation
-    assert rules.progression_check(old_volume=100, new_volume=121, max_increase_percent=20).needs_confirmation
+    assert not rules.progression_check(
+        old_volume=reps(100), new_volume=reps(120), max_increase_percent=20
+    ).needs_confirmation
+    assert rules.progression_check(
+        old_volume=reps(100), new_volume=reps(121), max_increase_percent=20
+    ).needs_confirmation
 
 
 @pytest.mark.parametrize(
@@ -114,7 +143,7 @@ def test_progression_custom_percentage():
     ],
 )
 def test_progression_difficulty(steps, warnings):
-    check = rules.progression_check(old_volume=100, new_volume=100, difficulty_steps=steps)
+    check = rules.progression_check(old_volume=reps(100), new_volume=reps(100), difficulty_steps=steps)
     assert len(check.difficulty_warnings) == warnings
 
 
@@ -202,7 +231,7 @@ def test_a_new_exercise_is_judged_against_its_own_chain_not_the_hardest_elsewher
     """The old version had a 1/5 exercise and a 4/5 one elsewhere; the 1/5 is replaced by its 3/5 variant."""
     steps = rules.difficulty_steps(new_items=[("Three", 3, 3, None)], old_items=[(1, 1), (11, 4)], links=LINKS)
     assert steps == [("Three", 1, 3)]
-    assert rules.progression_check(old_volume=10, new_volume=10, difficulty_steps=steps).needs_confirmation
+    assert rules.progression_check(old_volume=reps(10), new_volume=reps(10), difficulty_steps=steps).needs_confirmation
 
 
 def test_an_unrelated_new_exercise_is_no_step_and_a_copied_one_keeps_its_origin():

@@ -88,7 +88,10 @@ def test_activate_then_revise_keeps_old_version_intact(draft, physio, library):
         item=item, sets=item.sets, reps=(item.reps or 5) + 1, hold_seconds=None, rest_seconds=30, notes="Slowly"
     )
     services.program_swap_variant(item=v2.items.get(exercise__key="clamshell"), direction="harder")
-    services.program_activate(version=v2, activated_by=physio, change_note="Progressing the clamshell")
+    # One more repetition of the dead bug and the banded clamshell's repetitions: more than 10% more repetitions.
+    services.program_activate(
+        version=v2, activated_by=physio, change_note="Progressing the clamshell", progression_reason="Coping well"
+    )
 
     draft.refresh_from_db()
     assert draft.status == ProgramVersion.Status.SUPERSEDED and draft.superseded_at
@@ -312,6 +315,7 @@ class TestPauses:
             (-10, -1, "Past", "ends_on"),
             (0, 3, "", "reason"),
             (400, 401, "x", "starts_on"),
+            (0, 56, "Long trip", "ends_on"),  # 57 days: over the clinic's 8 weeks
         ],
     )
     def test_bad_pause(self, patient, physio, start, end, reason, field):

@@ -66,12 +66,21 @@ class TestStepUp:
         assert [c.exercise_id for c in changes] == [101]  # more repetitions instead
         assert within_rule_12(items, changes, 10)
 
-    @pytest.mark.parametrize("percent", [5, 10, 25, 100])
+    def test_each_measure_is_held_to_the_percentage_on_its_own(self):
+        # One more repetition a set is 10% more repetitions, 5 s more hold 25% more seconds held: at 5% neither fits,
+        # though the two added into one number would have grown by 2.5%.
+        items = [item(1, "Curl", 1, Dose(2, 10, None)), item(2, "Plank", 3, Dose(3, None, 20))]
+        assert rules.step_up(items=items, sessions_per_week=3, max_increase_percent=5, ceiling=3) == []
+
+    @pytest.mark.parametrize("percent", [10, 25, 100])
     def test_volume_up_to_the_percentage_never_over_it(self, percent):
         items = [item(1, "Curl", 1, Dose(2, 10, None)), item(2, "Plank", 3, Dose(3, None, 20))]
         changes = rules.step_up(items=items, sessions_per_week=3, max_increase_percent=percent, ceiling=3)
         old, new = volume(items, []), volume(items, changes)
-        assert new > old and (new - old) * 100 <= old * percent
+        assert new.more_than(old) and rules.within_progression(old, new, percent)
+        # Each measure on its own: the repetitions and the seconds held both grow, neither past the percentage.
+        assert new.repetitions > old.repetitions
+        assert (new.seconds_held > old.seconds_held) is (percent >= 25)
         assert within_rule_12(items, changes, percent)
         # No further step of any exercise would still fit: it went as far as the percentage allows.
         for it in items:
@@ -84,7 +93,7 @@ class TestStepUp:
                     trial = [c for c in changes if c.item_id != it.item_id] + [
                         rules.StepChange(it.item_id, it.exercise_id, bigger, "")
                     ]
-                    assert (volume(items, trial) - old) * 100 > old * percent
+                    assert not rules.within_progression(old, volume(items, trial), percent)
 
     def test_exactly_the_percentage_passes(self):
         items = [item(1, "Curl", 1, Dose(1, 10, None))]  # 10 a session: one more repetition is exactly 10%
@@ -111,7 +120,7 @@ class TestEaseOff:
             (2, 102, Dose(3, None, 15)),
         ]
         assert [c.words for c in changes] == ["Crunch moves to Sit-up, 2 × 10", "Plank: 3 × hold 20 s to 3 × hold 15 s"]
-        assert volume(items, changes) <= volume(items, [])
+        assert not volume(items, changes).more_than(volume(items, []))
 
     def test_an_easier_variant_that_would_be_more_work_is_not_taken(self):
         items = [item(1, "Dead bug", 2, Dose(3, 8, None), easier=Variant(9, "Pelvic tilt", 1, Dose(2, 10, 5)))]

@@ -212,7 +212,7 @@ def test_program_page_lists_pauses_plainly(client, physio, active):
     kw = {"patient": patient, "created_by": physio}
     later = pause_create(**kw, starts_on=today + timedelta(days=30), ends_on=today + timedelta(days=35), reason="Trip")
     pause_resume(pause=later, resumed_by=physio)  # called off before it began
-    now = pause_create(**kw, starts_on=today, ends_on=today + timedelta(days=400), reason="Surgery")
+    now = pause_create(**kw, starts_on=today, ends_on=today + timedelta(days=50), reason="Surgery")
     client.force_login(physio)
     page = client.get(reverse("programs:patient", args=[patient.pk])).content.decode()
     assert 'Trip <span class="text-muted">(cancelled before it began, by ' in page
@@ -279,3 +279,24 @@ class TestPicker:
         assert draft.items.filter(exercise=library["dead-bug"]).count() == 1
         response = client.post(add_url, data | {"exercise": library["clamshell"].pk})  # without JavaScript
         assert response.url == reverse("programs:builder", args=[draft.pk]) + "?q=dead&group=core"
+
+
+def test_the_builder_tells_the_weekly_volume_in_words(client, physio, draft, library):
+    """Repetitions a week, seconds held a week and sessions a week, never one number adding them up."""
+    dead_bug, plank = add_exercises(draft, library, "dead-bug", "side-plank-knees")
+    services.program_update_item(item=dead_bug, sets=3, reps=8, hold_seconds=None, rest_seconds=30, notes="")
+    services.program_update_item(item=plank, sets=3, reps=None, hold_seconds=20, rest_seconds=30, notes="")
+    services.program_activate(version=draft, activated_by=physio)
+    v2 = services.program_revise(program=draft.program, created_by=physio)
+    services.program_update_item(
+        item=v2.items.get(exercise__key="dead-bug"), sets=3, reps=10, hold_seconds=None, rest_seconds=30, notes=""
+    )
+    client.force_login(physio)
+    page = client.get(reverse("programs:builder", args=[v2.pk])).content.decode()
+    # Three sessions a week (Monday, Wednesday, Friday): 3 x 3 x 10 repetitions, 3 x 3 x 20 seconds.
+    assert "90 repetitions a week, 180 seconds held a week, 3 sessions a week" in page
+    assert "repetitions a week: 72 to 90, +25%; seconds held a week: 180 to 180, unchanged" in page
+    assert "Weekly volume rises more than the 10% a gradual program should add at once" in page
+    assert "270" not in page  # the two measures are never added up
+    detail = client.get(reverse("programs:version", args=[v2.pk])).content.decode()
+    assert "repetitions a week: 72 to 90, +25%" in detail

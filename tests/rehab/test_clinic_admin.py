@@ -140,6 +140,7 @@ class TestSettings:
             "progress_min_adherence": clinic.progress_min_adherence,
             "ease_off_percent": clinic.ease_off_percent,
             "flare_up_days": clinic.flare_up_days,
+            "max_pause_weeks": clinic.max_pause_weeks,
         }
         return client.post(reverse("clinic_settings"), data | changes)
 

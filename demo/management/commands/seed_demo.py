@@ -10,12 +10,13 @@ from django.utils import timezone
 from checkins import services as checkin_services
 from checkins.models import CheckIn, ExerciseResult
 from flags import services as flag_services
+from flags.models import Flag
 from outcomes import services as outcome_services
 from outcomes.models import Questionnaire
 from patients import services as patient_services
 from patients.models import Episode, Patient, ThresholdChange
 from programs import services as program_services
-from programs.models import Exercise, ExerciseMedia, Program, ProgramVersion
+from programs.models import Exercise, ExerciseMedia, Program, ProgramTemplate, ProgramVersion
 from rehab.models import AuditEvent, Clinic, User
 from rehab.services import audit_record, user_create
 
@@ -140,10 +141,13 @@ def clinic_photo() -> bytes:
 # follow-up, then (for a discharged patient) at discharge. Maria Lopez, registered today, has her first due.
 ACTIVITIES = {
     "aisha.khan@example.com": ["Sitting through a working day", "Carrying the shopping"],
+    "omar.haddad@example.com": ["Cycling to work", "Lifting my grandson"],
     "david.okafor@example.com": ["Gardening", "Putting on socks", "Walking the dog"],
 }
 OUTCOMES = {  # email -> weeks ago the course of care began, [(activities' ratings, average pain), ...], discharge
     "aisha.khan@example.com": (8, [((4, 3), 5), ((6, 5), 3)], None),
+    # Worse at his first follow-up than at the start, by more than the change that matters: an "outcome worse" flag.
+    "omar.haddad@example.com": (5, [((6, 6), 3), ((3, 2), 6)], None),
     "david.okafor@example.com": (12, [((2, 3, 4), 7), ((4, 5, 5), 5), ((6, 7, 7), 3)], ((9, 8, 9), 1, 2)),
 }
 
@@ -189,6 +193,8 @@ class Command(BaseCommand):
         self._safety_examples(clinic, patients)
         self._outcomes(clinic, staff, new=set(patients))
         self._progress_examples(clinic)
+        self._every_reason(clinic)
+        self._clinic_template(clinic)
         self._audit_history(clinic)
         if created or programs:
             self.stdout.write(f"Demo clinic '{clinic.name}': {created} patients and {programs} programs loaded.")
@@ -246,6 +252,42 @@ class Command(BaseCommand):
             if now:
                 flare_up, _ = program_services.flare_up_start(patient=patient)
                 flag_services.flare_up_flag(flare_up_id=flare_up.pk)
+
+    def _every_reason(self, clinic) -> None:
+        """Flags of the reasons the programs' check-ins do not raise: warning symptoms (Omar Haddad, between sessions)
+        and a new symptom (Lena Schmidt's note); the outcome questionnaires raise Omar's "outcome worse". Two open flags
+        are past their acknowledgement deadline (raised yesterday evening, not acknowledged since). Nothing twice."""
+        reports = (
+            ("omar.haddad@example.com", "demo-warning-omar", {"leg_weakness": True}, "Both legs feel weak on stairs."),
+            ("lena.schmidt@example.com", "demo-new-symptom-lena", {}, "A tingling down my left thigh since Sunday."),
+        )
+        for email, key, symptoms, note in reports:
+            patient = Patient.objects.get(user__email=email)
+            report, created = checkin_services.symptom_report_create(
+                patient=patient, idempotency_key=uuid.uuid5(uuid.NAMESPACE_URL, key), note=note, **symptoms
+            )
+            if created:
+                flag_services.symptom_report_evaluate(report_id=report.pk)
+                # Raised yesterday evening, and nobody has acknowledged it since.
+                earlier = timezone.now() - timedelta(hours=20)
+                Flag.objects.filter(events__symptom_report=report).update(
+                    opened_at=earlier, ack_due_at=earlier + timedelta(hours=1)
+                )
+
+    def _clinic_template(self, clinic) -> None:
+        """The clinic's own template, made from Maria Lopez's first program: a starting point for a new program."""
+        if ProgramTemplate.objects.filter(clinic=clinic).exists():
+            return
+        version = ProgramVersion.objects.filter(
+            program__patient__user__email="maria.lopez@example.com", status=ProgramVersion.Status.ACTIVE
+        ).first()
+        if version is not None:
+            program_services.template_create_from_version(
+                version=version,
+                created_by=User.objects.get(email="alex.morgan@riverside.example"),
+                name="Early-stage back strength",
+                description="Core, adductors, abductors and side muscles, three days a week: for a first program.",
+            )
 
     def _steady_program(self, clinic, patient) -> None:
         """Three weeks and a half on Monday, Wednesday and Friday sessions, every one within the threshold."""
