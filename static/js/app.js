@@ -35,7 +35,10 @@ document.addEventListener("htmx:afterSettle", function () {
   }
   const again = wanted.id && document.getElementById(wanted.id);
   if (again) {
-    again.focus();
+    // A control folded away in a closed <details> (a dose form, after it is saved) hands focus to its summary.
+    const folded = again.closest("details:not([open])");
+    const summary = folded && folded.querySelector(":scope > summary");
+    (summary && summary !== again ? summary : again).focus();
     return;
   }
   for (const place of wanted.around) {
@@ -56,3 +59,11 @@ document.addEventListener("submit", function (event) {
     event.stopImmediatePropagation();
   }
 }, true);
+
+// After a form comes back with errors, the keyboard focus (and a screen reader) starts at what went wrong: the
+// first element marked data-focus-on-load (the urgent advice, else the error summary). Without JavaScript the
+// summary is still at the top of the form, announced as an alert.
+const focusFirst = document.querySelector("[data-focus-on-load]");
+if (focusFirst) {
+  focusFirst.focus();
+}
