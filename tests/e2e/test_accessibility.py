@@ -26,6 +26,11 @@ def clinic_with_a_patient(shipped_library):
     return physio, patient, version
 
 
+def activate(version, physio):
+    program_services.program_activate(version=version, activated_by=physio)
+    version.refresh_from_db()
+
+
 def open_page(browser, live_server, device):
     # The app's Content-Security-Policy refuses the injected axe script: bypassed for the check only.
     context = browser.new_context(base_url=live_server.url, bypass_csp=True, **device)
@@ -40,7 +45,7 @@ def assert_no_violations(page, what: str) -> None:
 
 def test_axe_finds_nothing_on_the_patient_pages(browser, live_server, clinic_with_a_patient):
     physio, patient, version = clinic_with_a_patient
-    program_services.program_activate(version=version, activated_by=physio)
+    activate(version, physio)
     send_checkin(version, days_ago=0, max_pain=1)
     context, page = open_page(browser, live_server, PHONE)
     try:
@@ -85,7 +90,7 @@ def test_axe_finds_nothing_on_the_builder_and_six_exercises_fit_the_screen(brows
         expect(page.locator(".dose-form").first).to_be_visible()
         assert_no_violations(page, "the builder with a dose form open")
 
-        program_services.program_activate(version=version, activated_by=physio)
+        activate(version, physio)
         page.goto(f"/programs/versions/{version.pk}/handout/")
         assert_no_violations(page, "the handout, as staff print it")
     finally:
@@ -108,7 +113,7 @@ def test_a_dose_is_changed_from_its_row_with_and_without_javascript(browser, liv
             sets = 4 if javascript else 5
             row.get_by_label("Sets").fill(str(sets))
             row.get_by_role("button", name="Save dose").click()
-            expect(page.locator(f"#item-{item.pk} .builder-dose")).to_contain_text(f"{sets} x")
+            expect(page.locator(f"#item-{item.pk} .builder-dose")).to_contain_text(f"{sets} ×")
             if javascript:  # saved in place: the focus is on the row's "Change the dose", not lost
                 expect(page.locator(f"#edit-{item.pk}")).to_be_focused()
             item.refresh_from_db()

@@ -9,11 +9,16 @@ from checkins.models import CheckIn
 from programs import services as program_services
 from programs.models import Exercise
 from tests.factories import PASSWORD, ClinicFactory, PhysioFactory, make_patient
-from tests.helpers import PHONE, add_exercises, log_in, send_checkin, small_tap_targets
+from tests.helpers import PHONE, add_exercises, log_in, send_checkin, small_tap_targets, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 BRAND = "rgb(11, 85, 99)"  # --brand in static/css/app.css
+
+
+def wait_for_colour(page, input_id: str) -> None:
+    """Wait until the label of the chosen answer is the app's teal (the colour comes in with a short transition)."""
+    wait_until(page, f"getComputedStyle(document.querySelector('label[for={input_id}]')).backgroundColor === '{BRAND}'")
 
 
 def a_patient_with_a_program(*keys):
@@ -25,6 +30,7 @@ def a_patient_with_a_program(*keys):
     ).versions.get()
     add_exercises(version, {e.key: e for e in Exercise.objects.filter(clinic=None)}, *keys)
     program_services.program_activate(version=version, activated_by=physio)
+    version.refresh_from_db()
     return patient, version
 
 
@@ -73,11 +79,9 @@ def test_the_patient_taps_the_word_moderate_and_sends_the_check_in(phone_page, s
     highest.get_by_text("Moderate", exact=True).tap()
     chosen = highest.get_by_role("radio", name="3 Moderate")
     expect(chosen).to_be_checked()
+    chosen_id = chosen.get_attribute("id")
     # The chosen answer takes the app's teal, not the browser's blue.
-    colour = highest.locator("label.pain-choice", has_text="Moderate").evaluate(
-        "e => getComputedStyle(e).backgroundColor"
-    )
-    assert colour == BRAND
+    wait_for_colour(page, chosen_id)
     for name in ("Dead bug", "Clamshell"):
         page.get_by_role("group", name=name).get_by_text("Done", exact=True).tap()
     page.get_by_role("group", name="Pain now").get_by_text("Aware of it", exact=True).tap()
@@ -118,7 +122,8 @@ def test_a_warning_symptom_is_a_large_toggle_in_teal(phone_page, shipped_library
     assert box["height"] >= 44 and box["width"] >= 300  # across the phone
     toggle.tap()
     expect(page.get_by_role("checkbox", name="New weakness in both legs")).to_be_checked()
-    assert toggle.evaluate("e => getComputedStyle(e).backgroundColor") == BRAND
+    checkbox_id = page.get_by_role("checkbox", name="New weakness in both legs").get_attribute("id")
+    wait_for_colour(page, checkbox_id)
 
 
 def test_without_javascript_the_menu_opens_and_log_out_works(browser, live_server, shipped_library):
