@@ -15,14 +15,20 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-install: $(STAMP)
+# The browser tests' JavaScript tools (axe-core), exactly as package-lock.json pins them (node and npm: Debian's).
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+install: $(STAMP) $(NODE_STAMP)
 
 ## Run the app on http://127.0.0.1:8000 with demo data, a Celery worker and beat (SQLite, no servers).
 demo: $(STAMP)
 	@exec env DEBUG=0 DEMO=1 $(BIN)/python manage.py demo
 
 ## Lint, then run every test against PostgreSQL and Redis (DATABASE_URL / REDIS_URL, local defaults).
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run

@@ -179,3 +179,26 @@ def pain_trend(*, pains: Iterable[tuple[date, int]], today: date) -> str:
         f"Your pain during sessions has stayed about the same over the last four weeks: at its highest it averaged "
         f"{_out_of_five(lately)} out of 5 lately."
     )
+
+
+OWN_ADHERENCE_DAYS = 14  # Today tells the patient how many planned sessions they reported over the last two weeks
+ADHERENCE_WELL = 80  # from this share of the planned sessions reported, Today says the patient is keeping to the plan
+ADHERENCE_SOME = 50  # ...from this share, that each session counts; under it, that the plan can change
+
+
+def adherence_words(*, reported: int, planned: int, percent: int | None, since: date | None) -> str | None:
+    """The patient's adherence over the last two weeks (or since their program started, `since`, when that is
+    more recent), in plain words for them; None when the plan planned no session yet. It encourages, never blames:
+    a plan that is hard to keep is a reason to talk to the physiotherapist."""
+    if percent is None or planned <= 0:
+        return None
+    span = f"Since your program started on {since:%A} {since.day} {since:%B}" if since else "Over the last two weeks"
+    figures = f"{span}, you reported {reported} of the {planned} session{'s' if planned != 1 else ''} in your plan"
+    if percent >= ADHERENCE_WELL:
+        return f"{figures}: you are keeping to your plan. Well done."
+    if percent >= ADHERENCE_SOME:
+        return f"{figures}. Every session counts: try to fit in the ones your plan asks for."
+    return (
+        f"{figures}. If the sessions are hard to fit in or too much for you, tell your physiotherapist: "
+        "the plan can change to suit you."
+    )

@@ -81,13 +81,23 @@ def _today_context(request, patient: Patient, **extra) -> dict:
         "not_started": version is not None and (program_selectors.version_program_start(version) or day) > day,
         "reported_today": reported_today,
         "threshold_words": PAIN_WORDS[patient.pain_threshold],
-        "progress": selectors.own_progress(patient=patient, version=version, today=day)
-        if version and not discharged
-        else None,
+        "progress": _own_progress(patient, version, day) if version and not discharged else None,
         "ask": ask,
         "answer_form": FlareUpAnswerForm() if ask is not None else None,
         **extra,
     }
+
+
+def _own_progress(patient: Patient, version, day) -> dict:
+    """The progress panel: this week's sessions, the pain trend and the patient's adherence, in words."""
+    progress = selectors.own_progress(patient=patient, version=version, today=day)
+    (figures,) = selectors.adherence(patient=patient, version=version, today=day, windows=(rules.OWN_ADHERENCE_DAYS,))
+    start = program_selectors.version_program_start(version) or version.start_date
+    recent_start = start if start > day - timedelta(days=rules.OWN_ADHERENCE_DAYS - 1) else None
+    progress["adherence"] = rules.adherence_words(
+        reported=figures["reported"], planned=figures["planned"], percent=figures["percent"], since=recent_start
+    )
+    return progress
 
 
 @require_POST

@@ -29,9 +29,9 @@ def log_in(page, email):
     page.wait_for_load_state("networkidle")
 
 
-def shot(page, name):
+def shot(page, name, *, full_page=True):
     page.wait_for_load_state("networkidle")
-    page.screenshot(path=OUT / f"{name}.png", full_page=True)
+    page.screenshot(path=OUT / f"{name}.png", full_page=full_page)
 
 
 def main():
@@ -57,11 +57,23 @@ def main():
         shot(page, "flag-detail")
         desk.close()
 
-        phone = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+        # Still figures: the two positions of each exercise side by side, as a reader who asked for reduced motion
+        # sees them (a moving figure would be caught mid-way).
+        phone = browser.new_context(
+            viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, reduced_motion="reduce"
+        )
         page = phone.new_page()
         log_in(page, "maria.lopez@example.com")
-        shot(page, "patient-today-phone")
+        shot(page, "patient-today-phone", full_page=False)
+        card = page.locator(".exercise-card").first
+        card.locator("summary").click()  # "How to do it", unfolded
+        card.scroll_into_view_if_needed()
+        card.screenshot(path=OUT / "exercise-card-phone.png")
         page.goto(f"{BASE}/check-ins/new/")
+        page.get_by_role("group", name="Highest pain during the session").get_by_text("Moderate", exact=True).tap()
+        page.get_by_role("group", name="Pain now").get_by_text("Mild", exact=True).tap()
+        for outcome in page.locator(".outcome-buttons").all():
+            outcome.get_by_text("Done", exact=True).tap()
         shot(page, "checkin-phone")
         page.goto(f"{BASE}/check-ins/")
         shot(page, "history-phone")

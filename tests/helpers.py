@@ -6,6 +6,7 @@ import time
 import uuid
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -220,3 +221,64 @@ def wait_until(page, expression: str, *, timeout: float = 10.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"Still not true after {timeout} s: {expression}")
         page.wait_for_timeout(50)
+
+
+# Every control a finger can tap, with the smallest box it offers: a radio button or checkbox counts with its label
+# (tapping either chooses it); a link in the middle of a sentence is left out (WCAG 2.5.8's inline exception), and
+# so is a control not drawn (folded away in a closed <details>, or the skip link until it has focus).
+TAP_TARGETS_JS = """() => {
+  const shown = (r) => r.width > 0 && r.height > 0;
+  const found = [];
+  for (const el of document.querySelectorAll(
+      "a[href], button, summary, select, textarea, input:not([type=hidden])")) {
+    if (el.classList.contains("visually-hidden-focusable") && document.activeElement !== el) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === "hidden") continue;
+    if (el.tagName === "A" && style.display === "inline" && el.parentElement &&
+        el.parentElement.textContent.trim().length > el.textContent.trim().length) continue;
+    const rects = [el.getBoundingClientRect()];
+    if (el.type === "radio" || el.type === "checkbox") {
+      for (const label of el.labels || []) rects.push(label.getBoundingClientRect());
+    }
+    const drawn = rects.filter(shown);
+    if (!drawn.length) continue;
+    const left = Math.min(...drawn.map((r) => r.left)), right = Math.max(...drawn.map((r) => r.right));
+    const top = Math.min(...drawn.map((r) => r.top)), bottom = Math.max(...drawn.map((r) => r.bottom));
+    const name = (el.getAttribute("aria-label") || el.textContent || el.name || el.id || "").trim().slice(0, 50);
+    found.push({tag: el.tagName.toLowerCase(), name: name, width: right - left, height: bottom - top});
+  }
+  return found;
+}"""
+MIN_TARGET = 44  # px, each way: WCAG 2.5.5's size for a control on a phone
+
+
+def small_tap_targets(page) -> list[dict]:
+    """The controls on the page smaller than MIN_TARGET x MIN_TARGET px, as the browser draws them."""
+    targets = page.evaluate(TAP_TARGETS_JS)
+    assert targets, "no control found on the page"
+    return [t for t in targets if t["width"] < MIN_TARGET - 0.5 or t["height"] < MIN_TARGET - 0.5]
+
+
+AXE_JS = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page) -> list[dict]:
+    """What axe-core (pinned in package.json, installed by `make test`) finds wrong on the page: WCAG 2.1 A and AA
+    and best practices. The page's context needs bypass_csp=True, since the app's Content-Security-Policy refuses
+    an injected script."""
+    if not AXE_JS.exists():
+        raise AssertionError(f"{AXE_JS} is missing: run `npm ci` (make test does)")
+    page.add_script_tag(content=AXE_JS.read_text())
+    results = page.evaluate(
+        "() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa',"
+        " 'best-practice']}, resultTypes: ['violations']})"
+    )
+    return [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
+        for v in results["violations"]
+    ]

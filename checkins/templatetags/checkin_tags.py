@@ -4,7 +4,7 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from patients.rules import SYMPTOM_WORDS
+from patients.rules import PAIN_WORDS, SYMPTOM_WORDS
 
 register = template.Library()
 
@@ -25,3 +25,12 @@ def pain_table_rows(series: list[dict]):
 def symptom_words(values) -> str:
     """The warning symptoms a check-in (or a check-in's earlier values, as a dict) says yes to, in words."""
     return "; ".join(words for name, words in SYMPTOM_WORDS.items() if values.get(name))
+
+
+@register.filter
+def pain_words(value) -> str:
+    """A pain score's words on the clinic's 0-5 scale (3: "Moderate"), shown under the number of a choice."""
+    try:
+        return PAIN_WORDS[int(value)]
+    except (KeyError, TypeError, ValueError):
+        return ""

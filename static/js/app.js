@@ -4,6 +4,14 @@
 // keyboard user carries on from there rather than from the top of the page.
 const FOCUSABLE = "a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select:not([disabled]), " +
   "textarea:not([disabled]), summary, [tabindex]:not([tabindex='-1'])";
+// The focusable controls inside `part` that are drawn: not those folded away in a closed <details> (whose
+// content keeps empty boxes, so only checkVisibility tells; browsers without it count every control, as before).
+function drawn(el) {
+  return el.checkVisibility ? el.checkVisibility() : el.getClientRects().length > 0;
+}
+function focusables(part) {
+  return Array.from(part.querySelectorAll(FOCUSABLE)).filter(drawn);
+}
 let refocus = null;
 document.addEventListener("htmx:beforeSwap", function (event) {
   const target = event.detail.target;
@@ -18,7 +26,7 @@ document.addEventListener("htmx:beforeSwap", function (event) {
   if (target.contains(active)) {
     for (let part = active.parentElement; part; part = part.parentElement) {
       if (part.id) {
-        around.push({ id: part.id, index: Array.from(part.querySelectorAll(FOCUSABLE)).indexOf(active) });
+        around.push({ id: part.id, index: focusables(part).indexOf(active) });
       }
       if (part === target) {
         break;
@@ -35,12 +43,15 @@ document.addEventListener("htmx:afterSettle", function () {
   }
   const again = wanted.id && document.getElementById(wanted.id);
   if (again) {
-    again.focus();
+    // A control folded away in a closed <details> (a dose form, after it is saved) hands focus to its summary.
+    const folded = again.closest("details:not([open])");
+    const summary = folded && folded.querySelector(":scope > summary");
+    (summary && summary !== again ? summary : again).focus();
     return;
   }
   for (const place of wanted.around) {
     const part = document.getElementById(place.id);
-    const inside = part ? part.querySelectorAll(FOCUSABLE) : [];
+    const inside = part ? focusables(part) : [];
     if (inside.length) {
       inside[Math.min(place.index, inside.length - 1)].focus();
       return;
@@ -56,3 +67,11 @@ document.addEventListener("submit", function (event) {
     event.stopImmediatePropagation();
   }
 }, true);
+
+// After a form comes back with errors, the keyboard focus (and a screen reader) starts at what went wrong: the
+// first element marked data-focus-on-load (the urgent advice, else the error summary). Without JavaScript the
+// summary is still at the top of the form, announced as an alert.
+const focusFirst = document.querySelector("[data-focus-on-load]");
+if (focusFirst) {
+  focusFirst.focus();
+}

@@ -39,7 +39,10 @@ class TestCheckInPage:
     def test_form_shows_every_exercise_and_pain_words(self, client, active):
         client.force_login(active.program.patient.user)
         html = client.get(reverse("checkins:create")).content.decode()
-        for words in ("0 – None", "1 – Aware of it", "3 – Moderate", "5 – Worst", "Dead bug", "Clamshell"):
+        for value, words in ((0, "None"), (1, "Aware of it"), (3, "Moderate"), (5, "Worst")):
+            # The number large, its words under it, the whole label a tappable choice.
+            assert f'<span class="pain-n">{value}</span>\n        <span class="pain-w">{words}</span>' in html
+        for words in ("Dead bug", "Clamshell"):
             assert words in html
         assert "None of these" in html
 

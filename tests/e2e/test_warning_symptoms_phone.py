@@ -27,7 +27,7 @@ def test_a_warning_symptom_with_the_rest_blank_shows_the_advice(phone_page, ship
     # The way to tell the clinic is on the page itself, not behind the menu (which needs JavaScript to open).
     expect(page.get_by_role("link", name="Tell the clinic about a new symptom")).to_be_visible()
     page.goto("/check-ins/new/")
-    page.get_by_label("New weakness in both legs").check()
+    page.get_by_text("New weakness in both legs", exact=True).click()  # a large toggle: its words are tapped
     page.get_by_role("button", name="Send my report").click()
 
     advice = page.get_by_role("heading", name="Get urgent medical help now")
