@@ -290,4 +290,5 @@ def my_details(request):
         if saved is not None:
             messages.success(request, "Your details are saved.")
             return redirect("patients:my_details")
-    return render(request, "patients/my_details.html", {"form": form, "patient": patient})
+    panels = [import_string(path)(request=request, patient=patient) for path in settings.PATIENT_MY_DETAILS_PANELS]
+    return render(request, "patients/my_details.html", {"form": form, "patient": patient, "panels": panels})

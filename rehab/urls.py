@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
+from django.views.generic import RedirectView, TemplateView
 
 from . import views
 from .forms import PasswordResetForm
@@ -44,6 +44,13 @@ urlpatterns = [
     path("", include("checkins.urls")),
     path("", include("flags.urls")),
     path("", include("outcomes.urls")),
+    path("", include("reminders.urls")),
+    # The service worker, from the site's root so that its scope is every page: it takes in the push handlers.
+    path(
+        "sw.js",
+        TemplateView.as_view(template_name="sw.js", content_type="application/javascript"),
+        name="service_worker",
+    ),
     path("admin/", admin.site.urls),
     # Where these pages were before check-ins and flags had apps of their own: links in emails already sent,
     # bookmarks, and a check-in form left open across the change still lead there (308: the form is sent on).
