@@ -264,8 +264,8 @@ EXERCISE_MEDIA_LINK_SECONDS = env.int("EXERCISE_MEDIA_LINK_SECONDS", default=15 
 EXERCISE_MEDIA_MAX_PHOTO_BYTES = env.int("EXERCISE_MEDIA_MAX_PHOTO_BYTES", default=10 * 1024 * 1024)
 EXERCISE_MEDIA_MAX_VIDEO_BYTES = env.int("EXERCISE_MEDIA_MAX_VIDEO_BYTES", default=25 * 1024 * 1024)
 
-# Apps depend one way (outcomes -> reminders -> flags -> checkins -> programs -> patients -> rehab). Where a lower app's page shows
-# a higher app's data, the higher app supplies a panel, a function (request, ...) -> HTML, listed here:
+# Apps depend one way (outcomes -> reminders -> flags -> checkins -> programs -> patients -> rehab). Where a lower app's
+# page shows a higher app's data, the higher app supplies a panel, a function (request, ...) -> HTML, listed here:
 PATIENT_DETAIL_PANELS = [  # the patient page
     "flags.panels.patient_flags",
     "outcomes.panels.patient_outcomes",

@@ -21,9 +21,7 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def planned_today(
-    *, today: date, weekdays: list[int], sessions_per_week: int | None, reported_this_week: int
-) -> bool:
+def planned_today(*, today: date, weekdays: list[int], sessions_per_week: int | None, reported_this_week: int) -> bool:
     """Whether the schedule in force plans a session today: a fixed weekday, or, with a number of sessions a week
     and no fixed days, any day until the week's sessions are reported."""
     if weekdays:
@@ -47,15 +45,16 @@ def session_reminder_due(
     return planned and in_care and not (reported_today or paused or sent_today) and local_time >= reminder_time
 
 
-def nudge_due(*, last_session: date, today: date, rest_days_allowed: int) -> bool:
-    """The nudge's day: the patient has rested all the whole days they are allowed, so that today is the last day a
-    session keeps the rest flag away (a whole day more without one and the flag is raised)."""
-    return today > last_session and rest_days(last_session=last_session, today=today) == rest_days_allowed
-
-
-def nudge_last_session(*, today: date, rest_days_allowed: int) -> date:
-    """The last session of a patient whose nudge is due today (nudge_due's inverse)."""
-    return today - timedelta(days=rest_days_allowed + 1)
+def nudge_due(*, last_session: date, today: date, allowed_today: int, allowed_tomorrow: int) -> bool:
+    """The nudge's day: the last day a session keeps the rest flag away. The rest rule (flags.rules.rest_finding)
+    does not flag the patient today, and would tomorrow if today passed without a session. The rests allowed are the
+    clinic's, or a flare-up plan's while it lasts, so the two days may allow different rests (a flare-up's last day)."""
+    tomorrow = today + timedelta(days=1)
+    return (
+        today > last_session
+        and rest_days(last_session=last_session, today=today) <= allowed_today
+        and rest_days(last_session=last_session, today=tomorrow) > allowed_tomorrow
+    )
 
 
 # --- What the reminders say ------------------------------------------------------------------------

@@ -6,7 +6,20 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, DateField, Exists, F, IntegerField, Max, Min, OuterRef, Q, Subquery, TextField, Value
+from django.db.models import (
+    Count,
+    DateField,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    TextField,
+    Value,
+)
 from django.db.models.functions import Cast, Coalesce, Greatest, Least
 
 from checkins.models import CheckIn
@@ -54,7 +67,7 @@ def _wants(kind_field: str, zone: Zone) -> Q:
         channel |= Q(reminder_settings__push=True) & has_subscription
         default_channel |= has_subscription
     own = Q(**{f"reminder_settings__{kind_field}": True, "reminder_settings__time__lte": zone.local_time}) & channel
-    if rules.DEFAULT_TIME <= zone.local_time:
+    if zone.local_time >= rules.DEFAULT_TIME:
         return own | (Q(reminder_settings__isnull=True) & default_channel)
     return own
 
@@ -68,31 +81,34 @@ def _base(zone: Zone):
         activated_at__isnull=False,
         start_date__lte=zone.today,
     )
-    paused_today = Pause.objects.filter(
-        Q(resumed_on__isnull=True) | Q(resumed_on__gt=zone.today),
-        patient=OuterRef("pk"),
-        starts_on__lte=zone.today,
-        ends_on__gte=zone.today,
-    )
     return Patient.objects.order_by().filter(
-        in_care(), Exists(started), ~Exists(paused_today), clinic__time_zone=zone.name, user__is_active=True
+        in_care(), Exists(started), ~Exists(_paused(zone.today)), clinic__time_zone=zone.name, user__is_active=True
     )
 
 
-def _plan_in_force(zone: Zone):
-    """The flare-up in force today with a plan whose program is still active: its plan is what the patient does."""
+def _plan_in_force(day: date):
+    """The flare-up in force on `day` with a plan whose program is still active: its plan is what the patient does."""
     return FlareUp.objects.filter(
         patient=OuterRef("pk"),
         plan__isnull=False,
         plan__program__status=Program.Status.ACTIVE,
-        starts_on__lte=zone.today,
-        last_day__gte=zone.today,
+        starts_on__lte=day,
+        last_day__gte=day,
     ).order_by("-started_at", "-pk")
+
+
+def _paused(day: date):
+    return Pause.objects.filter(
+        Q(resumed_on__isnull=True) | Q(resumed_on__gt=day),
+        patient=OuterRef("pk"),
+        starts_on__lte=day,
+        ends_on__gte=day,
+    )
 
 
 def due_session_reminders(*, zone: Zone) -> list[int]:
     """Patients of one time zone due today's session reminder (rules.session_reminder_due), in one query."""
-    flare_up_plan = _plan_in_force(zone)
+    flare_up_plan = _plan_in_force(zone.today)
     version = ProgramVersion.objects.filter(
         program__patient=OuterRef("pk"),
         program__status=Program.Status.ACTIVE,
@@ -136,7 +152,8 @@ def due_nudges(*, zone: Zone) -> list[tuple[int, date]]:
     latest of the last check-in, the end of the last pause, the program's first day and a flare-up's first day; a
     flare-up plan in force allows its own longest rest when that is longer than the clinic's."""
     never = Value(date.min)
-    # Whoever rests today's nudge has rested at least one whole day: most patients are ruled out by this alone.
+    tomorrow = zone.today + timedelta(days=1)
+    # Whoever is nudged today has rested at least one whole day: most patients are ruled out by this alone.
     latest_possible = zone.today - timedelta(days=2)
     last_checkin = CheckIn.objects.filter(patient=OuterRef("pk")).order_by("-session_date").values("session_date")[:1]
     last_pause = (
@@ -156,14 +173,21 @@ def due_nudges(*, zone: Zone) -> list[tuple[int, date]]:
         .annotate(start=Min("start_date"))
         .values("start")
     )
-    flare_ups = FlareUp.objects.filter(
-        patient=OuterRef("pk"),
-        plan__isnull=False,
-        plan__program__status=Program.Status.ACTIVE,
-        starts_on__lte=zone.today,
+    last_flare_up = (
+        FlareUp.objects.filter(
+            patient=OuterRef("pk"),
+            plan__isnull=False,
+            plan__program__status=Program.Status.ACTIVE,
+            starts_on__lte=zone.today,
+        )
+        .order_by("-starts_on")
+        .values("starts_on")[:1]
     )
-    last_flare_up = flare_ups.order_by("-starts_on").values("starts_on")[:1]
-    flare_up_rests = _plan_in_force(zone).values("plan_rest_days")[:1]
+
+    def allowed(day: date):
+        rests = _plan_in_force(day).values("plan_rest_days")[:1]
+        return Greatest(F("clinic__rest_days_allowed"), Coalesce(Subquery(rests), 0), output_field=IntegerField())
+
     open_rest_flag = Flag.objects.filter(patient=OuterRef("pk"), reason=FlagReason.REST).exclude(
         status=FlagStatus.RESOLVED
     )
@@ -176,7 +200,7 @@ def due_nudges(*, zone: Zone) -> list[tuple[int, date]]:
     )
     return list(
         _base(zone)
-        .filter(_wants("nudges", zone), ~Exists(open_rest_flag))
+        .filter(_wants("nudges", zone), ~Exists(open_rest_flag), ~Exists(_paused(tomorrow)))
         .alias(last_checkin=Coalesce(Subquery(last_checkin), never))
         .filter(last_checkin__lte=latest_possible)
         .annotate(
@@ -188,13 +212,13 @@ def due_nudges(*, zone: Zone) -> list[tuple[int, date]]:
                 output_field=DateField(),
             ),
         )
-        .alias(
-            allowed=Greatest(
-                F("clinic__rest_days_allowed"), Coalesce(Subquery(flare_up_rests), 0), output_field=IntegerField()
-            ),
-            rested=DaysBetween(F("last_session"), Value(zone.today)) - Value(1),
+        # Whole rest days by tomorrow: today's, if today passes without a session.
+        .alias(rested_by_tomorrow=DaysBetween(F("last_session"), Value(zone.today)))
+        .filter(
+            last_session__lt=zone.today,
+            rested_by_tomorrow__lte=allowed(zone.today) + Value(1),
+            rested_by_tomorrow__gt=allowed(tomorrow),
         )
-        .filter(rested=F("allowed"), last_session__lt=zone.today)
         .filter(~Exists(flagged_rest), ~Exists(nudged))
         .values_list("pk", "last_session")
     )

@@ -12,7 +12,7 @@ from patients.services import episode_discharge, pause_create
 from programs import services as program_services
 from reminders import services
 from reminders.models import ReminderSent
-from tests.helpers import add_exercises, send_checkin
+from tests.helpers import send_checkin
 
 from .conftest import at, last_weekday_before, recent_weekday
 
@@ -129,7 +129,9 @@ def test_a_flare_up_plan_in_force_brings_its_own_schedule(build, library):
     patient, version = build(weekdays=[2])
     program, physio = version.program, patient.physiotherapist
     draft = program_services.flare_plan_prepare(program=program, created_by=physio)
-    program_services.program_set_schedule(version=draft, title="P", start_date=draft.start_date, weekdays=[3], sessions_per_week=None)
+    program_services.program_set_schedule(
+        version=draft, title="P", start_date=draft.start_date, weekdays=[3], sessions_per_week=None
+    )
     program_services.flare_plan_keep(version=draft, by=physio, progression_reason="Gentler")
     flare_up, _ = program_services.flare_up_start(patient=patient)
     today, zone = patient.clinic.local_today(), patient.clinic.time_zone
