@@ -41,7 +41,7 @@ def test_only_on_the_last_day_a_session_keeps_the_flag_away(rested, days_after, 
 
 
 def test_the_rule_agrees_with_the_rest_flag(rested):
-    """The day after the nudge's day, with no session, the sweep raises the rest flag; on the nudge's day it does not."""
+    """On the nudge's day the sweep raises no rest flag; the day after, with no session, it does."""
     patient, _, last = rested
     day = last + timedelta(days=3)
     assert rules.nudge_due(last_session=last, today=day, allowed_today=2, allowed_tomorrow=2)
