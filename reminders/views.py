@@ -24,8 +24,8 @@ def _patient(request):
     return patient
 
 
-@patient_required
 @require_POST
+@patient_required
 def reminder_settings(request):
     """Saved from My details; a form with a mistake comes back on a page of its own, its message beside the field."""
     patient = _patient(request)
@@ -38,7 +38,10 @@ def reminder_settings(request):
 
 
 def _subscription_data(request) -> dict:
-    """A PushSubscription's JSON as the browser gives it ({endpoint, keys: {p256dh, auth}}), flattened."""
+    """A PushSubscription's JSON as the browser gives it ({endpoint, keys: {p256dh, auth}}), flattened; or the same
+    three as form fields."""
+    if request.content_type != "application/json":
+        return {name: request.POST.get(name) for name in ("endpoint", "p256dh", "auth")}
     try:
         body = json.loads(request.body or b"{}")
     except (ValueError, UnicodeDecodeError):
@@ -53,8 +56,8 @@ def _refused(message: str, status: int = 400) -> JsonResponse:
     return mark_refused(JsonResponse({"error": message}, status=status))
 
 
-@patient_required
 @require_POST
+@patient_required
 def push_subscription(request):
     """A browser of the signed-in patient's turns notifications on: its subscription is theirs, whatever it says."""
     patient = _patient(request)
@@ -65,11 +68,11 @@ def push_subscription(request):
         created = services.push_subscription_save(patient=patient, **form.cleaned_data)
     except ValidationError as error:
         return _refused(" ".join(error.messages), status=409)
-    return JsonResponse({"saved": True}, status=201 if created else 200)
+    return JsonResponse({"saved": True, "new": created})
 
 
-@patient_required
 @require_POST
+@patient_required
 def push_unsubscription(request):
     patient = _patient(request)
     form = PushUnsubscribeForm(_subscription_data(request))

@@ -75,8 +75,9 @@ def test_staff_cannot_post_reminder_settings(client, physio):
 
 @override_settings(WEB_PUSH_ALLOW_HTTP=False)
 def test_subscribing_a_browser(signed_in, patient):
-    assert post_json(signed_in, "reminders:push_subscription", SUBSCRIPTION).status_code == 201
-    assert post_json(signed_in, "reminders:push_subscription", SUBSCRIPTION).status_code == 200  # the same again
+    assert post_json(signed_in, "reminders:push_subscription", SUBSCRIPTION).json() == {"saved": True, "new": True}
+    again = post_json(signed_in, "reminders:push_subscription", SUBSCRIPTION)  # the same browser again
+    assert again.json() == {"saved": True, "new": False}
     (saved,) = PushSubscription.objects.all()
     assert (saved.patient, saved.endpoint, saved.auth) == (patient, SUBSCRIPTION["endpoint"], "tBHItJI5svbpez7KI4CCXg")
     assert post_json(signed_in, "reminders:push_unsubscription", SUBSCRIPTION).status_code == 200
