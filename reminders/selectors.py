@@ -1,6 +1,7 @@
-"""Who is due a reminder now, set-based: one query per clinic time zone in use for each kind, whatever the number of
-patients; and what the patient's and the staff's pages show."""
+"""Who is due a reminder now, set-based: a fixed number of queries per clinic time zone in use for each kind, whatever
+the number of patients; and what the patient's and the staff's pages show."""
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -8,10 +9,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import (
     Count,
-    DateField,
     Exists,
     F,
-    IntegerField,
     Max,
     Min,
     OuterRef,
@@ -20,11 +19,10 @@ from django.db.models import (
     TextField,
     Value,
 )
-from django.db.models.functions import Cast, Coalesce, Greatest, Least
+from django.db.models.functions import Cast, Coalesce, Least
 
 from checkins.models import CheckIn
 from flags.models import Flag, FlagReason, FlagStatus
-from flags.services.sweep import DaysBetween
 from patients.models import Patient, Pause
 from patients.selectors import in_care
 from programs.models import FlareUp, Program, ProgramVersion
@@ -107,53 +105,65 @@ def _paused(day: date):
 
 
 def due_session_reminders(*, zone: Zone) -> list[int]:
-    """Patients of one time zone due today's session reminder (rules.session_reminder_due), in one query."""
+    """Patients of one time zone due today's session reminder (rules.session_reminder_due): one query for the patients
+    who want one and have not reported today, with the schedule in force read once each, then rules.planned_today;
+    a schedule of a number of sessions a week needs the week's reports, counted in one more query for those only."""
     flare_up_plan = _plan_in_force(zone.today)
     version = ProgramVersion.objects.filter(
         program__patient=OuterRef("pk"),
         program__status=Program.Status.ACTIVE,
         status=ProgramVersion.Status.ACTIVE,
-    )
-    weekdays = Coalesce(
-        Subquery(flare_up_plan.values(text=Cast("plan__weekdays", TextField()))[:1]),
-        Subquery(version.values(text=Cast("weekdays", TextField()))[:1]),
-    )
-    per_week = Coalesce(
-        Subquery(flare_up_plan.values("plan__sessions_per_week")[:1]),
-        Subquery(version.values("sessions_per_week")[:1]),
-        Value(0),
-    )
-    reported_this_week = (
-        CheckIn.objects.filter(
-            patient=OuterRef("pk"), session_date__gte=rules.week_start(zone.today), session_date__lte=zone.today
-        )
-        .order_by()
-        .values("patient")
-        .annotate(days=Count("session_date", distinct=True))
-        .values("days")
-    )
+    ).order_by()
     reported_today = CheckIn.objects.filter(patient=OuterRef("pk"), session_date=zone.today)
     sent_today = ReminderSent.objects.filter(patient=OuterRef("pk"), kind=rules.SESSION, local_date=zone.today)
-    return list(
+    rows = list(
         _base(zone)
         .filter(_wants("sessions", zone), ~Exists(reported_today), ~Exists(sent_today))
-        .alias(weekdays=weekdays, per_week=per_week)
-        .filter(
-            Q(weekdays__contains=str(zone.today.weekday()))
-            | Q(weekdays="[]", per_week__gt=Coalesce(Subquery(reported_this_week), 0))
+        .annotate(
+            weekdays_text=Coalesce(
+                Subquery(flare_up_plan.values(text=Cast("plan__weekdays", TextField()))[:1]),
+                Subquery(version.values(text=Cast("weekdays", TextField()))[:1]),
+            ),
+            per_week=Coalesce(
+                Subquery(flare_up_plan.values("plan__sessions_per_week")[:1]),
+                Subquery(version.values("sessions_per_week")[:1]),
+            ),
         )
-        .values_list("pk", flat=True)
+        .values_list("pk", "weekdays_text", "per_week")
+    )
+    schedules = {pk: (json.loads(text or "[]"), per_week) for pk, text, per_week in rows}
+    counted = [pk for pk, (weekdays, per_week) in schedules.items() if not weekdays and per_week]
+    reported = _reported_since(counted, rules.week_start(zone.today), zone.today) if counted else {}
+    return [
+        pk
+        for pk, (weekdays, per_week) in schedules.items()
+        if rules.planned_today(
+            today=zone.today, weekdays=weekdays, sessions_per_week=per_week, reported_this_week=reported.get(pk, 0)
+        )
+    ]
+
+
+def _reported_since(patient_ids: list[int], first: date, last: date) -> dict[int, int]:
+    """Days with a check-in from `first` to `last`, by patient: one query."""
+    return dict(
+        CheckIn.objects.filter(patient_id__in=patient_ids, session_date__gte=first, session_date__lte=last)
+        .order_by()
+        .values("patient_id")
+        .annotate(days=Count("session_date", distinct=True))
+        .values_list("patient_id", "days")
     )
 
 
 def due_nudges(*, zone: Zone) -> list[tuple[int, date]]:
     """Patients of one time zone due the nudge before the rest limit (rules.nudge_due), with the last session their
-    rest counts from, in one query. The rest is counted as the rest rule counts it (flags.services.sweep): the
-    latest of the last check-in, the end of the last pause, the program's first day and a flare-up's first day; a
-    flare-up plan in force allows its own longest rest when that is longer than the clinic's."""
+    rest counts from. The rest is counted as the rest rule counts it (flags.services.sweep): the latest of the last
+    check-in, the end of the last pause, the program's first day and a flare-up's first day; a flare-up plan in force
+    allows its own longest rest when that is longer than the clinic's. One query reads each candidate's figures once
+    (most patients are ruled out by their last check-in alone), rules.nudge_due decides, and one more query each
+    leaves out a rest already flagged or nudged."""
     never = Value(date.min)
     tomorrow = zone.today + timedelta(days=1)
-    # Whoever is nudged today has rested at least one whole day: most patients are ruled out by this alone.
+    # Whoever is nudged today has rested at least one whole day.
     latest_possible = zone.today - timedelta(days=2)
     last_checkin = CheckIn.objects.filter(patient=OuterRef("pk")).order_by("-session_date").values("session_date")[:1]
     last_pause = (
@@ -183,45 +193,49 @@ def due_nudges(*, zone: Zone) -> list[tuple[int, date]]:
         .order_by("-starts_on")
         .values("starts_on")[:1]
     )
-
-    def allowed(day: date):
-        rests = _plan_in_force(day).values("plan_rest_days")[:1]
-        return Greatest(F("clinic__rest_days_allowed"), Coalesce(Subquery(rests), 0), output_field=IntegerField())
-
     open_rest_flag = Flag.objects.filter(patient=OuterRef("pk"), reason=FlagReason.REST).exclude(
         status=FlagStatus.RESOLVED
     )
-    # A rest flag raised on this rest, even one resolved since: the nudge comes before the flag or not at all.
-    flagged_rest = Flag.objects.filter(
-        patient=OuterRef("pk"), reason=FlagReason.REST, rest_since__gte=OuterRef("last_session")
-    )
-    nudged = ReminderSent.objects.filter(patient=OuterRef("pk"), kind=rules.NUDGE).filter(
-        Q(local_date=zone.today) | Q(rest_since=OuterRef("last_session"))
-    )
-    return list(
+    rows = (
         _base(zone)
         .filter(_wants("nudges", zone), ~Exists(open_rest_flag), ~Exists(_paused(tomorrow)))
         .alias(last_checkin=Coalesce(Subquery(last_checkin), never))
         .filter(last_checkin__lte=latest_possible)
-        .annotate(
-            last_session=Greatest(
-                "last_checkin",
-                Coalesce(Subquery(last_pause), never),
-                Subquery(program_start),
-                Coalesce(Subquery(last_flare_up), never),
-                output_field=DateField(),
-            ),
+        .values_list(
+            "pk",
+            Coalesce(Subquery(last_checkin), never),
+            Coalesce(Subquery(last_pause), never),
+            Subquery(program_start),
+            Coalesce(Subquery(last_flare_up), never),
+            "clinic__rest_days_allowed",
+            Subquery(_plan_in_force(zone.today).values("plan_rest_days")[:1]),
+            Subquery(_plan_in_force(tomorrow).values("plan_rest_days")[:1]),
         )
-        # Whole rest days by tomorrow: today's, if today passes without a session.
-        .alias(rested_by_tomorrow=DaysBetween(F("last_session"), Value(zone.today)))
-        .filter(
-            last_session__lt=zone.today,
-            rested_by_tomorrow__lte=allowed(zone.today) + Value(1),
-            rested_by_tomorrow__gt=allowed(tomorrow),
-        )
-        .filter(~Exists(flagged_rest), ~Exists(nudged))
-        .values_list("pk", "last_session")
     )
+    due = {}
+    for pk, checkin, pause, start, flare_up, clinic_allows, plan_today, plan_tomorrow in rows:
+        last_session = max(checkin, pause, start, flare_up)
+        if rules.nudge_due(
+            last_session=last_session,
+            today=zone.today,
+            allowed_today=max(clinic_allows, plan_today or 0),
+            allowed_tomorrow=max(clinic_allows, plan_tomorrow or 0),
+        ):
+            due[pk] = last_session
+    if not due:
+        return []
+    # A rest flag raised on this rest, even one resolved since: the nudge comes before the flag or not at all.
+    flagged = Flag.objects.filter(patient_id__in=list(due), reason=FlagReason.REST, rest_since__isnull=False)
+    for patient_id, since in flagged.values_list("patient_id", "rest_since"):
+        if since >= due.get(patient_id, date.max):
+            del due[patient_id]
+    nudged = ReminderSent.objects.filter(patient_id__in=list(due), kind=rules.NUDGE).filter(
+        Q(local_date=zone.today) | Q(rest_since__in=set(due.values()))
+    )
+    for patient_id, day, since in nudged.values_list("patient_id", "local_date", "rest_since"):
+        if day == zone.today or since == due.get(patient_id):
+            due.pop(patient_id, None)
+    return sorted(due.items())
 
 
 # --- Pages ------------------------------------------------------------------------------------
