@@ -98,3 +98,17 @@ def test_demo_data_shows_progress_and_flare_ups():
     assert Flag.objects.filter(reason="flare_up", patient=flare_up.patient).exists()
     call_command("seed_demo")
     assert (FlareUp.objects.count(), ProgramVersion.objects.filter(status="aside").count()) == (1, 2)
+
+
+def test_demo_patients_have_reminders_on():
+    from datetime import time
+
+    from reminders.models import ReminderSettings
+
+    call_command("seed_demo")
+    rows = ReminderSettings.objects.select_related("patient__user")
+    assert rows.count() == Patient.objects.count()
+    assert all(row.sessions and row.nudges and row.email and row.push for row in rows)
+    assert rows.get(patient__user__email="maria.lopez@example.com").time == time(7, 30)
+    call_command("seed_demo")
+    assert ReminderSettings.objects.count() == Patient.objects.count()
