@@ -212,8 +212,11 @@ def ensure_database(name: str, patients: int) -> None:
         for statement in fill(patients):
             started = time.monotonic()
             conn.execute(statement)
-            print(f"  {statement.split()[2] if statement != 'ANALYZE' else 'ANALYZE'}: "
-                  f"{time.monotonic() - started:.1f} s", flush=True)
+            print(
+                f"  {statement.split()[2] if statement != 'ANALYZE' else 'ANALYZE'}: "
+                f"{time.monotonic() - started:.1f} s",
+                flush=True,
+            )
 
 
 def floor_params(zone) -> dict:
@@ -262,8 +265,10 @@ def measure(now: datetime, repeat: int) -> dict:
         got = orm()
         orm_ms.append((time.perf_counter() - started) * 1000)
         if got != expected:
-            sys.exit(f"The run and the floor selected different patients at {now}: {len(got[0])}/{len(got[1])} "
-                     f"against {len(expected[0])}/{len(expected[1])}")
+            sys.exit(
+                f"The run and the floor selected different patients at {now}: {len(got[0])}/{len(got[1])} "
+                f"against {len(expected[0])}/{len(expected[1])}"
+            )
     return {"floor_ms": median(floor_ms), "run_ms": median(orm_ms), "sessions": len(got[0]), "nudges": len(got[1])}
 
 
@@ -284,8 +289,11 @@ def main(argv: list[str] | None = None) -> dict:
     for hour in range(0, 24, max(1, 24 // args.hours)):
         result = measure(midnight + timedelta(hours=hour, minutes=10), args.repeat)
         hours.append({"hour": hour, **result})
-        print(f"{args.db} {hour:02d}:10 UTC: floor {result['floor_ms']:.1f} ms, run {result['run_ms']:.1f} ms, "
-              f"{result['sessions']} reminders, {result['nudges']} nudges", flush=True)
+        print(
+            f"{args.db} {hour:02d}:10 UTC: floor {result['floor_ms']:.1f} ms, run {result['run_ms']:.1f} ms, "
+            f"{result['sessions']} reminders, {result['nudges']} nudges",
+            flush=True,
+        )
     summary = {
         "db": args.db,
         "patients": patients,
@@ -294,8 +302,11 @@ def main(argv: list[str] | None = None) -> dict:
         "hours": hours,
     }
     summary["ratio"] = summary["run_ms"] / summary["floor_ms"]
-    print(f"{args.db}: floor {summary['floor_ms']:.1f} ms, run {summary['run_ms']:.1f} ms, "
-          f"ratio {summary['ratio']:.2f} (median over the hours)", flush=True)
+    print(
+        f"{args.db}: floor {summary['floor_ms']:.1f} ms, run {summary['run_ms']:.1f} ms, "
+        f"ratio {summary['ratio']:.2f} (median over the hours)",
+        flush=True,
+    )
     write_raw(f"reminders-{args.db.removeprefix(PREFIX)}", summary)
     return summary
 
