@@ -38,7 +38,7 @@ test: $(STAMP) $(NODE_STAMP)
 ## when PyPI answers; fails on a package no source could check), and high-severity findings in our code (bandit).
 audit: $(STAMP)
 	$(BIN)/python -m tools.dependency_audit requirements.lock --advisories $(ADVISORIES)
-	$(BIN)/bandit -q -r rehab patients programs checkins flags outcomes demo --severity-level high -x '*/migrations/*'
+	$(BIN)/bandit -q -r rehab patients programs checkins flags reminders outcomes demo --severity-level high -x '*/migrations/*'
 
 ## Re-resolve every package from pyproject.toml into requirements.lock.
 lock:

@@ -311,7 +311,7 @@ def _me(request) -> Patient:
 
 def _my_details_page(request, patient: Patient, *, form=None, password_form=None, status: int = 200):
     """ "My details": the patient's phone number, password, devices, and what higher apps add (their calendar link:
-    settings.MY_DETAILS_PANELS)."""
+    settings.PATIENT_MY_DETAILS_PANELS)."""
     if form is None:
         initial = {"phone": patient.phone.as_national if patient.phone else ""}
         form = MyDetailsForm(clinic=patient.clinic, initial=initial)
@@ -322,7 +322,9 @@ def _my_details_page(request, patient: Patient, *, form=None, password_form=None
             "form": form,
             "password_form": password_form or PasswordChangeForm(request.user),
             "patient": patient,
-            "panels": [import_string(path)(request=request, patient=patient) for path in settings.MY_DETAILS_PANELS],
+            "panels": [
+                import_string(path)(request=request, patient=patient) for path in settings.PATIENT_MY_DETAILS_PANELS
+            ],
         },
         status=status,
     )

@@ -1,5 +1,5 @@
 """What the programs app shows on a lower app's page: the calendar link on the patient's "My details" page
-(settings.MY_DETAILS_PANELS)."""
+(settings.PATIENT_MY_DETAILS_PANELS)."""
 
 from django.template.loader import render_to_string
 

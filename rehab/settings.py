@@ -38,7 +38,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # The product's own apps, each depending only on those before it in this list.
-PRODUCT_APPS = ["rehab", "patients", "programs", "checkins", "flags", "outcomes", "demo"]
+PRODUCT_APPS = ["rehab", "patients", "programs", "checkins", "flags", "reminders", "outcomes", "demo"]
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -266,17 +266,21 @@ EXERCISE_MEDIA_LINK_SECONDS = env.int("EXERCISE_MEDIA_LINK_SECONDS", default=15 
 EXERCISE_MEDIA_MAX_PHOTO_BYTES = env.int("EXERCISE_MEDIA_MAX_PHOTO_BYTES", default=10 * 1024 * 1024)
 EXERCISE_MEDIA_MAX_VIDEO_BYTES = env.int("EXERCISE_MEDIA_MAX_VIDEO_BYTES", default=25 * 1024 * 1024)
 
-# Apps depend one way (outcomes -> flags -> checkins -> programs -> patients -> rehab). Where a lower app's page shows
-# a higher app's data, the higher app supplies a panel, a function (request, ...) -> HTML, listed here:
+# Apps depend one way (outcomes -> reminders -> flags -> checkins -> programs -> patients -> rehab). Where a lower app's
+# page shows a higher app's data, the higher app supplies a panel, a function (request, ...) -> HTML, listed here:
 PATIENT_DETAIL_PANELS = [  # the patient page
     "flags.panels.patient_flags",
     "outcomes.panels.patient_outcomes",
     "checkins.panels.patient_progress",
+    "reminders.panels.patient_reminders",
+]
+PATIENT_MY_DETAILS_PANELS = [  # the patient's own page (My details), after their own details
+    "reminders.panels.my_reminders",
+    "programs.panels.my_calendar",
 ]
 PATIENT_THRESHOLD_NOTES = ["outcomes.panels.start_back_risk"]  # the patient page, beside the pain threshold
 PATIENT_TODAY_PANELS = ["outcomes.panels.due_questionnaires"]  # the patient's Today page, below the check-in
 STAFF_PAGE_PANELS = ["patients.panels.caseloads"]  # the clinic admin's staff page
-MY_DETAILS_PANELS = ["programs.panels.my_calendar"]  # the patient's "My details" page, after their own details
 # Beside each version in a program's history: (request, versions) -> {version id: HTML} (the flag it was made after).
 PROGRAM_VERSION_NOTES = ["flags.panels.version_flags"]
 # ...and where a lower app's change concerns a higher app's rows, the higher app's service is called in the same
@@ -331,6 +335,8 @@ CELERY_BEAT_SCHEDULE = {
     "escalate-flags": {"task": "flags.tasks.escalate_flags", "schedule": crontab(minute="*/5")},
     "rest-digests": {"task": "flags.tasks.send_rest_digests", "schedule": crontab(minute=0, hour=7)},
     "questionnaires-due": {"task": "outcomes.tasks.make_questionnaires_due", "schedule": crontab(minute=40)},
+    "session-reminders": {"task": "reminders.tasks.send_session_reminders", "schedule": crontab(minute="*/5")},
+    "rest-nudges": {"task": "reminders.tasks.send_rest_nudges", "schedule": crontab(minute="2-59/5")},
     "clear-expired-sessions": {
         "task": "rehab.tasks.clear_expired_sessions",
         "schedule": crontab(minute=17, hour=3),
@@ -346,6 +352,18 @@ EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))  # the d
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Back rehab clinic <no-reply@clinic.example>")
 # Absolute links in emails (set-password links) are built from this origin.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
+# Web Push (reminders on the patient's phone or computer): the VAPID key pair that signs the app's notifications
+# (the private key as base64url of its 32 bytes or of its DER, the public one as base64url of its uncompressed point)
+# and who the push services may contact. Without a pair, reminders go by e-mail only; the demo makes a pair of its own.
+WEB_PUSH_VAPID_PRIVATE_KEY = env("WEB_PUSH_VAPID_PRIVATE_KEY", default="")
+WEB_PUSH_VAPID_PUBLIC_KEY = env("WEB_PUSH_VAPID_PUBLIC_KEY", default="")
+WEB_PUSH_CONTACT = env("WEB_PUSH_CONTACT", default="mailto:" + DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1].rstrip(">"))
+WEB_PUSH_ALLOW_HTTP = False  # push services are reached over HTTPS only (tests run one of their own on loopback)
+if DEMO and not WEB_PUSH_VAPID_PRIVATE_KEY:
+    from .vapid import demo_key_pair
+
+    WEB_PUSH_VAPID_PRIVATE_KEY, WEB_PUSH_VAPID_PUBLIC_KEY = demo_key_pair(VAR_DIR / "vapid.json")
 
 # The demo serves static files straight from the app's folders (nothing to collect first).
 WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = LOCAL

@@ -46,6 +46,7 @@ urlpatterns = [
     path("", include("checkins.urls")),
     path("", include("flags.urls")),
     path("", include("outcomes.urls")),
+    path("", include("reminders.urls")),
     path("admin/", admin.site.urls),
     # Where these pages were before check-ins and flags had apps of their own: links in emails already sent,
     # bookmarks, and a check-in form left open across the change still lead there (308: the form is sent on).

@@ -25,6 +25,7 @@ from programs import services as program_services
 from programs.models import Exercise
 from rehab import audit
 from rehab.models import AuditEvent
+from reminders.models import PushSubscription
 from tests.factories import PASSWORD, ClinicAdminFactory, ClinicFactory, PhysioFactory, make_patient
 from tests.helpers import attach_photo, patient_form_data, photo_upload
 
@@ -313,6 +314,32 @@ TABLE = {
         {**OWN_CHECKIN, "patient": 200},
         lambda w: {"answer": "better"},
     ),
+    "reminders:settings": (
+        None,
+        POST_ONLY,
+        {**PATIENT_ONLY, "patient": OK, "other_patient": OK},
+        lambda w: {"time": "07:30", "sessions": "on", "email": "on"},
+    ),
+    "reminders:push_subscription": (
+        None,
+        POST_ONLY,
+        {**PATIENT_ONLY, "patient": OK, "other_patient": OK},
+        lambda w: {"endpoint": "https://push.example.net/access-new", "p256dh": "BKEY", "auth": "AUTH"},
+    ),
+    # Only the patient's own browser: the other patient's request finds nothing of theirs to turn off.
+    "reminders:push_unsubscription": (
+        None,
+        POST_ONLY,
+        {**PATIENT_ONLY, "patient": OK},
+        lambda w: {"endpoint": w["push_subscription"].endpoint},
+    ),
+    # A forged stop link: nobody, signed in or not, changes anything with it.
+    "reminders:stop": (
+        lambda w: {"token": "eyJwIjoxfQ:forged:signature"},
+        dict.fromkeys(ROLES, 404),
+        dict.fromkeys(ROLES, 404),
+        None,
+    ),
     "programs:exercise_list": (None, ANY_STAFF, None, None),
     "programs:exercise_create": (
         None,
@@ -522,8 +549,12 @@ def _build_world():
         patient=other_patient, reason="rest", rule="More than 2 whole rest days in a row", explanation="", values={}
     )
     flare_up, _ = program_services.flare_up_start(patient=target)
+    push_subscription = PushSubscription.objects.create(
+        patient=target, endpoint="https://push.example.net/access", p256dh="BKEY", auth="AUTH"
+    )
     return {
         "calendar_feed": program_services.calendar_feed_reset(patient=target),
+        "push_subscription": push_subscription,
         "media_link": media_files.link(media.pk),
         "flare_up": flare_up,
         "symptom_report": symptom_report,

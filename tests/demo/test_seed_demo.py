@@ -174,3 +174,17 @@ def test_the_demo_clinic_shows_every_feature_on_first_login(client):
         ProgramVersion.objects.count(),
     )
     assert after == before
+
+
+def test_demo_patients_have_reminders_on():
+    from datetime import time
+
+    from reminders.models import ReminderSettings
+
+    call_command("seed_demo")
+    rows = ReminderSettings.objects.select_related("patient__user")
+    assert rows.count() == Patient.objects.count()
+    assert all(row.sessions and row.nudges and row.email and row.push for row in rows)
+    assert rows.get(patient__user__email="maria.lopez@example.com").time == time(7, 30)
+    call_command("seed_demo")
+    assert ReminderSettings.objects.count() == Patient.objects.count()

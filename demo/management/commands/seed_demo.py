@@ -19,6 +19,8 @@ from programs import services as program_services
 from programs.models import Exercise, ExerciseMedia, Program, ProgramTemplate, ProgramVersion
 from rehab.models import AuditEvent, Clinic, User
 from rehab.services import audit_record, user_create
+from reminders import rules as reminder_rules
+from reminders import services as reminder_services
 
 DEMO_PASSWORD = "rehab-demo-2026"  # noqa: S105 - demo accounts on a local SQLite file only
 CLINIC_NAME = "Riverside Spine & Physio"
@@ -196,12 +198,26 @@ class Command(BaseCommand):
         self._every_reason(clinic)
         self._clinic_template(clinic)
         self._audit_history(clinic)
+        self._reminders(patients)
         if created or programs:
             self.stdout.write(f"Demo clinic '{clinic.name}': {created} patients and {programs} programs loaded.")
         else:
             self.stdout.write(f"Demo clinic '{clinic.name}': already loaded, nothing added.")
         if options["verbosity"] >= 1:
             self.stdout.write(logins())
+
+    def _reminders(self, patients) -> None:
+        """Reminders on for the newly registered demo patients, by e-mail (kept in var/mail) and by notification in
+        any browser they turn them on in; Maria Lopez at 07:30, the others at the clinic's 18:00."""
+        for email, patient in patients.items():
+            reminder_services.reminder_settings_save(
+                patient=patient,
+                time=time(7, 30) if email == "maria.lopez@example.com" else reminder_rules.DEFAULT_TIME,
+                sessions=True,
+                nudges=True,
+                email=True,
+                push=True,
+            )
 
     def _clinic_photo(self, clinic, physio) -> None:
         from django.core.files.uploadedfile import SimpleUploadedFile
