@@ -28,6 +28,7 @@ BEFORE = {
     "checkins": None,
     "flags": None,
     "outcomes": None,
+    "reminders": None,
 }
 # The move itself: compared exactly with what was there before (later migrations may change more, on purpose).
 MOVE = {
