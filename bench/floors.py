@@ -134,7 +134,7 @@ def flag_queue(request):
     now = timezone.now()
     counts = _rows(
         """SELECT f.status, f.reason, count(*), count(*) FILTER (WHERE f.status = 'open' AND f.ack_due_at < %s)
-           FROM patients_flag f JOIN patients_patient p ON p.id = f.patient_id
+           FROM flags_flag f JOIN patients_patient p ON p.id = f.patient_id
            WHERE p.clinic_id = %s AND (f.status <> 'resolved' OR f.resolved_at >= %s)
            GROUP BY 1, 2""",
         [now, user.clinic_id, now - timedelta(days=7)],
@@ -149,12 +149,12 @@ def flag_queue(request):
               SELECT f.patient_id, max(f.urgent::int) AS u,
                      max((f.status = 'open' AND f.acknowledged_at IS NULL AND f.ack_due_at < %s)::int) AS o,
                      min(f.opened_at) AS first
-              FROM patients_flag f JOIN patients_patient p ON p.id = f.patient_id
+              FROM flags_flag f JOIN patients_patient p ON p.id = f.patient_id
               WHERE p.clinic_id = %s AND f.status <> 'resolved' GROUP BY f.patient_id),
             page AS (SELECT patient_id, u, o, first, count(*) OVER () AS total FROM g
                      ORDER BY u DESC, o DESC, first, patient_id LIMIT {PAGE_SIZE})
             SELECT {FLAG_COLUMNS}, page.total, page.u, page.o, page.first
-            FROM page JOIN patients_flag f ON f.patient_id = page.patient_id AND f.status <> 'resolved' {FLAG_JOINS}
+            FROM page JOIN flags_flag f ON f.patient_id = page.patient_id AND f.status <> 'resolved' {FLAG_JOINS}
             ORDER BY page.u DESC, page.o DESC, page.first, page.patient_id""",
         [now, user.clinic_id],
     )
@@ -194,7 +194,7 @@ def dashboard(request):
     now = timezone.now()
     today = timezone.localdate(now)
     flags = _rows(
-        f"""SELECT {FLAG_COLUMNS} FROM patients_flag f {FLAG_JOINS}
+        f"""SELECT {FLAG_COLUMNS} FROM flags_flag f {FLAG_JOINS}
             WHERE p.clinic_id = %s AND p.physiotherapist_id = %s AND f.status <> 'resolved'
             ORDER BY f.urgent DESC, f.opened_at""",
         [user.clinic_id, user.pk],
@@ -202,7 +202,7 @@ def dashboard(request):
     caseload = _rows(
         f"""WITH page AS (
               SELECT p.id, u.first_name, u.last_name, p.pain_threshold, p.onset_date,
-                     (SELECT count(*) FROM patients_flag f WHERE f.patient_id = p.id AND f.status <> 'resolved') AS n,
+                     (SELECT count(*) FROM flags_flag f WHERE f.patient_id = p.id AND f.status <> 'resolved') AS n,
                      count(*) OVER () AS total
               FROM patients_patient p JOIN rehab_user u ON u.id = p.user_id
               WHERE p.clinic_id = %s AND p.physiotherapist_id = %s
@@ -263,7 +263,7 @@ def patient_detail(request, pk: int):
     pid, first, last, phone, threshold, onset, born, ph_first, ph_last, opened, discharged = found[0]
     flags = _rows(
         """SELECT id, reason, urgent, status, details->>'explanation', opened_at, resolved_at, outcome
-           FROM patients_flag WHERE patient_id = %s ORDER BY status = 'resolved', opened_at DESC""",
+           FROM flags_flag WHERE patient_id = %s ORDER BY status = 'resolved', opened_at DESC""",
         [pid],
     )
     items = _rows(

@@ -398,7 +398,7 @@ def detach(database: str, tables: list[str]) -> Detached:
             conn.execute(f"DROP INDEX {name}")
             out.keys.append(definition)
     # The biggest tables first, so that the two builders finish together.
-    big = ("exerciseresult", "checkins_checkin", "flagevent", "patients_flag")
+    big = ("exerciseresult", "checkins_checkin", "flagevent", "flags_flag")
     for statements in (out.primary_keys, out.keys):
         statements.sort(key=lambda s: next((i for i, name in enumerate(big) if name in s), len(big)))
     return out
@@ -670,7 +670,8 @@ class Worker:
             previous_items = item_ids
             done = [f"done\t{item}\t" for item in item_ids]
             versions.append(Version(vid, vstart, frozenset(weekdays), per_week, item_ids, done))
-        if status == "active" and rng.random() < 0.03:
+        drafting = status == "active" and rng.random() < 0.03
+        if drafting:
             # A revision being drafted next to the version in force.
             vid = self.next_id("version")
             self.files["version"].row(
@@ -693,10 +694,11 @@ class Worker:
             )
             self.items(vid, exercises, previous_items)
         if status == "active" and rng.random() < FLARE_UP_PLAN_SHARE:
-            self.flare_up_plan(ctx, patient_id, physio, program_id, versions[-1], exercises, created)
+            number = len(starts) + 1 + (1 if drafting else 0)
+            self.flare_up_plan(ctx, patient_id, physio, program_id, versions[-1], exercises, created, number)
         return versions
 
-    def flare_up_plan(self, ctx, patient_id, physio, program_id, usual: Version, exercises, created) -> None:
+    def flare_up_plan(self, ctx, patient_id, physio, program_id, usual: Version, exercises, created, number) -> None:
         """A flare-up plan kept ready beside the program in force (rule 18): the gentlest exercises, three days a
         week; some patients have used it, once or twice, in the last months (each time answered afterwards)."""
         rng = self.rng
@@ -705,7 +707,7 @@ class Worker:
             vid,
             json.dumps([0, 2, 4]),
             None,
-            1,
+            number,
             "aside",
             day_text(usual.start),
             "For a flare-up: the gentlest exercises, fewer of them.",

@@ -81,7 +81,7 @@ def data_table(runs: list[dict]) -> list[str]:
         s = g["seconds"]
         lines.append(
             f"| {_n(g['patients'])} | {_n(c['rehab_clinic'])} | {_n(c['checkins_checkin'])} "
-            f"| {_n(c['checkins_exerciseresult'])} | {_n(c['patients_flag'])} | {_n(c['patients_flagevent'])} "
+            f"| {_n(c['checkins_exerciseresult'])} | {_n(c['flags_flag'])} | {_n(c['flags_flagevent'])} "
             f"| {g['database_size']} | {s['total']:.0f} s ({s['simulate']:.0f} s simulate, {s['copy']:.0f} s COPY, "
             f"{s['constraints']:.0f} s constraints) |"
         )

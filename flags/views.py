@@ -21,7 +21,7 @@ from checkins import selectors as checkin_selectors
 from patients import rules as patient_rules
 from patients import selectors as patient_selectors
 from patients import services as patient_services
-from patients.forms import ReassignForm, ThresholdReviewForm
+from patients.forms import ReassignForm
 from patients.models import DischargeReason, Patient
 from programs import selectors as program_selectors
 from programs.views.common import open_prepared
@@ -429,13 +429,7 @@ def dashboard(request):
         request.GET.get("page")
     )
     patients = list(page.object_list)
-    reviews = [
-        (
-            patient,
-            ThresholdReviewForm(patient=patient, phase=patient.review_phase, initial={"phase": patient.review_phase}),
-        )
-        for patient in patient_selectors.threshold_reviews_due(physio=physio)
-    ]
+    reviews = list(patient_selectors.threshold_reviews_due(physio=physio))
     return render(
         request,
         "flags/dashboard.html",
