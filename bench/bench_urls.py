@@ -4,6 +4,8 @@ from django.http import HttpResponse
 from django.urls import include, path
 from django.utils.html import format_html
 
+from bench import floors
+
 FLOOR_HTML = (
     "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Floor</title></head>"
     "<body><p>Hello, {}.</p></body></html>"
@@ -19,5 +21,9 @@ def floor(request):
 
 urlpatterns = [
     path("bench/floor/", floor, name="bench_floor"),
+    path("bench/floor/flags/", floors.flag_queue, name="bench_queue"),
+    path("bench/floor/dashboard/", floors.dashboard, name="bench_dashboard"),
+    path("bench/floor/patients/<int:pk>/", floors.patient_detail, name="bench_patient"),
+    path("bench/floor/check-ins/new/", floors.checkin, name="bench_checkin"),
     path("", include("rehab.urls")),
 ]

@@ -17,7 +17,7 @@ then, their open flags closed as discharged). Each course of care has its outcom
 every four weeks, at discharge, most answered (activities and pain improving, never worse by the difference that
 matters, so no "outcome worse" flag), the next follow-up planned.
 
-Flags are what the app's rules (programs.rules.report_findings and rest_finding) raised from that history,
+Flags are what the app's rules (flags.rules.checkin_findings and rest_finding) raised from that history,
 with their events, the staff acknowledging and resolving them, escalations, alerts and rest digests. The
 state is "just before the first sweep of the local day": patients who crossed their clinic's rest limit
 today are not flagged yet (that is the sweep's work), and about one recent report per 1,000 patients still
@@ -142,36 +142,39 @@ TABLES = {
     "patient": (
         "patients.Patient",
         "id date_of_birth onset_date condition pain_threshold created_at updated_at clinic_id physiotherapist_id "
-        "user_id",
+        "user_id phone",
     ),
-    "threshold": ("patients.ThresholdChange", "id previous_value value reason changed_at changed_by_id patient_id"),
+    "threshold": (
+        "patients.ThresholdChange",
+        "id previous_value value reason changed_at changed_by_id patient_id phase",
+    ),
     "pause": (
         "patients.Pause",
         "id starts_on ends_on reason created_at resumed_on created_by_id patient_id resumed_by_id",
     ),
     "flag": (
-        "patients.Flag",
+        "flags.Flag",
         "id reason urgent status details opened_at ack_due_at last_evidence_at acknowledged_at resolved_at outcome "
         "resolution_note notified_at digest_sent_at escalated_at acknowledged_by_id patient_id resolved_by_id",
     ),
-    "event": ("patients.FlagEvent", "id kind at report_id values note by_id flag_id"),
+    "event": ("flags.FlagEvent", "id kind at checkin_id values note by_id flag_id"),
     "program": ("programs.Program", "id title status created_at ended_at created_by_id patient_id"),
     "version": (
         "programs.ProgramVersion",
         "id weekdays sessions_per_week number status start_date change_note progression_reason created_at "
-        "activated_at superseded_at activated_by_id based_on_id created_by_id program_id",
+        "activated_at superseded_at activated_by_id based_on_id created_by_id program_id kind",
     ),
     "item": (
         "programs.ProgramExercise",
         "id sets reps hold_seconds rest_seconds position notes derived_from_id exercise_id version_id",
     ),
     "report": (
-        "programs.SessionReport",
+        "checkins.CheckIn",
         "id session_date max_pain pain_now sharp_pain bladder_bowel saddle_numbness leg_weakness note "
         "idempotency_key submitted_at corrected_at evaluated_at patient_id version_id",
     ),
-    "result": ("programs.ExerciseResult", "id outcome item_id report_id"),
-    "correction": ("programs.ReportCorrection", "id previous corrected_at report_id"),
+    "result": ("checkins.ExerciseResult", "id outcome item_id checkin_id"),
+    "correction": ("checkins.CheckInCorrection", "id previous corrected_at checkin_id"),
     "template": (
         "programs.ProgramTemplate",
         "id weekdays sessions_per_week name description created_at clinic_id created_by_id",
@@ -193,7 +196,14 @@ TABLES = {
         "outcomes.Measurement",
         "id position answers score subscores category instrument_id questionnaire_id",
     ),
+    "flare_up": (
+        "programs.FlareUp",
+        "id started_at starts_on planned_last_day last_day plan_rest_days ended_at answer answer_note answered_at "
+        "ended_by_id patient_id plan_id usual_id",
+    ),
 }
+FLARE_UP_PLAN_SHARE = 0.08  # programs in force with a flare-up plan kept ready
+FLARE_UP_DAYS = 7
 # Courses of care: how they end, and the outcome measures asked (the default schedule of a clinic that has not chosen).
 DISCHARGE_REASONS = ["goals_met"] * 45 + ["self_managing"] * 25 + ["stopped_attending"] * 15 + ["referred_on"] * 8
 DISCHARGE_REASONS += ["other"] * 7
@@ -201,6 +211,12 @@ FOLLOW_UP_DAYS = 28
 ACTIVITY_NAMES = ["Putting on socks", "Gardening", "Sitting at my desk", "Lifting my child", "Running", "Driving"]
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def phone_number(pid: int) -> str:
+    """Nine patients in ten gave a phone number: UK numbers from the range kept for drama (07700 900000-900999),
+    never anyone's, in E.164 form as the app stores them."""
+    return "" if pid % 10 == 3 else f"+447700900{pid % 1000:03d}"
 
 
 def esc(text: str) -> str:
@@ -282,7 +298,7 @@ def table_specs() -> dict[str, TableSpec]:
     """Columns per table; a required field the generator does not know gets its model default, so that a
     field added to the app later does not break the load (and a required field without a default stops it)."""
     from django.apps import apps
-    from django.db.models import JSONField
+    from django.db.models import CharField, JSONField
 
     specs = {}
     for key, (label, columns) in TABLES.items():
@@ -296,9 +312,12 @@ def table_specs() -> dict[str, TableSpec]:
         for column, f in fields.items():
             if column in columns or f.null or f.primary_key:
                 continue
-            if not f.has_default():
+            if f.has_default():
+                default = f.get_default()
+            elif f.blank and isinstance(f, CharField):  # a text the app leaves empty unless told (a draft's "prepared")
+                default = ""
+            else:
                 sys.exit(f"{meta.db_table}.{column} is required and has no default: teach bench/generate.py.")
-            default = f.get_default()
             tail_columns.append(column)
             tail_values.append(esc(json.dumps(default)) if isinstance(f, JSONField) else cell(default))
         specs[key] = TableSpec(meta.db_table, columns + tail_columns, "".join("\t" + v for v in tail_values))
@@ -379,7 +398,7 @@ def detach(database: str, tables: list[str]) -> Detached:
             conn.execute(f"DROP INDEX {name}")
             out.keys.append(definition)
     # The biggest tables first, so that the two builders finish together.
-    big = ("exerciseresult", "sessionreport", "flagevent", "patients_flag")
+    big = ("exerciseresult", "checkins_checkin", "flagevent", "flags_flag")
     for statements in (out.primary_keys, out.keys):
         statements.sort(key=lambda s: next((i for i, name in enumerate(big) if name in s), len(big)))
     return out
@@ -501,8 +520,8 @@ class Worker:
         self._next = dict.fromkeys(specs, index + 1)
         self.stats = {"expected_rest_candidates": 0, "unevaluated_reports": 0}
         self.unevaluated_owed = 0
+        from flags import rules as program_rules
         from patients import rules as patient_rules
-        from programs import rules as program_rules
 
         self.patient_rules, self.program_rules = patient_rules, program_rules
 
@@ -645,12 +664,14 @@ class Worker:
                 versions[-1].id if versions else None,
                 physio,
                 program_id,
+                "program",
             )
             item_ids, exercises = self.items(vid, exercises, previous_items)
             previous_items = item_ids
             done = [f"done\t{item}\t" for item in item_ids]
             versions.append(Version(vid, vstart, frozenset(weekdays), per_week, item_ids, done))
-        if status == "active" and rng.random() < 0.03:
+        drafting = status == "active" and rng.random() < 0.03
+        if drafting:
             # A revision being drafted next to the version in force.
             vid = self.next_id("version")
             self.files["version"].row(
@@ -669,9 +690,59 @@ class Worker:
                 versions[-1].id,
                 physio,
                 program_id,
+                "program",
             )
             self.items(vid, exercises, previous_items)
+        if status == "active" and rng.random() < FLARE_UP_PLAN_SHARE:
+            number = len(starts) + 1 + (1 if drafting else 0)
+            self.flare_up_plan(ctx, patient_id, physio, program_id, versions[-1], exercises, created, number)
         return versions
+
+    def flare_up_plan(self, ctx, patient_id, physio, program_id, usual: Version, exercises, created, number) -> None:
+        """A flare-up plan kept ready beside the program in force (rule 18): the gentlest exercises, three days a
+        week; some patients have used it, once or twice, in the last months (each time answered afterwards)."""
+        rng = self.rng
+        vid = self.next_id("version")
+        self.files["version"].row(
+            vid,
+            json.dumps([0, 2, 4]),
+            None,
+            number,
+            "aside",
+            day_text(usual.start),
+            "For a flare-up: the gentlest exercises, fewer of them.",
+            "",
+            ts_text(created + HOUR),
+            None,
+            None,
+            None,
+            None,
+            physio,
+            program_id,
+            "flare_up",
+        )
+        self.items(vid, exercises[:2], None)
+        day = ctx.today - rng.randint(20, 150)
+        while day > usual.start and day < ctx.today - 10 and rng.random() < 0.5:
+            started = ctx.clock.ts(day, 7 * 60 + rng.randint(0, 600))
+            last = day + FLARE_UP_DAYS - 1
+            self.files["flare_up"].row(
+                self.next_id("flare_up"),
+                ts_text(started),
+                day_text(day),
+                day_text(last),
+                day_text(last),
+                2,  # Friday to Monday: the longest rest of a Monday-Wednesday-Friday plan
+                None,
+                "better" if rng.random() < 0.7 else "same",
+                "",
+                ts_text(ctx.clock.ts(last + 1, 19 * 60)),
+                None,
+                patient_id,
+                vid,
+                usual.id,
+            )
+            day -= rng.randint(30, 90)
 
     # -- patients --
 
@@ -713,8 +784,9 @@ class Worker:
         thresholds = [(registered_ts, threshold)]
         reason = rules_p.default_threshold_reason(phase)
         self.files["threshold"].row(
-            self.next_id("threshold"), None, threshold, reason, ts_text(registered_ts), physio, pid
+            self.next_id("threshold"), None, threshold, reason, ts_text(registered_ts), physio, pid, phase.value
         )
+        self.decided_phase = phase.value  # the phase a later review of the threshold is recorded for
         updated = registered_ts
         condition = rng.choice(CONDITIONS)
         self.course_of_care(ctx, pid, physio, registered, registered_ts, onset, condition, discharge)
@@ -737,6 +809,7 @@ class Worker:
             ctx.clinic.id,
             physio,
             uid,
+            phone_number(pid),
         )
 
     def simulate(
@@ -820,6 +893,7 @@ class Worker:
                     ts_text(changed),
                     physio,
                     pid,
+                    self.decided_phase,
                 )
 
         # Pauses: a past one now and then, a few patients paused today.
@@ -1032,8 +1106,9 @@ class Worker:
                 if changed_at <= evaluated:
                     threshold = value
             if max_pain > threshold or sharp or symptom:
-                findings = rules_prog.report_findings(
+                findings = rules_prog.checkin_findings(
                     max_pain=max_pain,
+                    pain_now=pain_now,
                     sharp_pain=sharp,
                     symptoms={name: name == symptom for name in SYMPTOMS},
                     threshold=threshold,
@@ -1284,11 +1359,11 @@ def log(database: str, message: str) -> None:
     print(f"[generate {database}] {message}", flush=True)
 
 
-def recreate_database(name: str) -> None:
+def recreate_database(name: str, template: str | None = None) -> None:
     check_db_name(name)
     with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
 
 
 def generate(args, database: str) -> dict:
@@ -1420,13 +1495,52 @@ def main(argv: list[str] | None = None) -> dict:
     if args.patients < 100:
         parser.error("--patients must be at least 100")
     database = check_db_name(args.db or db_name(args.patients))
-    log(database, "recreating the database and migrating")
-    recreate_database(database)
-    configure(database)
-    from django.core.management import call_command
+    fingerprint = migrations_fingerprint()
+    if migrated_template() == fingerprint:
+        log(database, f"recreating the database from {TEMPLATE_DB} (the app's migrations, already applied)")
+        recreate_database(database, template=TEMPLATE_DB)
+        configure(database)
+    else:
+        log(database, "recreating the database and migrating")
+        recreate_database(database)
+        configure(database)
+        from django.core.management import call_command
+        from django.db import connection
 
-    call_command("migrate", interactive=False, verbosity=0)
+        call_command("migrate", interactive=False, verbosity=0)
+        connection.close()
+        keep_as_template(database, fingerprint)
     return generate(args, database)
+
+
+# An empty, migrated database kept to copy from: migrating takes minutes on a loaded machine, copying seconds. It is
+# used only while the app's migrations are the ones it was made with.
+TEMPLATE_DB = "rehab_bench_migrated"
+
+
+def migrations_fingerprint() -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parent.parent
+    for path in sorted(root.glob("*/migrations/*.py")):
+        digest.update(str(path.relative_to(root)).encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def migrated_template() -> str | None:
+    with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [TEMPLATE_DB]
+        ).fetchone()
+    return row[0] if row else None
+
+
+def keep_as_template(database: str, fingerprint: str) -> None:
+    with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE_DB}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{TEMPLATE_DB}" TEMPLATE "{database}"')
+        conn.execute(f"COMMENT ON DATABASE \"{TEMPLATE_DB}\" IS '{fingerprint}'")
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from bench.common import BENCH_DIR, PROJECT_DIR, bench_env, collect_static, configure, size_label, write_raw
 
-EXPECT = {"checkin": (302, "/check-ins/")}
+EXPECT = {"checkin": (302, "/check-ins/"), "checkin_floor": (302, "/check-ins/")}
 
 
 def lua_str(text: str) -> str:
@@ -69,8 +69,22 @@ def write_lua_plan(path: Path, page: str, requests, sessions, csrf) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
-def send(port: int, request, session: str, csrf: str) -> tuple[int, str, int]:
-    """One request, no redirect followed: (status, Location, body bytes)."""
+# What a page lists, read from its markup: a page and its floor must list the same (checked before the load).
+LISTED = {
+    "flag_queue": (r'id="patient-row-(\d+)"', r'id="flag-(\d+)"'),
+    "dashboard": (r'id="flag-(\d+)"', r'id="open-flags-(\d+)"'),
+    "patient_detail": (r'href="/flags/(\d+)/"',),
+}
+
+
+def listed(page: str, html: str) -> list[list[str]]:
+    import re
+
+    return [sorted(set(re.findall(pattern, html))) for pattern in LISTED.get(page, ())]
+
+
+def send(port: int, request, session: str, csrf: str) -> tuple[int, str, int, str]:
+    """One request, no redirect followed: (status, Location, body bytes, body)."""
     from uuid import uuid4
 
     from bench.plan import form_body
@@ -85,7 +99,7 @@ def send(port: int, request, session: str, csrf: str) -> tuple[int, str, int]:
     response = conn.getresponse()
     content = response.read()
     conn.close()
-    return response.status, response.getheader("Location") or "", len(content)
+    return response.status, response.getheader("Location") or "", len(content), content.decode(errors="replace")
 
 
 class Gunicorn:
@@ -223,14 +237,16 @@ def run(db: str, *, clinics: int, seconds: int, warmup: int, connections: int, t
     from django.db import connection
     from django.db.models import Max
 
-    from bench.plan import LABELS, PAGES, create_sessions, csrf_secret, delete_sessions, make_plan
-    from programs.models import SessionReport
+    from bench.plan import FLOOR_OF, LABELS, PAGES, create_sessions, csrf_secret, delete_sessions, make_plan
+    from checkins.models import CheckIn as SessionReport
 
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install wrk")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT (value->>'patients')::int FROM bench_meta WHERE key = 'generation'")
-        patients = cursor.fetchone()[0]
+        cursor.execute("SELECT value FROM bench_meta WHERE key = 'generation'")
+        generation = cursor.fetchone()[0]
+        generation = json.loads(generation) if isinstance(generation, str) else generation
+        patients = generation["patients"]
     plan = make_plan(clinics=clinics)
     sessions = create_sessions(plan.users())
     csrf = {user_id: csrf_secret() for user_id in sessions}
@@ -245,14 +261,27 @@ def run(db: str, *, clinics: int, seconds: int, warmup: int, connections: int, t
             write_lua_plan(work_dir / f"{page}.lua", page, plan.requests[page], sessions, csrf)
         server = Gunicorn(db, workers, work_dir)
         print(f"[pages {db}] gunicorn with {workers} workers on 127.0.0.1:{server.port}", flush=True)
-        sizes = {}
+        sizes, bodies = {}, {}
         for page in PAGES:
             expected_status, location = EXPECT.get(page, (200, None))
             replies = [send(server.port, r, sessions[r.user_id], csrf[r.user_id]) for r in plan.requests[page]]
-            wrong = [(s, loc) for s, loc, _ in replies if s != expected_status or (location and location not in loc)]
+            wrong = [(s, loc) for s, loc, *_ in replies if s != expected_status or (location and location not in loc)]
             if wrong:
                 raise RuntimeError(f"{page}: unexpected replies before the load: {wrong[:3]}")
-            sizes[page] = round(sum(size for *_, size in replies) / len(replies))
+            sizes[page] = round(sum(size for _s, _l, size, _b in replies) / len(replies))
+            bodies[page] = [body for *_, body in replies]
+        same = {}
+        for page, floor_page in FLOOR_OF.items():
+            if page not in LISTED:
+                continue
+            mismatches = [
+                i
+                for i, (mine, its) in enumerate(zip(bodies[page], bodies[floor_page], strict=True))
+                if listed(page, mine) != listed(page, its)
+            ]
+            same[page] = not mismatches
+            listed_n = sum(len(ids) for body in bodies[page] for ids in listed(page, body))
+            print(f"[pages {db}] {page} and its floor list the same: {not mismatches} ({listed_n} ids)", flush=True)
         for page in PAGES:
             plan_path = work_dir / f"{page}.lua"
             if warmup:
@@ -282,14 +311,17 @@ def run(db: str, *, clinics: int, seconds: int, warmup: int, connections: int, t
         from django.db import connection as conn
 
         with conn.cursor() as cursor:
-            cursor.execute("DELETE FROM programs_exerciseresult WHERE report_id > %s", [last_report])
-            cursor.execute("DELETE FROM programs_sessionreport WHERE id > %s", [last_report])
+            cursor.execute("DELETE FROM checkins_exerciseresult WHERE checkin_id > %s", [last_report])
+            cursor.execute("DELETE FROM checkins_checkin WHERE id > %s", [last_report])
         delete_sessions(sessions)
         redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
         shutil.rmtree(work_dir, ignore_errors=True)
     floor_p95 = results["floor"]["p95_us"]
-    for stats in results.values():
+    for page, stats in results.items():
         stats["p95_ratio"] = stats["p95_us"] / floor_p95
+        if page in FLOOR_OF:
+            stats["own_floor_ratio"] = stats["p95_us"] / results[FLOOR_OF[page]]["p95_us"]
+            stats["same_as_floor"] = same.get(page)
     result = {
         "db": db,
         "patients": patients,
@@ -305,6 +337,7 @@ def run(db: str, *, clinics: int, seconds: int, warmup: int, connections: int, t
             "load_before": [round(x, 2) for x in load_before],
             "load_after": [round(x, 2) for x in os.getloadavg()],
         },
+        "generation": generation,
         "server_problems": problems[:20],
         "pages": results,
     }

@@ -11,14 +11,32 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-PAGES = ["floor", "flag_queue", "dashboard", "patient_detail", "checkin"]
+# Each page, then its own floor (bench/floors.py: the same rows by hand-written SQL, the HTML by string building).
+PAGES = [
+    "floor",
+    "flag_queue",
+    "flag_queue_floor",
+    "dashboard",
+    "dashboard_floor",
+    "patient_detail",
+    "patient_detail_floor",
+    "outcomes",
+    "checkin",
+    "checkin_floor",
+]
 LABELS = {
-    "floor": "Floor: trivial view, same stack",
-    "flag_queue": "Admin's flag queue",
+    "floor": "Trivial view, same stack",
+    "flag_queue": "Admin's flag queue (one row per patient)",
+    "flag_queue_floor": "Its floor",
     "dashboard": "Physiotherapist's dashboard",
+    "dashboard_floor": "Its floor",
     "patient_detail": "Patient detail (a year of reports)",
+    "patient_detail_floor": "Its floor",
+    "outcomes": "Clinic outcomes",
     "checkin": "Check-in POST",
+    "checkin_floor": "Its floor",
 }
+FLOOR_OF = {page: f"{page}_floor" for page in PAGES if f"{page}_floor" in PAGES}
 
 
 @dataclass
@@ -49,8 +67,9 @@ def make_plan(clinics: int = 20, checkins_per_clinic: int = 5) -> Plan:
     from django.urls import reverse
     from django.utils import timezone
 
+    from checkins.models import CheckIn as SessionReport
     from patients.models import Patient, Pause
-    from programs.models import Program, ProgramVersion, SessionReport
+    from programs.models import Program, ProgramVersion
     from rehab.models import Clinic, User
 
     now = timezone.now()
@@ -62,14 +81,17 @@ def make_plan(clinics: int = 20, checkins_per_clinic: int = 5) -> Plan:
     for clinic_id, time_zone in chosen:
         admin = User.objects.filter(clinic_id=clinic_id, role=User.Role.CLINIC_ADMIN).order_by("id").first()
         requests["floor"].append(Request("floor", admin.pk, "GET", reverse("bench_floor")))
-        requests["flag_queue"].append(Request("flag_queue", admin.pk, "GET", reverse("patients:flag_queue")))
+        requests["flag_queue"].append(Request("flag_queue", admin.pk, "GET", reverse("flags:queue")))
+        requests["flag_queue_floor"].append(Request("flag_queue_floor", admin.pk, "GET", reverse("bench_queue")))
+        requests["outcomes"].append(Request("outcomes", admin.pk, "GET", reverse("outcomes:clinic")))
         physio = (
             User.objects.filter(clinic_id=clinic_id, role=User.Role.PHYSIO)
             .annotate(n=Count("caseload"))
             .order_by("-n", "id")
             .first()
         )
-        requests["dashboard"].append(Request("dashboard", physio.pk, "GET", reverse("programs:dashboard")))
+        requests["dashboard"].append(Request("dashboard", physio.pk, "GET", reverse("flags:dashboard")))
+        requests["dashboard_floor"].append(Request("dashboard_floor", physio.pk, "GET", reverse("bench_dashboard")))
         busiest = (
             SessionReport.objects.filter(patient__clinic_id=clinic_id)
             .values("patient_id")
@@ -81,6 +103,11 @@ def make_plan(clinics: int = 20, checkins_per_clinic: int = 5) -> Plan:
         detail_reports.append(busiest["n"])
         requests["patient_detail"].append(
             Request("patient_detail", patient.physiotherapist_id, "GET", reverse("patients:detail", args=[patient.pk]))
+        )
+        requests["patient_detail_floor"].append(
+            Request(
+                "patient_detail_floor", patient.physiotherapist_id, "GET", reverse("bench_patient", args=[patient.pk])
+            )
         )
         # Check-ins: patients whose program is in force today, who are not paused, in a clinic whose day does
         # not end during the benchmark (the form only takes today's date, and then only until midnight).
@@ -112,7 +139,10 @@ def make_plan(clinics: int = 20, checkins_per_clinic: int = 5) -> Plan:
                 "symptoms": "none",
                 "note": "Benchmark session.",
             }
-            requests["checkin"].append(Request("checkin", patient_user.pk, "POST", reverse("programs:checkin"), form))
+            requests["checkin"].append(Request("checkin", patient_user.pk, "POST", reverse("checkins:create"), form))
+            requests["checkin_floor"].append(
+                Request("checkin_floor", patient_user.pk, "POST", reverse("bench_checkin"), form)
+            )
     return Plan(requests=requests, clinics=len(chosen), detail_reports=detail_reports)
 
 

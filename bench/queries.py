@@ -109,7 +109,7 @@ def run(db: str, clinics: int, rounds: int) -> dict:
     from django.test.utils import CaptureQueriesContext
 
     from bench.plan import PAGES, make_plan
-    from programs.models import SessionReport
+    from checkins.models import CheckIn as SessionReport
     from rehab.models import User
 
     with connection.cursor() as cursor:
@@ -154,8 +154,8 @@ def run(db: str, clinics: int, rounds: int) -> dict:
         restore_templates()
         # The check-ins this sent, and the evaluations they queued on Redis db 9.
         with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM programs_exerciseresult WHERE report_id > %s", [last_report])
-            cursor.execute("DELETE FROM programs_sessionreport WHERE id > %s", [last_report])
+            cursor.execute("DELETE FROM checkins_exerciseresult WHERE checkin_id > %s", [last_report])
+            cursor.execute("DELETE FROM checkins_checkin WHERE id > %s", [last_report])
         redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
     result = {
         "db": db,

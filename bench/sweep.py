@@ -2,7 +2,7 @@
 
     python -m bench.sweep --db rehab_bench_10k [--repeat 5]
 
-The sweep is programs.services.flags_sweep(now=...): the reports whose evaluation was lost are evaluated
+The sweep is flags.services.flags_sweep(now=...): the reports whose evaluation was lost are evaluated
 (report by report, as the app does), then rule 7 raises a rest flag for every patient who rested too long.
 The floor is one hand-written SQL statement that selects the patients rule 7 flags, all time zones at
 once. Each repetition times the floor, then the sweep, checks that the sweep flagged exactly the floor's
@@ -35,7 +35,7 @@ WITH candidates AS MATERIALIZED (  -- rule 7 without the last test, which then r
         WHERE pr.patient_id = p.id AND pr.status = 'active' AND v.activated_at IS NOT NULL
     ) s ON s.start <= d.today
     LEFT JOIN LATERAL (
-        SELECT max(r.session_date) AS last FROM programs_sessionreport r WHERE r.patient_id = p.id
+        SELECT max(r.session_date) AS last FROM checkins_checkin r WHERE r.patient_id = p.id
     ) r ON true
     LEFT JOIN LATERAL (
         SELECT max(LEAST(pa.ends_on, COALESCE(pa.resumed_on, pa.ends_on))) AS last
@@ -51,13 +51,13 @@ WITH candidates AS MATERIALIZED (  -- rule 7 without the last test, which then r
             AND (pa.resumed_on IS NULL OR pa.resumed_on > d.today)
       )
       AND NOT EXISTS (
-          SELECT 1 FROM patients_flag f WHERE f.patient_id = p.id AND f.reason = 'rest' AND f.status <> 'resolved'
+          SELECT 1 FROM flags_flag f WHERE f.patient_id = p.id AND f.reason = 'rest' AND f.status <> 'resolved'
       )
 )
 SELECT x.id, x.last_session
 FROM candidates x
 WHERE NOT EXISTS (  -- a rest flag staff resolved after the cutoff day (the clinic's day) counts like a session
-    SELECT 1 FROM patients_flag f
+    SELECT 1 FROM flags_flag f
     WHERE f.patient_id = x.id AND f.reason = 'rest' AND f.resolved_by_id IS NOT NULL
       AND f.resolved_at >= (x.today - (x.rest_days_allowed + 1))::timestamp AT TIME ZONE x.time_zone
 )
@@ -85,9 +85,9 @@ class SweepBench:
         from django.db import connection
         from django.db.models import Max
 
-        from patients.models import Flag, FlagEvent
-        from programs import services
-        from programs.models import SessionReport
+        from checkins.models import CheckIn as SessionReport
+        from flags.models import Flag, FlagEvent
+        from flags.services import sweep as services
 
         self.connection, self.services, self.now = connection, services, now
         self.lost = list(
@@ -146,7 +146,7 @@ class SweepBench:
         }
 
     def raised(self) -> set[int]:
-        from patients.models import Flag
+        from flags.models import Flag
 
         return set(
             Flag.objects.filter(pk__gt=self.max_flag, reason="rest", opened_at=self.now).values_list(
@@ -155,17 +155,17 @@ class SweepBench:
         )
 
     def reset(self) -> None:
-        from patients.models import Flag
-        from programs.models import SessionReport
+        from checkins.models import CheckIn as SessionReport
+        from flags.models import Flag
 
         with self.connection.cursor() as cursor:
-            cursor.execute("DELETE FROM patients_flagevent WHERE id > %s", [self.max_event])
-            cursor.execute("DELETE FROM patients_flag WHERE id > %s", [self.max_flag])
+            cursor.execute("DELETE FROM flags_flagevent WHERE id > %s", [self.max_event])
+            cursor.execute("DELETE FROM flags_flag WHERE id > %s", [self.max_flag])
         if self.flags_before:
             Flag.objects.bulk_update(self.flags_before, self.flag_fields)
         SessionReport.objects.filter(pk__in=[pk for pk, _ in self.lost]).update(evaluated_at=None)
         with self.connection.cursor() as cursor:
-            cursor.execute("VACUUM patients_flag, patients_flagevent, programs_sessionreport")
+            cursor.execute("VACUUM flags_flag, flags_flagevent, checkins_checkin")
 
 
 def diagnose(bench: "SweepBench", expected: set[int], repeat: int) -> dict:

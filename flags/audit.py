@@ -14,6 +14,8 @@ LABELS = {  # names of pages and actions: the trail's own column says whether th
     "flags:bulk_resolve": "Rest flags resolved together",
     "flags:ease_off": "Flag page: easier version prepared",
     "flags:step_up": "Step up prepared",
+    "flags:patient_acknowledge": "Flag queue: a patient's flags acknowledged",
+    "flags:patient_resolve": "Flag queue: a patient's flags resolved",
 }
 
 
@@ -23,5 +25,6 @@ def register() -> None:
         audit.register(name, object_kwarg=None, patient_of=lambda **_: None)
     for name in ("flags:detail", "flags:acknowledge", "flags:resolve", "flags:reassign", "flags:ease_off"):
         audit.register(name, patient_of=audit.patient_via(Flag))
-    audit.register("flags:step_up", object_kwarg="patient_pk", patient_of=audit.patient_in_url, object_is_patient=True)
+    for name in ("flags:step_up", "flags:patient_acknowledge", "flags:patient_resolve"):
+        audit.register(name, object_kwarg="patient_pk", patient_of=audit.patient_in_url, object_is_patient=True)
     audit.register("flags:bulk_resolve", object_kwarg=None, patient_of=lambda **_: None)

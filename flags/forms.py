@@ -25,6 +25,10 @@ class FlagFilterForm(forms.Form):
     )
     opened_from = forms.DateField(label="Raised from", required=False, widget=DateInput())
     opened_to = forms.DateField(label="Raised until", required=False, widget=DateInput())
+    # One row per patient with every flag of theirs the filters select (the default), or one row per flag.
+    rows = forms.ChoiceField(
+        required=False, choices=[("", "One row per patient"), ("flag", "One row per flag")], widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, clinic, **kwargs):
         super().__init__(*args, **kwargs)
@@ -32,12 +36,14 @@ class FlagFilterForm(forms.Form):
         # Rendered with the light partials/field.html on the busiest staff page, not crispy's layout templates
         # (measured in bench/: 7 crispy fields took a fifth of the queue's time).
         for field in self.fields.values():
+            if field.widget.is_hidden:
+                continue
             field.widget.attrs["class"] = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
 
     def full_clean(self):
         super().full_clean()
         for name in self.errors:
-            if name in self.fields:
+            if name in self.fields and not self.fields[name].widget.is_hidden:
                 self.fields[name].widget.attrs["class"] += " is-invalid"
 
     def clean(self):

@@ -3,11 +3,15 @@
 Actions are plain POST forms that work without JavaScript; from a row of the queue or the dashboard, htmx swaps
 only that row (and the queue's counts)."""
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.db.models import Q
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -17,7 +21,7 @@ from checkins import selectors as checkin_selectors
 from patients import rules as patient_rules
 from patients import selectors as patient_selectors
 from patients import services as patient_services
-from patients.forms import ReassignForm, ThresholdReviewForm
+from patients.forms import ReassignForm
 from patients.models import DischargeReason, Patient
 from programs import selectors as program_selectors
 from programs.views.common import open_prepared
@@ -65,6 +69,7 @@ def _row_response(request, flag: Flag, *, error: str = "", resolve_form=None):
         "resolve_form": resolve_form or ResolveForm(),
         "counts": selectors.flag_counts(user=request.user, now=now) if in_queue else None,
         "oob": in_queue,
+        "dash_counts": _dashboard_counts(request.user, flag.patient_id) if request.POST.get("view") == "dash" else None,
         "next": request.POST.get("next", ""),
         "show_checkbox": request.POST.get("view") == "row",
     }
@@ -72,44 +77,179 @@ def _row_response(request, flag: Flag, *, error: str = "", resolve_form=None):
     return mark_refused(response) if error or (resolve_form is not None and resolve_form.errors) else response
 
 
-@clinic_admin_required
-def flag_queue(request):
+def _queue_filters(form: FlagFilterForm) -> dict:
+    data = form.cleaned_data
+    return {
+        "search": data["q"],
+        "reason": data["reason"],
+        "status": data["status"],
+        "physiotherapist_id": data["physiotherapist"].pk if data["physiotherapist"] else None,
+        "escalated": data["escalated"],
+        "opened_from": data["opened_from"],
+        "opened_to": data["opened_to"],
+    }
+
+
+def _queue_page(request, params, *, bulk_form=None, selected=()):
+    """The queue under the filters in `params` (a QueryDict): one row per patient, or per flag (`rows=flag`).
+
+    Filters that do not make sense (a range that ends before it starts) list nothing, and say why beside the field:
+    a half-applied filter would list flags the admin did not ask for as if they had."""
     clinic = request.user.clinic
-    form = FlagFilterForm(request.GET or None, clinic=clinic)
-    filters = {}
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        filters = {
-            "search": data["q"],
-            "reason": data["reason"],
-            "status": data["status"],
-            "physiotherapist_id": data["physiotherapist"].pk if data["physiotherapist"] else None,
-            "escalated": data["escalated"],
-            "opened_from": data["opened_from"],
-            "opened_to": data["opened_to"],
-        }
-    page = Paginator(selectors.flag_queue(user=request.user, **filters), QUEUE_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    form = FlagFilterForm(params or None, clinic=clinic)
+    invalid = form.is_bound and not form.is_valid()
+    filters = _queue_filters(form) if form.is_bound and not invalid else {}
+    per_flag = form.is_bound and params.get("rows") == "flag"
     now = timezone.now()
-    query = request.GET.copy()
+    if invalid:
+        page = Paginator([], QUEUE_PAGE_SIZE).get_page(1)
+    elif per_flag:
+        page = Paginator(selectors.flag_queue(user=request.user, **filters), QUEUE_PAGE_SIZE).get_page(
+            params.get("page")
+        )
+    else:
+        page = Paginator(selectors.queue_patients(user=request.user, now=now, **filters), QUEUE_PAGE_SIZE).get_page(
+            params.get("page")
+        )
+    patient_rows = []
+    if not invalid and not per_flag:
+        patient_rows = selectors.queue_patient_rows(
+            flags=selectors.queue_flags(user=request.user, **filters),
+            patient_ids=[row["patient_id"] for row in page.object_list],
+            now=now,
+        )
+    query = params.copy()
     query.pop("page", None)
-    return render(
+    others = params.copy()
+    for name in ("page", "rows"):
+        others.pop(name, None)
+    response = render(
         request,
         "flags/queue.html",
         {
             "form": form,
+            "invalid": invalid,
+            "per_flag": per_flag,
             "page": page,
+            "patient_rows": patient_rows,
             "now": now,
             "counts": selectors.flag_counts(user=request.user, now=now),
             "query": query.urlencode(),
+            "other_filters": others.urlencode(),
             "filtered": any(v not in ("", None) for v in filters.values()),
             "resolve_form": ResolveForm(),
-            "bulk_form": ResolveForm(prefix="bulk"),
+            "bulk_form": bulk_form or ResolveForm(prefix="bulk"),
+            "selected": set(selected),
             "show_checkbox": True,
-            "next": request.get_full_path(),
+            "next": request.path + ("?" + params.urlencode() if params else ""),
         },
     )
+    return mark_refused(response) if bulk_form is not None else response
+
+
+@clinic_admin_required
+def flag_queue(request):
+    return _queue_page(request, request.GET)
+
+
+def _dashboard_counts(user, patient_id: int) -> dict:
+    """What the dashboard counts that an action on one flag changes: the physiotherapist's open flags, and the
+    patient's in their caseload row."""
+    return {
+        "own": selectors.own_open_flags(physio=user).count(),
+        "patient_id": patient_id,
+        "patient": selectors.flags_visible_to(user)
+        .filter(patient_id=patient_id)
+        .exclude(status=FlagStatus.RESOLVED)
+        .count(),
+    }
+
+
+# --- One patient's row of the queue: its actions act on every flag the row lists ----------------------
+
+
+def _row_patient(request, patient_pk: int) -> Patient:
+    try:
+        return patient_selectors.patients_visible_to(request.user).get(pk=patient_pk)
+    except Patient.DoesNotExist as exc:
+        raise Http404("No such patient.") from exc
+
+
+def _patient_row_response(request, patient: Patient, flag_ids, *, error: str = "", resolve_form=None):
+    """The queue row of one patient after an htmx action: the flags it acted on and the patient's other unresolved
+    flags, with the counts at the top refreshed too."""
+    now = timezone.now()
+    flags = selectors.flags_visible_to(request.user).filter(
+        Q(pk__in=flag_ids) | ~Q(status=FlagStatus.RESOLVED), patient=patient
+    )
+    rows = selectors.queue_patient_rows(flags=flags, patient_ids=[patient.pk], now=now)
+    response = render(
+        request,
+        "flags/_patient_row_response.html",
+        {
+            "row": rows[0] if rows else None,
+            "patient": patient,
+            "now": now,
+            "row_error": error,
+            "resolve_form": resolve_form or ResolveForm(),
+            "counts": selectors.flag_counts(user=request.user, now=now),
+            "next": request.POST.get("next", ""),
+            "show_checkbox": True,
+        },
+    )
+    return mark_refused(response) if error or (resolve_form is not None and resolve_form.errors) else response
+
+
+def _acted(flags: list[Flag], verb: str) -> str:
+    reasons = ", ".join(
+        flag.get_reason_display().lower() for flag in selectors.flags_worst_first(flags, timezone.now())
+    )
+    return f"{len(flags)} flag{pluralize(len(flags))} {verb}: {reasons}."
+
+
+@require_POST
+@clinic_admin_required
+def patient_flags_acknowledge(request, patient_pk: int):
+    patient = _row_patient(request, patient_pk)
+    flag_ids = _posted_ids(request)
+    try:
+        flags = services.patient_flags_acknowledge(patient=patient, flag_ids=flag_ids, by=request.user)
+    except ValidationError as exc:
+        if request.htmx:
+            return _patient_row_response(request, patient, flag_ids, error=" ".join(exc.messages))
+        messages.error(request, " ".join(exc.messages))
+        return _back(request, reverse("flags:queue"))
+    if request.htmx:
+        return _patient_row_response(request, patient, flag_ids)
+    messages.success(request, _acted(flags, "acknowledged"))
+    return _back(request, reverse("flags:queue"))
+
+
+@require_POST
+@clinic_admin_required
+def patient_flags_resolve(request, patient_pk: int):
+    patient = _row_patient(request, patient_pk)
+    flag_ids = _posted_ids(request)
+    form = ResolveForm(request.POST)
+    flags = None
+    if form.is_valid():
+        flags = run_service(
+            form,
+            services.patient_flags_resolve,
+            patient=patient,
+            flag_ids=flag_ids,
+            by=request.user,
+            outcome=form.cleaned_data["outcome"],
+            note=form.cleaned_data["note"],
+        )
+    if request.htmx:
+        error = " ".join(form.non_field_errors())
+        return _patient_row_response(request, patient, flag_ids, error=error, resolve_form=None if flags else form)
+    if flags:
+        messages.success(request, _acted(flags, "resolved"))
+    else:
+        messages.error(request, "Nothing was resolved: " + " ".join(e for errs in form.errors.values() for e in errs))
+    return _back(request, reverse("flags:queue"))
 
 
 def _checkins_context(flag: Flag) -> dict:
@@ -220,7 +360,8 @@ def flag_bulk_resolve(request):
     # The checkboxes sit in the queue's rows, outside the prefixed form: read them by their own name.
     data = request.POST.copy()
     data.setlist("bulk-flags", request.POST.getlist("flags"))
-    form = BulkResolveForm(data, prefix="bulk", flag_ids=list(rest_flags.values_list("pk", flat=True)))
+    allowed = list(rest_flags.values_list("pk", flat=True))
+    form = BulkResolveForm(data, prefix="bulk", flag_ids=allowed)
     if form.is_valid():
         resolved = run_service(
             form,
@@ -233,9 +374,23 @@ def flag_bulk_resolve(request):
         if resolved is not None:
             messages.success(request, f"{len(resolved)} rest flag{'s' if len(resolved) != 1 else ''} resolved.")
             return _back(request, reverse("flags:queue"))
-    errors = [e for field_errors in form.errors.values() for e in field_errors]
-    messages.error(request, "Nothing was resolved: " + " ".join(errors))
-    return _back(request, reverse("flags:queue"))
+    # Shown again, under the filters it was sent from, with the boxes still ticked and the errors beside the fields.
+    errors = [e for name, field_errors in form.errors.items() if name != "outcome" for e in field_errors]
+    messages.error(request, "Nothing was resolved. " + " ".join(errors))
+    selected = set(_posted_ids(request)) & set(allowed)
+    return _queue_page(request, _next_query(request), bulk_form=form, selected=selected)
+
+
+def _posted_ids(request) -> list[int]:
+    return [int(value) for value in request.POST.getlist("flags") if value.isdigit()]
+
+
+def _next_query(request) -> QueryDict:
+    """The queue's filters from the page an action was sent from (its `next`), when that page was the queue."""
+    target = urlsplit(request.POST.get("next") or "")
+    if target.path != reverse("flags:queue"):
+        return QueryDict()
+    return QueryDict(target.query)
 
 
 @require_POST
@@ -274,13 +429,7 @@ def dashboard(request):
         request.GET.get("page")
     )
     patients = list(page.object_list)
-    reviews = [
-        (
-            patient,
-            ThresholdReviewForm(patient=patient, phase=patient.review_phase, initial={"phase": patient.review_phase}),
-        )
-        for patient in patient_selectors.threshold_reviews_due(physio=physio)
-    ]
+    reviews = list(patient_selectors.threshold_reviews_due(physio=physio))
     return render(
         request,
         "flags/dashboard.html",

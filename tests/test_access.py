@@ -269,8 +269,21 @@ TABLE = {
     "flags:bulk_resolve": (
         None,
         POST_ONLY,
-        {**NOT_PATIENTS, "physio": 403, "other_physio": 403, "clinic_admin": OK, "other_admin": 302},
+        {**NOT_PATIENTS, "physio": 403, "other_physio": 403, "clinic_admin": OK, "other_admin": 200},
         lambda w: {"flags": [w["rest_flag"].pk], "bulk-outcome": "no_action"},
+    ),
+    # A row of the admin's queue (one per patient): acts on every flag it lists.
+    "flags:patient_acknowledge": (
+        lambda w: {"patient_pk": w["rest_flag"].patient_id},
+        POST_ONLY,
+        ADMIN_OBJECT_ACTION,
+        lambda w: {"flags": [w["rest_flag"].pk]},
+    ),
+    "flags:patient_resolve": (
+        lambda w: {"patient_pk": w["rest_flag"].patient_id},
+        POST_ONLY,
+        ADMIN_OBJECT_ACTION,
+        lambda w: {"flags": [w["rest_flag"].pk], "outcome": "no_action"},
     ),
     "flags:detail": (pk("flag"), CLINIC_STAFF_OBJECT, None, None),
     "flags:acknowledge": (pk("flag"), POST_ONLY, CLINIC_STAFF_ACTION, None),

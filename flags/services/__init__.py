@@ -6,7 +6,6 @@ from .evaluation import checkin_evaluate, checkins_evaluate, flag_record_finding
 from .flare_ups import flare_up_flag
 from .lifecycle import (
     flag_acknowledge,
-    flag_bulk_resolve,
     flag_claim,
     flag_record,
     flag_resolve,
@@ -28,6 +27,7 @@ from .sweep import (
     flags_sweep,
     flags_sweep_rest,
 )
+from .together import flag_bulk_resolve, patient_flags_acknowledge, patient_flags_resolve
 
 __all__ = [
     "EVALUATE_CHUNK",
@@ -57,6 +57,8 @@ __all__ = [
     "flags_sweep",
     "flags_sweep_rest",
     "flare_up_flag",
+    "patient_flags_acknowledge",
+    "patient_flags_resolve",
     "patient_prepare_step_up",
     "symptom_report_evaluate",
 ]

@@ -320,19 +320,6 @@ def flags_note_correction(
     return flags
 
 
-@transaction.atomic
-def flag_bulk_resolve(*, flag_ids: list[int], by: User, outcome: str, note: str = "") -> list[Flag]:
-    """Resolve several rest flags at once with one outcome; refuses the lot if any cannot be resolved."""
-    flags = list(Flag.objects.select_for_update().filter(pk__in=flag_ids).order_by("pk"))
-    if not flags:
-        raise ValidationError({"flags": "Select at least one rest flag."})
-    if any(f.reason != FlagReason.REST for f in flags):
-        raise ValidationError({"flags": "Only rest flags can be resolved together."})
-    if any(f.status == FlagStatus.RESOLVED for f in flags):
-        raise ValidationError({"flags": "Some of these flags are already resolved; reload the list."})
-    return [flag_resolve(flag=f, by=by, outcome=outcome, note=note) for f in flags]
-
-
 def flags_note_reassignment(
     *, patient_ids: list[int], previous: dict[int, User], to: User, by: User, note: str = ""
 ) -> int:

@@ -56,7 +56,7 @@ def test_admin_works_a_pain_flag_from_the_queue(desk_page, shipped_library):
     page.get_by_label("Reason").select_option("pain")
     page.get_by_role("button", name="Filter").click()
     expect(page.locator("tbody tr")).to_have_count(1)
-    page.get_by_role("link", name="Peter Novak").click()
+    page.locator("tbody tr").get_by_role("link", name="Pain over threshold").click()
 
     expect(page.get_by_role("heading", name="Why this flag was raised")).to_be_visible()
     expect(page.get_by_text("Highest pain 4/5 is above the threshold of 1/5.").first).to_be_visible()
@@ -76,12 +76,14 @@ def test_admin_works_a_pain_flag_from_the_queue(desk_page, shipped_library):
     expect(page.locator("#flag-counts .status-open .count-n")).to_have_text("1")
     expect(page.locator("#flag-counts .status-resolved .count-n")).to_have_text("1")
 
-    # By keyboard in the queue: acknowledging swaps the row in place, and focus stays in that row.
+    # By keyboard in the queue (one row per patient): acknowledging swaps the row in place, focus stays in that row,
+    # and the counts at the top follow.
     urgent = Flag.objects.get(reason="warning_symptoms")
-    page.locator(f"#ack-{urgent.pk}").focus()
+    page.locator(f"#ack-patient-{urgent.patient_id}").focus()
     page.keyboard.press("Enter")
-    row = page.locator(f"#flag-{urgent.pk}")
-    expect(row.locator(".flag-status")).to_contain_text("Acknowledged")
-    expect(row.get_by_text("Resolve…")).to_be_focused()
+    row = page.locator(f"#patient-row-{urgent.patient_id}")
+    expect(row.locator(f"#flag-{urgent.pk}")).to_contain_text("acknowledged")
+    expect(row.get_by_text("Resolve 1 flag…")).to_be_focused()
+    expect(page.locator("#flag-counts .status-open .count-n")).to_have_text("0")
     flag = Flag.objects.get(reason="pain")
     assert flag.status == FlagStatus.RESOLVED and flag.resolved_by == admin

@@ -1,0 +1,365 @@
+"""Each staff page's own floor: the rows the page shows, fetched by hand-written SQL in as few statements as the page
+needs, turned into the page's HTML by plain string building, behind the same middleware (bench/bench_urls.py).
+
+A floor is what the page could cost at best on this stack. It shows the same patients and flags with the same ids
+in its markup (id="patient-row-N", id="flag-N", id="open-flags-N"), so that the benchmark can check that a page and
+its floor list the same things (bench/pages.py). It leaves out what only decorates: the site's navigation, the filter
+form's other fields, the dashboard's suggestions (ready to progress, threshold reviews), which no floor can list
+without the app's own rules.
+"""
+
+from datetime import timedelta
+from html import escape
+
+from django.db import connection, transaction
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+PAGE_SIZE = 25
+REASONS = {
+    "warning_symptoms": "Warning symptoms",
+    "pain": "Pain over threshold",
+    "sharp_pain": "Sharp or intense pain",
+    "worsening": "Pain getting worse",
+    "rest": "Resting too long",
+    "new_symptom": "New symptom reported",
+    "outcome_worse": "Outcome worse",
+    "flare_up": "Flare-up",
+}
+REASON_RANK = {reason: rank for rank, reason in enumerate(REASONS)}
+REASON_RANK["rest"], REASON_RANK["flare_up"], REASON_RANK["outcome_worse"] = 8, 6, 7
+STATUSES = {"open": "Open", "acknowledged": "Acknowledged", "resolved": "Resolved"}
+HEAD = (
+    "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{title}</title></head><body><main>"
+    "<h1>{title}</h1>"
+)
+TAIL = "</main></body></html>"
+
+# One flag's row, with its patient and who looks after them: the queue's and the dashboard's.
+FLAG_COLUMNS = """
+    f.id, f.patient_id, f.reason, f.urgent, f.status, f.details->>'explanation', f.opened_at, f.ack_due_at,
+    f.last_evidence_at, f.acknowledged_at, f.escalated_at, f.rest_days, f.rest_since,
+    pu.first_name, pu.last_name, p.phone, ph.first_name, ph.last_name, ab.first_name, ab.last_name
+"""
+FLAG_JOINS = """
+    JOIN patients_patient p ON p.id = f.patient_id
+    JOIN rehab_user pu ON pu.id = p.user_id
+    LEFT JOIN rehab_user ph ON ph.id = p.physiotherapist_id
+    LEFT JOIN rehab_user ab ON ab.id = f.acknowledged_by_id
+"""
+
+
+def _rows(sql: str, params) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _ago(moment, now) -> str:
+    seconds = (now - moment).total_seconds()
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} minutes ago"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} hours ago"
+    return f"{int(seconds // 86400)} days ago"
+
+
+def _flag_html(row, now) -> str:
+    (pk, _pid, reason, urgent, status, explanation, opened, due, evidence, acked, escalated, rest_days, rest_since) = (
+        row[:13]
+    )
+    if rest_days is not None and rest_since is not None and status != "resolved":
+        explanation = f"No session reported for {rest_days} whole days (last session {rest_since:%d %b %Y})."
+    overdue = status == "open" and acked is None and now > due
+    parts = [f'<li id="flag-{pk}">']
+    if urgent:
+        parts.append('<span class="badge text-bg-danger">Urgent</span> ')
+    parts.append(
+        f'<a class="badge reason-{reason}" href="/flags/{pk}/">{REASONS.get(reason, reason)}</a> '
+        f'<span class="small">{STATUSES[status].lower()}, raised {_ago(opened, now)}</span>'
+    )
+    if overdue:
+        parts.append(f'<span class="badge text-bg-danger">Overdue</span> due {due:%d %b, %H:%M}')
+    if escalated:
+        parts.append(f" escalated {escalated:%d %b, %H:%M}")
+    parts.append(f'<div class="small">{escape(explanation or "")}</div>')
+    if evidence > opened and status != "resolved":
+        parts.append(f"<div>New evidence {_ago(evidence, now)}: see the flag.</div>")
+    parts.append("</li>")
+    return "".join(parts)
+
+
+def _patient_cell(row) -> str:
+    pid, first, last, phone, ph_first, ph_last = row[1], row[13], row[14], row[15], row[16], row[17]
+    name = escape(f"{first} {last}")
+    physio = escape(f"{ph_first or ''} {ph_last or ''}")
+    phone_html = f'<div class="small"><a href="tel:{escape(phone)}">{escape(phone)}</a></div>' if phone else ""
+    return f'<a href="/patients/{pid}/">{name}</a>{phone_html}<div class="small text-muted">{physio}</div>'
+
+
+def _actions(pid: int, flags: list[tuple], token: str) -> str:
+    open_flags = [f for f in flags if f[4] == "open"]
+    words = lambda fs: ", ".join(REASONS[f[2]].lower() for f in fs)  # noqa: E731
+    hidden = lambda fs: "".join(f'<input type="hidden" name="flags" value="{f[0]}">' for f in fs)  # noqa: E731
+    csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
+    html = []
+    if open_flags:
+        n = len(open_flags)
+        html.append(
+            f'<form method="post" action="/flags/patients/{pid}/acknowledge/">{csrf}{hidden(open_flags)}'
+            f'<button type="submit">Acknowledge {n} flag{"s" if n != 1 else ""}: {words(open_flags)}</button></form>'
+        )
+    n = len(flags)
+    html.append(
+        f"<details><summary>Resolve {n} flag{'s' if n != 1 else ''}…</summary>"
+        f'<form method="post" action="/flags/patients/{pid}/resolve/">{csrf}{hidden(flags)}'
+        '<select name="outcome"><option value="">Choose…</option><option value="contacted_patient">Contacted the '
+        'patient</option><option value="program_changed">Program changed</option><option value="referred">Referred'
+        '</option><option value="no_action">No action needed</option></select><textarea name="note"></textarea>'
+        f'<button type="submit">Resolve {n} flag{"s" if n != 1 else ""}: {words(flags)}</button></form></details>'
+    )
+    return "".join(html)
+
+
+def flag_queue(request):
+    """The admin's queue in its default view: one row per patient, worst first, with the counts at the top."""
+    from django.middleware.csrf import get_token
+
+    user = request.user
+    if not user.is_authenticated or user.role != "clinic_admin":
+        raise Http404
+    now = timezone.now()
+    counts = _rows(
+        """SELECT f.status, f.reason, count(*), count(*) FILTER (WHERE f.status = 'open' AND f.ack_due_at < %s)
+           FROM flags_flag f JOIN patients_patient p ON p.id = f.patient_id
+           WHERE p.clinic_id = %s AND (f.status <> 'resolved' OR f.resolved_at >= %s)
+           GROUP BY 1, 2""",
+        [now, user.clinic_id, now - timedelta(days=7)],
+    )
+    physios = _rows(
+        "SELECT id, first_name, last_name FROM rehab_user WHERE clinic_id = %s AND role = 'physio' AND is_active "
+        "ORDER BY last_name, first_name, id",
+        [user.clinic_id],
+    )
+    rows = _rows(
+        f"""WITH g AS (
+              SELECT f.patient_id, max(f.urgent::int) AS u,
+                     max((f.status = 'open' AND f.acknowledged_at IS NULL AND f.ack_due_at < %s)::int) AS o,
+                     min(f.opened_at) AS first
+              FROM flags_flag f JOIN patients_patient p ON p.id = f.patient_id
+              WHERE p.clinic_id = %s AND f.status <> 'resolved' GROUP BY f.patient_id),
+            page AS (SELECT patient_id, u, o, first, count(*) OVER () AS total FROM g
+                     ORDER BY u DESC, o DESC, first, patient_id LIMIT {PAGE_SIZE})
+            SELECT {FLAG_COLUMNS}, page.total, page.u, page.o, page.first
+            FROM page JOIN flags_flag f ON f.patient_id = page.patient_id AND f.status <> 'resolved' {FLAG_JOINS}
+            ORDER BY page.u DESC, page.o DESC, page.first, page.patient_id""",
+        [now, user.clinic_id],
+    )
+    by_patient: dict[int, list[tuple]] = {}
+    for row in rows:
+        by_patient.setdefault(row[1], []).append(row)
+    token = get_token(request)
+    overdue = sum(row[3] for row in counts)
+    by_status = {s: sum(r[2] for r in counts if r[0] == s) for s in STATUSES}
+    by_reason = {reason: sum(r[2] for r in counts if r[1] == reason and r[0] != "resolved") for reason in REASONS}
+    html = [HEAD.format(title="Flag queue"), f'<div id="flag-counts"><span>{overdue}</span> overdue']
+    html += [f'<span class="status-{s}">{n}</span> {STATUSES[s].lower()}' for s, n in by_status.items()]
+    html += [f'<span class="badge reason-{r}">{REASONS[r]}</span> {n}' for r, n in by_reason.items()]
+    html.append('</div><form method="get"><select name="physiotherapist"><option value="">Any physiotherapist</option>')
+    html += [f'<option value="{pk}">{escape(f"{first} {last}")}</option>' for pk, first, last in physios]
+    total = rows[0][20] if rows else 0
+    html.append(f"</select></form><p>{total} patients</p><table><tbody>")
+    for pid, flags in by_patient.items():
+        flags.sort(key=lambda f: (not f[3], not (f[4] == "open" and f[9] is None and now > f[7]), REASON_RANK[f[2]]))
+        rest = next((f for f in flags if f[2] == "rest"), None)
+        box = f'<input type="checkbox" name="flags" value="{rest[0]}" form="bulk-form">' if rest else ""
+        html.append(
+            f'<tr id="patient-row-{pid}"><td>{box}</td><td>{_patient_cell(flags[0])}</td><td><ul>'
+            + "".join(_flag_html(f, now) for f in flags)
+            + f"</ul></td><td>{_actions(pid, flags, token)}</td></tr>"
+        )
+    html.append("</tbody></table>" + TAIL)
+    return HttpResponse("".join(html))
+
+
+def dashboard(request):
+    """The physiotherapist's open flags and the first page of their caseload in a course of care, with each
+    patient's open flags, last report, recent pains and the days reported in the last 14."""
+    user = request.user
+    if not user.is_authenticated or user.role != "physio":
+        raise Http404
+    now = timezone.now()
+    today = timezone.localdate(now)
+    flags = _rows(
+        f"""SELECT {FLAG_COLUMNS} FROM flags_flag f {FLAG_JOINS}
+            WHERE p.clinic_id = %s AND p.physiotherapist_id = %s AND f.status <> 'resolved'
+            ORDER BY f.urgent DESC, f.opened_at""",
+        [user.clinic_id, user.pk],
+    )
+    caseload = _rows(
+        f"""WITH page AS (
+              SELECT p.id, u.first_name, u.last_name, p.pain_threshold, p.onset_date,
+                     (SELECT count(*) FROM flags_flag f WHERE f.patient_id = p.id AND f.status <> 'resolved') AS n,
+                     count(*) OVER () AS total
+              FROM patients_patient p JOIN rehab_user u ON u.id = p.user_id
+              WHERE p.clinic_id = %s AND p.physiotherapist_id = %s
+                AND EXISTS (SELECT 1 FROM patients_episode e WHERE e.patient_id = p.id AND e.discharged_at IS NULL)
+              ORDER BY n DESC, u.last_name, u.first_name, p.id LIMIT {PAGE_SIZE})
+            SELECT page.*, recent.pains, recent.days,
+                   EXISTS (SELECT 1 FROM programs_program pr WHERE pr.patient_id = page.id AND pr.status = 'active'),
+                   (SELECT count(DISTINCT c.session_date) FROM checkins_checkin c
+                    WHERE c.patient_id = page.id AND c.session_date BETWEEN %s AND %s)
+            FROM page LEFT JOIN LATERAL (
+              SELECT array_agg(c.max_pain ORDER BY c.session_date, c.submitted_at) AS pains,
+                     max(c.session_date) AS days
+              FROM (SELECT max_pain, session_date, submitted_at FROM checkins_checkin c
+                    WHERE c.patient_id = page.id ORDER BY session_date DESC, submitted_at DESC LIMIT 10) c
+            ) recent ON true
+            ORDER BY page.n DESC, page.last_name, page.first_name, page.id""",
+        [user.clinic_id, user.pk, today - timedelta(days=13), today],
+    )
+    html = [HEAD.format(title="My caseload"), f"<h2>My open flags ({len(flags)})</h2><table><tbody>"]
+    for f in flags:
+        html.append(f"<tr><td><ul>{_flag_html(f, now)}</ul></td><td>{_patient_cell(f)}</td></tr>")
+    total = caseload[0][6] if caseload else 0
+    html.append(f"</tbody></table><h2>Patients in a course of care ({total})</h2><table><tbody>")
+    for pid, first, last, threshold, _onset, n, _total, pains, last_day, has_program, reported in caseload:
+        badge = f' <span class="badge">{n} open flag{"s" if n != 1 else ""}</span>' if n else ""
+        points = ""
+        if pains:
+            step = 100 / max(1, len(pains) - 1)
+            points = " ".join(f"{round(i * step, 1)},{round(24 - p * 24 / 5, 1)}" for i, p in enumerate(pains))
+        html.append(
+            f'<tr><td><a href="/patients/{pid}/">{escape(last)}, {escape(first)}</a><span id="open-flags-{pid}">'
+            f"{badge}</span>{'' if has_program else ' no program'}</td><td>{threshold}/5</td>"
+            f"<td>{last_day or '–'}</td><td>{pains[-1] if pains else '–'}</td><td>{reported} days</td>"
+            f'<td><svg class="sparkline"><polyline points="{points}"/></svg></td></tr>'
+        )
+    html.append("</tbody></table>" + TAIL)
+    return HttpResponse("".join(html))
+
+
+def patient_detail(request, pk: int):
+    """A patient's page: who they are and who looks after them, their flags, their program in force and a year of
+    reports (the pain table and the recent reports)."""
+    user = request.user
+    if not user.is_authenticated or user.role not in ("physio", "clinic_admin"):
+        raise Http404
+    found = _rows(
+        """SELECT p.id, u.first_name, u.last_name, p.phone, p.pain_threshold, p.onset_date, p.date_of_birth,
+                  ph.first_name, ph.last_name, e.opened_at, e.discharged_on
+           FROM patients_patient p JOIN rehab_user u ON u.id = p.user_id
+           LEFT JOIN rehab_user ph ON ph.id = p.physiotherapist_id
+           LEFT JOIN LATERAL (SELECT opened_at, discharged_on FROM patients_episode e WHERE e.patient_id = p.id
+                              ORDER BY opened_at DESC LIMIT 1) e ON true
+           WHERE p.id = %s AND p.clinic_id = %s""",
+        [pk, user.clinic_id],
+    )
+    if not found:
+        raise Http404
+    pid, first, last, phone, threshold, onset, born, ph_first, ph_last, opened, discharged = found[0]
+    flags = _rows(
+        """SELECT id, reason, urgent, status, details->>'explanation', opened_at, resolved_at, outcome
+           FROM flags_flag WHERE patient_id = %s ORDER BY status = 'resolved', opened_at DESC""",
+        [pid],
+    )
+    items = _rows(
+        """SELECT x.name, i.sets, i.reps, i.hold_seconds, v.number, v.weekdays, v.sessions_per_week
+           FROM programs_programversion v JOIN programs_program pr ON pr.id = v.program_id
+           JOIN programs_programexercise i ON i.version_id = v.id JOIN programs_exercise x ON x.id = i.exercise_id
+           WHERE pr.patient_id = %s AND pr.status = 'active' AND v.status = 'active' ORDER BY i.position""",
+        [pid],
+    )
+    reports = _rows(
+        """SELECT id, session_date, max_pain, pain_now, sharp_pain, note FROM checkins_checkin
+           WHERE patient_id = %s AND session_date >= %s ORDER BY session_date DESC, submitted_at DESC""",
+        [pid, timezone.localdate() - timedelta(days=365)],
+    )
+    now = timezone.now()
+    html = [
+        HEAD.format(title=escape(f"{first} {last}")),
+        f"<p>{escape(phone or 'no phone number recorded')}; born {born}; onset {onset}; threshold {threshold}/5; "
+        f"looked after by {escape(f'{ph_first} {ph_last}')}; course of care since {opened:%d %b %Y}"
+        f"{f', discharged {discharged}' if discharged else ''}</p><h2>Flags</h2><ul>",
+    ]
+    for fpk, reason, urgent, status, explanation, opened_at, resolved_at, outcome in flags:
+        resolved = f", resolved {resolved_at:%d %b %Y} ({outcome})" if resolved_at else ""
+        html.append(
+            f'<li id="flag-{fpk}"><a href="/flags/{fpk}/">{REASONS.get(reason, reason)}</a>'
+            f"{' urgent' if urgent else ''} {STATUSES[status].lower()}, raised {_ago(opened_at, now)}"
+            f"{resolved}: {escape(explanation or '')}</li>"
+        )
+    html.append("</ul><h2>Program in force</h2><ol>")
+    html += [f"<li>{escape(name)}: {sets} x {reps or hold}</li>" for name, sets, reps, hold, *_ in items]
+    html.append("</ol><h2>Pain, report by report</h2><table><tbody>")
+    for _rpk, day, max_pain, pain_now, sharp, _note in reports:
+        sharp_cell = "<td>sharp</td>" if sharp else ""
+        html.append(f"<tr><td>{day:%a %d %b %Y}</td><td>{max_pain}/5</td><td>{pain_now}/5</td>{sharp_cell}</tr>")
+    html.append("</tbody></table><h2>Recent reports</h2><ul>")
+    html += [f'<li><a href="/check-ins/{r[0]}/">{r[1]:%a %d %b}</a> {escape(r[5])}</li>' for r in reports[:5]]
+    html.append("</ul>" + TAIL)
+    return HttpResponse("".join(html))
+
+
+@require_POST
+def checkin(request):
+    """The check-in POST: the patient's version in force and its exercises read in one statement, the report and its
+    results written in one, and the same redirect to the report's page. The evaluation task is not queued."""
+    user = request.user
+    if not user.is_authenticated or user.role != "patient":
+        raise Http404
+    post = request.POST
+    try:
+        version_id = int(post["version"])
+        max_pain, pain_now = int(post["max_pain"]), int(post["pain_now"])
+        key = post["idempotency_key"]
+        day = post["session_date"]
+    except (KeyError, ValueError):
+        return HttpResponse("Check the form.", status=400)
+    if not (0 <= max_pain <= 5 and 0 <= pain_now <= 5):
+        return HttpResponse("Check the form.", status=400)
+    found = _rows(
+        """SELECT p.id, array_agg(i.id) FROM patients_patient p
+           JOIN programs_program pr ON pr.patient_id = p.id AND pr.status = 'active'
+           JOIN programs_programversion v ON v.program_id = pr.id AND v.id = %s AND v.status = 'active'
+           JOIN programs_programexercise i ON i.version_id = v.id
+           WHERE p.user_id = %s GROUP BY p.id""",
+        [version_id, user.pk],
+    )
+    if not found:
+        return HttpResponse("No program in force.", status=400)
+    patient_id, items = found[0]
+    outcomes = [(item, post.get(f"exercise_{item}", "")) for item in items]
+    if any(outcome not in ("done", "partly", "skipped") for _item, outcome in outcomes):
+        return HttpResponse("Check the form.", status=400)
+    symptoms = post.getlist("symptoms")
+    with transaction.atomic():
+        (report_id,) = _rows(
+            """WITH r AS (
+                 INSERT INTO checkins_checkin (session_date, max_pain, pain_now, sharp_pain, bladder_bowel,
+                   saddle_numbness, leg_weakness, note, idempotency_key, submitted_at, patient_id, version_id)
+                 VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id),
+               x AS (INSERT INTO checkins_exerciseresult (outcome, item_id, checkin_id)
+                     SELECT o, i, r.id FROM r, unnest(%s::text[], %s::bigint[]) AS t(o, i))
+               SELECT id FROM r""",
+            [
+                day,
+                max_pain,
+                pain_now,
+                post.get("sharp_pain") == "yes",
+                "bladder_bowel" in symptoms,
+                "saddle_numbness" in symptoms,
+                "leg_weakness" in symptoms,
+                post.get("note", "")[:2000],
+                key,
+                timezone.now(),
+                patient_id,
+                version_id,
+                [o for _i, o in outcomes],
+                [i for i, _o in outcomes],
+            ],
+        )[0]
+    return HttpResponseRedirect(f"/check-ins/{report_id}/")
