@@ -318,8 +318,8 @@ def run(db: str, *, clinics: int, seconds: int, warmup: int, connections: int, t
         shutil.rmtree(work_dir, ignore_errors=True)
     floor_p95 = results["floor"]["p95_us"]
     for page, stats in results.items():
-        stats["p95_ratio"] = stats["p95_us"] / floor_p95
-        if page in FLOOR_OF:
+        stats["p95_ratio"] = stats["p95_us"] / floor_p95 if floor_p95 else float("nan")
+        if page in FLOOR_OF and results[FLOOR_OF[page]]["p95_us"]:  # a page that answered nothing has no p95
             stats["own_floor_ratio"] = stats["p95_us"] / results[FLOOR_OF[page]]["p95_us"]
             stats["same_as_floor"] = same.get(page)
     result = {
