@@ -95,7 +95,7 @@ def too_wide(page, paths) -> dict[str, tuple[int, list[str]]]:
 
 def test_every_staff_page_fits_a_360_px_screen(browser, live_server, shipped_library):
     call_command("seed_demo", verbosity=0)
-    from demo.management.commands.seed_demo import DEMO_PASSWORD
+    from demo.data import DEMO_PASSWORD
 
     for email, pages in (("admin@riverside.example", admin_pages), ("alex.morgan@riverside.example", physio_pages)):
         context = browser.new_context(base_url=live_server.url, **NARROW)
