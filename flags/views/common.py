@@ -50,7 +50,7 @@ def row_response(request, flag: Flag, *, error: str = "", resolve_form=None):
         "next": request.POST.get("next", ""),
         "show_checkbox": request.POST.get("view") == "row",
     }
-    response = render(request, "flags/row_response.html", context)
+    response = render(request, "flags/_row_response.html", context)
     return mark_refused(response) if error or (resolve_form is not None and resolve_form.errors) else response
 
 
