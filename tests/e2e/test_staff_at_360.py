@@ -93,7 +93,7 @@ def too_wide(page, paths) -> dict[str, tuple[int, list[str]]]:
     return wide
 
 
-def test_every_staff_page_fits_a_360_px_screen(browser, live_server, shipped_library):
+def test_every_staff_page_fits_a_360_px_screen(browser, live_server, shipped_library, shipped_instruments):
     call_command("seed_demo", verbosity=0)
     from demo.data import DEMO_PASSWORD
 
