@@ -38,10 +38,10 @@ def _ready_for_offline(page, patient):
 
 def _fill_in_the_check_in(page):
     page.locator("label", has_text="Done").click()  # the radio button is drawn by its label
-    page.locator("input[name=max_pain][value='1']").check()
-    page.locator("input[name=pain_now][value='0']").check()
-    page.locator("input[name=sharp_pain][value='no']").check()
-    page.get_by_label("None of these").check()
+    for name, value in (("max_pain", "1"), ("pain_now", "0"), ("sharp_pain", "no")):  # each drawn by its label too
+        choice = page.locator(f"input[name={name}][value='{value}']").get_attribute("id")
+        page.locator(f"label[for={choice}]").click()
+    page.locator("label", has_text="None of these").click()  # a toggle: its words are what is tapped
     page.get_by_label("Anything else to tell your physiotherapist?").fill("Done on the train, no signal.")
 
 
@@ -149,8 +149,8 @@ def test_a_warning_symptom_ticked_offline_shows_the_advice_at_once_and_a_log_out
     page.context.set_offline(True)
     page.goto("/check-ins/new/")
     _fill_in_the_check_in(page)
-    page.get_by_label("None of these").uncheck()
-    page.get_by_label("New weakness in both legs").check()
+    page.locator("label", has_text="None of these").click()  # a toggle: its words are what is tapped
+    page.locator("label", has_text="New weakness in both legs").click()  # a toggle: its words are what is tapped
     page.get_by_role("button", name="Send my report").click()
     expect(page.get_by_role("heading", name="You need to see a doctor now")).to_be_visible()
     expect(page.get_by_text("the clinic has not been told yet")).to_be_visible()
@@ -163,7 +163,7 @@ def test_a_warning_symptom_ticked_offline_shows_the_advice_at_once_and_a_log_out
     # Logged out, this browser keeps no copy of the patient's pages for the next person to read offline.
     assert page.evaluate("caches.has('rehab-pages-v1')")
     page.goto("/today/")
-    page.get_by_role("button", name="Show menu").click()
+    page.get_by_text("Menu", exact=True).click()  # the menu is a <details>
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_label("Email address")).to_be_visible()
     wait_until(page, "caches.has('rehab-pages-v1').then((kept) => !kept)")

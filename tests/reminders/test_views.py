@@ -129,7 +129,7 @@ def test_a_subscription_needs_the_sessions_csrf_token(patient):
 def test_the_service_worker_takes_in_the_push_handlers(client):
     response = client.get("/sw.js")
     assert response.status_code == 200
-    assert response["Content-Type"].startswith("application/javascript")
+    assert response["Content-Type"].startswith("text/javascript")  # as rehab.installable serves it
     assert 'importScripts("/static/js/sw-push.js")' in response.content.decode()
 
 
