@@ -18,7 +18,7 @@ def patient_progress(*, request, patient) -> str:
         "version": version,
         "flare_up": flare_up_in_force(patient, today=today),
         "series": selectors.pain_series(patient=patient),
-        "adherence": selectors.adherence(patient=patient, version=version, today=today, windows=(14, 28)),
+        "adherence": selectors.adherence(patient=patient, version=version, today=today),
         "page": {"object_list": list(selectors.checkin_list(patient=patient)[:RECENT])},
         "show_corrections": True,
     }

@@ -181,7 +181,10 @@ def pain_trend(*, pains: Iterable[tuple[date, int]], today: date) -> str:
     )
 
 
-OWN_ADHERENCE_DAYS = 14  # Today tells the patient how many planned sessions they reported over the last two weeks
+# Adherence is read over the last two weeks, and over four: the patient's own (Today), the patient page and the
+# dashboard's column, and the ready-to-progress criterion (flags.rules) all use the short window.
+ADHERENCE_WINDOW_DAYS = 14
+ADHERENCE_LONG_WINDOW_DAYS = 28
 ADHERENCE_WELL = 80  # from this share of the planned sessions reported, Today says the patient is keeping to the plan
 ADHERENCE_SOME = 50  # ...from this share, that each session counts; under it, that the plan can change
 

@@ -89,7 +89,13 @@ def days_paused(pauses, *, start: date, end: date) -> frozenset[date]:
     return frozenset(day for day in span if any(pause.covers(day) for pause in pauses))
 
 
-def adherence(*, patient, version: ProgramVersion | None, today: date, windows: tuple[int, ...] = (14, 28)) -> list:
+def adherence(
+    *,
+    patient,
+    version: ProgramVersion | None,
+    today: date,
+    windows: tuple[int, ...] = (rules.ADHERENCE_WINDOW_DAYS, rules.ADHERENCE_LONG_WINDOW_DAYS),
+) -> list:
     """Sessions checked in against sessions planned over each of the last `windows` days up to today, from the
     program's first day at the earliest (rules.adherence).
 

@@ -91,9 +91,10 @@ def _today_context(request, patient: Patient, **extra) -> dict:
 def _own_progress(patient: Patient, version, day) -> dict:
     """The progress panel: this week's sessions, the pain trend and the patient's adherence, in words."""
     progress = selectors.own_progress(patient=patient, version=version, today=day)
-    (figures,) = selectors.adherence(patient=patient, version=version, today=day, windows=(rules.OWN_ADHERENCE_DAYS,))
+    window = rules.ADHERENCE_WINDOW_DAYS
+    (figures,) = selectors.adherence(patient=patient, version=version, today=day, windows=(window,))
     start = program_selectors.version_program_start(version) or version.start_date
-    recent_start = start if start > day - timedelta(days=rules.OWN_ADHERENCE_DAYS - 1) else None
+    recent_start = start if start > day - timedelta(days=window - 1) else None
     progress["adherence"] = rules.adherence_words(
         reported=figures["reported"], planned=figures["planned"], percent=figures["percent"], since=recent_start
     )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
 
+from checkins.rules import ADHERENCE_WINDOW_DAYS  # adherence is judged over the last two weeks, as shown
 from patients.rules import SYMPTOM_WORDS
 
 WORSENING_RUN = 3  # pain rising over this many check-ins in a row
@@ -274,8 +275,6 @@ def flare_up_finding(*, starts_on: date, last_day: date, plan_number: int | None
 
 
 # --- Rule 17: ready to progress ----------------------------------------------------------------
-
-ADHERENCE_WINDOW_DAYS = 14  # adherence is judged over the last two weeks (as the dashboard's column shows it)
 
 
 @dataclass(frozen=True)

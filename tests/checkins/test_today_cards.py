@@ -112,7 +112,7 @@ class TestOwnAdherence:
         send_checkin(active, days_ago=0)
         send_checkin(active, days_ago=2)
         (figures,) = selectors.adherence(
-            patient=patient, version=active, today=patient.clinic.local_today(), windows=(rules.OWN_ADHERENCE_DAYS,)
+            patient=patient, version=active, today=patient.clinic.local_today(), windows=(rules.ADHERENCE_WINDOW_DAYS,)
         )
         client.force_login(patient.user)
         html = client.get(reverse("checkins:today")).content.decode()

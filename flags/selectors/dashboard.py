@@ -1,0 +1,166 @@
+"""The physiotherapist's dashboard: their caseload, each patient's recent pain and adherence, their open flags."""
+
+from datetime import date, timedelta
+
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
+
+from checkins import rules as checkin_rules
+from checkins.models import CheckIn
+from checkins.selectors import days_paused
+from patients.models import Patient, Pause
+from patients.selectors import ACTIVE, by_episode_status, in_care, patients_visible_to
+from programs.models import Program, ProgramVersion
+from programs.selectors import first_start
+from rehab.models import User
+
+from ..models import Flag, FlagStatus
+from .flags import flag_rows, flags_visible_to
+
+SPARKLINE_POINTS = 10
+
+
+def _own_caseload(physio: User) -> QuerySet[Patient]:
+    return patients_visible_to(physio).filter(physiotherapist=physio)
+
+
+def _active_program():
+    return Program.objects.filter(patient=OuterRef("pk"), status=Program.Status.ACTIVE)
+
+
+def caseload(*, physio: User, episodes: str = ACTIVE) -> QuerySet[Patient]:
+    """A physiotherapist's patients in a course of care (or those discharged, or everybody: `episodes`), those with
+    open flags first, with their last report: one query.
+
+    Only the fields the dashboard shows are read.
+    """
+    last = CheckIn.objects.filter(patient=OuterRef("pk")).order_by("-session_date", "-submitted_at")
+    open_flags = (
+        Flag.objects.filter(patient=OuterRef("pk"))
+        .exclude(status=FlagStatus.RESOLVED)
+        .order_by()
+        .values("patient")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        by_episode_status(_own_caseload(physio), episodes)
+        .select_related("user")
+        .only("onset_date", "pain_threshold", "user__first_name", "user__last_name")
+        .annotate(
+            open_flags=Coalesce(Subquery(open_flags), 0),
+            last_date=Subquery(last.values("session_date")[:1]),
+            last_pain=Subquery(last.values("max_pain")[:1]),
+            has_program=Exists(_active_program()),
+        )
+        .order_by("-open_flags", "user__last_name", "user__first_name", "pk")
+    )
+
+
+def caseload_without_program(*, physio: User, limit: int = 20) -> list[Patient]:
+    """A physiotherapist's patients in a course of care with no program in force, by name: only what the list
+    shows."""
+    return list(
+        _own_caseload(physio)
+        .filter(~Exists(_active_program()), in_care())
+        .select_related("user")
+        .only("pk", "user__first_name", "user__last_name")
+        .order_by("user__last_name", "user__first_name", "pk")[:limit]
+    )
+
+
+def caseload_rows(*, patients: list[Patient], today: date) -> list[dict]:
+    """Sparkline and 14-day adherence for a page of patients: a fixed number of queries for the page."""
+    ids = [p.pk for p in patients]
+    ranked = (
+        CheckIn.objects.filter(patient_id__in=ids)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("patient_id")],
+                order_by=[F("session_date").desc(), F("submitted_at").desc()],
+            )
+        )
+        .filter(rank__lte=SPARKLINE_POINTS)
+        .values_list("patient_id", "session_date", "max_pain")
+    )
+    recent: dict[int, list[tuple[date, int]]] = {}
+    for patient_id, day, pain in ranked:
+        recent.setdefault(patient_id, []).append((day, pain))
+    window_start = today - timedelta(days=checkin_rules.ADHERENCE_WINDOW_DAYS - 1)
+    reported: dict[int, set[date]] = {}
+    for patient_id, day in (
+        CheckIn.objects.filter(patient_id__in=ids, session_date__gte=window_start, session_date__lte=today)
+        .order_by()
+        .values_list("patient_id", "session_date")
+        .distinct()
+    ):
+        reported.setdefault(patient_id, set()).add(day)
+    versions = {
+        v.program.patient_id: v
+        for v in ProgramVersion.objects.filter(
+            program__patient_id__in=ids, status=ProgramVersion.Status.ACTIVE, program__status=Program.Status.ACTIVE
+        )
+        .select_related("program")
+        .only("start_date", "weekdays", "sessions_per_week", "program__patient")
+        .annotate(program_start=first_start(OuterRef("program")))
+    }
+    pauses: dict[int, list] = {}
+    for pause in Pause.objects.filter(patient_id__in=ids, starts_on__lte=today, ends_on__gte=window_start).only(
+        "patient", "starts_on", "ends_on", "resumed_on"
+    ):
+        pauses.setdefault(pause.patient_id, []).append(pause)
+    rows = []
+    for patient in patients:
+        version = versions.get(patient.pk)
+        adherence = None
+        if version is not None:
+            start = max(window_start, version.program_start or version.start_date)
+            adherence = checkin_rules.adherence(
+                start=start,
+                end=today,
+                reported_days=reported.get(patient.pk, ()),
+                paused_days=days_paused(pauses.get(patient.pk, []), start=start, end=today),
+                weekdays=version.weekdays,
+                sessions_per_week=version.sessions_per_week,
+            )["percent"]
+        pains = [pain for _day, pain in sorted(recent.get(patient.pk, []))]
+        rows.append(
+            {
+                "patient": patient,
+                "adherence": adherence,
+                "pains": pains,
+                "spark": sparkline(pains, patient.pain_threshold),
+            }
+        )
+    return rows
+
+
+def sparkline(pains: list[int], threshold: int, *, width: int = 100, height: int = 24) -> dict:
+    """SVG coordinates for a small pain line (0-5 from bottom to top) and the threshold line."""
+    if not pains:
+        return {}
+    step = width / max(1, len(pains) - 1)
+
+    def y(value: int) -> float:
+        return round(height - value * height / 5, 1)
+
+    points = " ".join(f"{round(i * step, 1)},{y(p)}" for i, p in enumerate(pains))
+    return {"points": points, "threshold_y": y(threshold), "width": width, "height": height}
+
+
+def own_open_flags(*, physio: User) -> QuerySet[Flag]:
+    return (
+        flag_rows(flags_visible_to(physio))
+        .filter(patient__physiotherapist=physio)
+        .exclude(status=FlagStatus.RESOLVED)
+        .order_by("-urgent", "opened_at")
+    )

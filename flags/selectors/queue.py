@@ -1,0 +1,154 @@
+"""The clinic's flag queue: one row per flag, or one per patient with every open flag of theirs, worst first."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import (
+    Case,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    When,
+)
+
+from patients.models import Patient
+from rehab.models import User
+
+from ..models import Flag, FlagReason, FlagStatus
+from .flags import flag_rows, flags_visible_to
+
+
+def queue_flags(
+    *,
+    user: User,
+    reason: str = "",
+    status: str = "",
+    physiotherapist_id: int | None = None,
+    escalated: str = "",
+    opened_from=None,
+    opened_to=None,
+    search: str = "",
+) -> QuerySet[Flag]:
+    """The clinic's flags the queue's filters select, in no order. `status` "" means every unresolved flag."""
+    qs = flags_visible_to(user)
+    if status == "all":
+        pass
+    elif status:
+        qs = qs.filter(status=status)
+    else:
+        qs = qs.exclude(status=FlagStatus.RESOLVED)
+    if reason:
+        qs = qs.filter(reason=reason)
+    if physiotherapist_id:
+        qs = qs.filter(patient__physiotherapist_id=physiotherapist_id)
+    if escalated == "yes":
+        qs = qs.filter(escalated_at__isnull=False)
+    elif escalated == "no":
+        qs = qs.filter(escalated_at__isnull=True)
+    if opened_from:
+        qs = qs.filter(opened_at__date__gte=opened_from)
+    if opened_to:
+        qs = qs.filter(opened_at__date__lte=opened_to)
+    for term in search.split():
+        qs = qs.filter(Q(patient__user__first_name__icontains=term) | Q(patient__user__last_name__icontains=term))
+    return qs
+
+
+def flag_queue(*, user: User, **filters) -> QuerySet[Flag]:
+    """The queue one row per flag: urgent first, then oldest first."""
+    return flag_rows(queue_flags(user=user, **filters)).order_by("-urgent", "opened_at", "pk")
+
+
+# A patient's reasons in their queue row, worst first: what may need the patient seen today, then pain, then the rest.
+REASON_RANK = {
+    reason: rank
+    for rank, reason in enumerate(
+        [
+            FlagReason.WARNING_SYMPTOMS,
+            FlagReason.NEW_SYMPTOM,
+            FlagReason.SHARP_PAIN,
+            FlagReason.PAIN,
+            FlagReason.WORSENING,
+            FlagReason.FLARE_UP,
+            FlagReason.OUTCOME_WORSE,
+            FlagReason.REST,
+        ]
+    )
+}
+
+
+def _overdue(now) -> Q:
+    return Q(status=FlagStatus.OPEN, acknowledged_at__isnull=True, ack_due_at__lt=now)
+
+
+def queue_patients(*, user: User, now, **filters) -> QuerySet:
+    """The queue one row per patient: the ids of the patients with flags the filters select, worst first (an urgent
+    flag, then an overdue one, then the oldest flag), as rows of `patient_id`. Page it, then read the flags of a
+    page with queue_patient_rows."""
+    return (
+        queue_flags(user=user, **filters)
+        .order_by()
+        .values("patient_id")
+        .annotate(
+            any_urgent=Max(Case(When(urgent=True, then=1), default=0)),
+            any_overdue=Max(Case(When(_overdue(now), then=1), default=0)),
+            first_opened=Min("opened_at"),
+        )
+        .order_by("-any_urgent", "-any_overdue", "first_opened", "patient_id")
+    )
+
+
+@dataclass
+class PatientRow:
+    """One patient's row of the queue: their flags worst first, and the flags each of the row's actions acts on."""
+
+    patient: Patient
+    flags: list[Flag]
+    now: datetime = field(repr=False)
+
+    @property
+    def unresolved(self) -> list[Flag]:
+        return [flag for flag in self.flags if flag.is_open]
+
+    @property
+    def unacknowledged(self) -> list[Flag]:
+        return [flag for flag in self.flags if flag.status == FlagStatus.OPEN]
+
+    @property
+    def rest_flag(self) -> Flag | None:
+        return next((flag for flag in self.unresolved if flag.reason == FlagReason.REST), None)
+
+    @property
+    def overdue(self) -> bool:
+        return any(flag.is_overdue(self.now) for flag in self.flags)
+
+    @property
+    def urgent(self) -> bool:
+        return any(flag.urgent and flag.is_open for flag in self.flags)
+
+
+def flags_worst_first(flags, now) -> list[Flag]:
+    return sorted(
+        flags,
+        key=lambda f: (
+            not f.is_open,
+            not (f.urgent and f.is_open),
+            not f.is_overdue(now),
+            REASON_RANK.get(f.reason, len(REASON_RANK)),
+            f.opened_at,
+            f.pk,
+        ),
+    )
+
+
+def queue_patient_rows(*, flags: QuerySet[Flag], patient_ids: list[int], now) -> list[PatientRow]:
+    """The rows of a page of patients (in the order given), each with its flags among `flags`: one query."""
+    by_patient: dict[int, list[Flag]] = {pk: [] for pk in patient_ids}
+    for flag in flag_rows(flags.filter(patient_id__in=patient_ids)):
+        by_patient[flag.patient_id].append(flag)
+    return [
+        PatientRow(patient=found[0].patient, flags=flags_worst_first(found, now), now=now)
+        for found in by_patient.values()
+        if found
+    ]
