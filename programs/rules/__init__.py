@@ -1,15 +1,27 @@
 """Pure domain rules about exercise programs: balance, frequency, gradual progression, dosage limits, the steps
 prepared for the physiotherapist (a step up, an easier version) and a flare-up's days.
 
-No ORM and no I/O: plain values in, plain values out. docs/clinical-rules.md, rules 11-13 and 16-18.
+No ORM and no I/O: plain values in, plain values out. docs/clinical-rules.md, rules 11-13 and 16-18. Frequency (rule 13)
+lives in `schedule`, the prepared steps and flare-up days (rules 17 and 18) in `steps`; all are importable from here.
 """
 
-import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from patients.rules import Phase
+
+from .schedule import (  # noqa: F401 - rule 13, importable from here like the others
+    DAYS_IN_WEEK,
+    WEEKDAY_NAMES,
+    describe_schedule,
+    frequency_warning,
+    is_planned_day,
+    longest_rest_run,
+    longest_rest_run_per_week,
+    planned_rest_run,
+    sessions_per_week,
+)
 
 # Dosage limits (also enforced by database constraints).
 SETS_MIN, SETS_MAX = 1, 10
@@ -22,8 +34,6 @@ NOTES_MAX = 500
 # Scheduling.
 MAX_START_AHEAD = timedelta(days=365)  # a program may start at most a year from today...
 MAX_START_BEHIND = timedelta(days=365)  # ...and at most a year before it (a date typed wrong, as 1900-01-01)
-DAYS_IN_WEEK = 7
-WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 # Rule 12: gradual progression.
 DEFAULT_MAX_VOLUME_INCREASE_PERCENT = 10
@@ -53,76 +63,6 @@ def balance(groups_per_exercise: Iterable[Iterable[str]]) -> dict[str, int]:
 def missing_groups(groups_per_exercise: Iterable[Iterable[str]]) -> list[str]:
     """The supporting groups no exercise works; the builder warns about each (never blocks)."""
     return [group for group, count in balance(groups_per_exercise).items() if count == 0]
-
-
-# --- Rule 13: frequency -----------------------------------------------------------------------
-
-
-def longest_rest_run(weekdays: Iterable[int]) -> int:
-    """The longest run of consecutive rest days when sessions fall on `weekdays` (0 = Monday) every week."""
-    days = sorted(set(weekdays))
-    if not days:
-        return DAYS_IN_WEEK
-    # The gap after each session day up to the next one, wrapping round into the next week.
-    return max((days[(i + 1) % len(days)] - day - 1) % DAYS_IN_WEEK for i, day in enumerate(days))
-
-
-def longest_rest_run_per_week(sessions_per_week: int) -> int:
-    """The shortest possible longest rest run with that many sessions spread evenly over a week."""
-    if sessions_per_week <= 0:
-        return DAYS_IN_WEEK
-    return math.ceil((DAYS_IN_WEEK - min(sessions_per_week, DAYS_IN_WEEK)) / sessions_per_week)
-
-
-def frequency_warning(
-    *, weekdays: Sequence[int] = (), sessions_per_week: int | None = None, rest_days_allowed: int
-) -> str | None:
-    """A warning when the schedule plans more rest days in a row than the clinic's rest rule allows (rule 13 against
-    rule 7), else None."""
-    days = f"{rest_days_allowed} rest day{'s' if rest_days_allowed != 1 else ''}"
-    if weekdays:
-        run = longest_rest_run(weekdays)
-        if run > rest_days_allowed:
-            return (
-                f"This schedule leaves {run} rest days in a row. Resting more than {days} tends to make back pain "
-                "worse, and the patient will be flagged for it: spread the sessions out."
-            )
-        return None
-    if sessions_per_week is not None:
-        run = longest_rest_run_per_week(sessions_per_week)
-        if run > rest_days_allowed:
-            return (
-                f"With {sessions_per_week} session{'s' if sessions_per_week != 1 else ''} a week there will be "
-                f"at least {run} rest days in a row, and the patient is flagged after more than {days}: plan more "
-                "sessions a week."
-            )
-    return None
-
-
-def planned_rest_run(*, weekdays: Sequence[int] = (), sessions_per_week: int | None = None) -> int:
-    """The longest run of rest days a schedule plans: fixed weekdays, or a number of sessions spread evenly."""
-    if weekdays:
-        return longest_rest_run(weekdays)
-    return longest_rest_run_per_week(sessions_per_week or 0)
-
-
-def sessions_per_week(*, weekdays: Sequence[int] = (), sessions_per_week: int | None = None) -> int:
-    return len(set(weekdays)) if weekdays else (sessions_per_week or 0)
-
-
-def is_planned_day(day: date, *, weekdays: Sequence[int] = ()) -> bool | None:
-    """Whether `day` is a planned session day; None when the schedule is a count per week."""
-    if not weekdays:
-        return None
-    return day.weekday() in set(weekdays)
-
-
-def describe_schedule(*, weekdays: Sequence[int] = (), sessions_per_week: int | None = None) -> str:
-    if weekdays:
-        return ", ".join(WEEKDAY_NAMES[d] for d in sorted(set(weekdays)))
-    if sessions_per_week:
-        return f"{sessions_per_week} session{'s' if sessions_per_week != 1 else ''} a week, on days of your choice"
-    return "No schedule set"
 
 
 # --- Rule 12: gradual progression -------------------------------------------------------------
