@@ -15,8 +15,8 @@ class ReminderKind(models.TextChoices):
 
 
 class ReminderSettings(models.Model):
-    """How a patient wants their reminders. A patient without a row has the defaults (rules.DEFAULTS): the run reads
-    the two alike."""
+    """How a patient wants their reminders. A patient without a row has these fields' defaults: the run reads the two
+    alike."""
 
     patient = models.OneToOneField(Patient, on_delete=models.CASCADE, related_name="reminder_settings")
     time = models.TimeField("reminder time", default=rules.DEFAULT_TIME)

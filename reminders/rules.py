@@ -4,28 +4,24 @@ functions, no database, no I/O."""
 from datetime import date, time, timedelta
 
 from flags.rules import rest_days
+from programs.rules import is_planned_day
 
 SESSION = "session"
 NUDGE = "nudge"
 KINDS = (SESSION, NUDGE)
 
 DEFAULT_TIME = time(18, 0)  # in the clinic's time zone
-DEFAULTS = {"time": DEFAULT_TIME, "sessions": True, "nudges": True, "email": True, "push": True}
 STOP_LINK_DAYS = 60  # a stop link older than this is stale: the patient changes their reminders on My details
 ENDPOINT_MAX = 2000
 KEY_MAX = 200
 
 
-def week_start(day: date) -> date:
-    """The Monday of `day`'s week: a schedule of a number of sessions a week counts them from it."""
-    return day - timedelta(days=day.weekday())
-
-
 def planned_today(*, today: date, weekdays: list[int], sessions_per_week: int | None, reported_this_week: int) -> bool:
     """Whether the schedule in force plans a session today: a fixed weekday, or, with a number of sessions a week
     and no fixed days, any day until the week's sessions are reported."""
-    if weekdays:
-        return today.weekday() in set(weekdays)
+    fixed_day = is_planned_day(today, weekdays=weekdays)
+    if fixed_day is not None:
+        return fixed_day
     return reported_this_week < (sessions_per_week or 0)
 
 

@@ -21,6 +21,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, Least
 
+from checkins import rules as checkin_rules
 from checkins.models import CheckIn
 from flags.models import Flag, FlagReason, FlagStatus
 from patients.models import Patient, Pause
@@ -133,7 +134,7 @@ def due_session_reminders(*, zone: Zone) -> list[int]:
     )
     schedules = {pk: (json.loads(text or "[]"), per_week) for pk, text, per_week in rows}
     counted = [pk for pk, (weekdays, per_week) in schedules.items() if not weekdays and per_week]
-    reported = _reported_since(counted, rules.week_start(zone.today), zone.today) if counted else {}
+    reported = _reported_since(counted, checkin_rules.week_start(zone.today), zone.today) if counted else {}
     return [
         pk
         for pk, (weekdays, per_week) in schedules.items()
@@ -246,7 +247,7 @@ def settings_for(patient) -> ReminderSettings:
     try:
         return ReminderSettings.objects.get(patient=patient)
     except ReminderSettings.DoesNotExist:
-        return ReminderSettings(patient=patient, **rules.DEFAULTS)
+        return ReminderSettings(patient=patient)
 
 
 def last_sent(patient) -> ReminderSent | None:

@@ -79,22 +79,23 @@ def _deliver(reminders: list[ReminderSent]) -> int:
         for subscription in PushSubscription.objects.filter(patient_id__in=patient_ids).order_by("pk"):
             browsers.setdefault(subscription.patient_id, []).append(subscription)
     gone: list[int] = []
-    connection = get_connection()
-    for reminder in reminders:
-        wants = own.get(reminder.patient_id) or ReminderSettings(**rules.DEFAULTS)
-        stop = links.stop_url(patient_id=reminder.patient_id, kind=reminder.kind, reminder_id=reminder.pk)
-        if wants.email and reminder.patient.user.email:
-            try:
-                reminder.emailed = connection.send_messages([_email(reminder, stop)]) == 1
-            except Exception:
-                logger.exception("Could not e-mail reminder %s", reminder.pk)
-        if wants.push:
-            payload = _payload(reminder, stop)
-            for subscription in browsers.get(reminder.patient_id, []):
-                result = push.send(subscription=subscription.info(), payload=payload)
-                reminder.pushed += result.sent
-                if result.gone:
-                    gone.append(subscription.pk)
+    with get_connection() as connection:  # one SMTP session for the batch
+        for reminder in reminders:
+            wants = own.get(reminder.patient_id) or ReminderSettings(patient_id=reminder.patient_id)  # the defaults
+            stop = links.stop_url(patient_id=reminder.patient_id, kind=reminder.kind, reminder_id=reminder.pk)
+            if wants.email and reminder.patient.user.email:
+                try:
+                    reminder.emailed = connection.send_messages([_email(reminder, stop)]) == 1
+                except Exception:
+                    logger.exception("Could not e-mail reminder %s", reminder.pk)
+                    connection.close()  # the next one opens it afresh
+            if wants.push:
+                payload = _payload(reminder, stop)
+                for subscription in browsers.get(reminder.patient_id, []):
+                    result = push.send(subscription=subscription.info(), payload=payload)
+                    reminder.pushed += result.sent
+                    if result.gone:
+                        gone.append(subscription.pk)
     ReminderSent.objects.bulk_update(reminders, ["emailed", "pushed"], batch_size=db.BULK_BATCH)
     if gone:  # the browser dropped its subscription: forget it
         PushSubscription.objects.filter(pk__in=gone).delete()
@@ -168,9 +169,7 @@ def reminder_stop(*, link: links.StopLink, now: datetime | None = None) -> bool:
     )
     if reminder is None:
         return False
-    row, _ = ReminderSettings.objects.select_for_update().get_or_create(
-        patient_id=link.patient_id, defaults=rules.DEFAULTS
-    )
+    row, _ = ReminderSettings.objects.select_for_update().get_or_create(patient_id=link.patient_id)
     setattr(row, "sessions" if link.kind == rules.SESSION else "nudges", False)
     row.save()
     reminder.stopped_at = now or timezone.now()

@@ -5,6 +5,7 @@ from datetime import time, timedelta
 
 import pytest
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.core.management import call_command
 
 from patients.models import DischargeReason
@@ -184,3 +185,33 @@ def test_one_query_per_time_zone_whatever_the_patients(build, django_assert_max_
     (zone,) = zones(now=at("Europe/London", wednesday, 19))
     with django_assert_max_num_queries(1):
         assert len(due_session_reminders(zone=zone)) == 3
+
+
+class CountingBackend(locmem.EmailBackend):
+    """The test outbox, counting the connections opened and failing for one address."""
+
+    opened = 0
+    fail_for = ""
+
+    def open(self):
+        CountingBackend.opened += 1
+        return super().open()
+
+    def send_messages(self, messages):
+        if any(CountingBackend.fail_for in message.to for message in messages):
+            raise OSError("the mail server hung up")
+        return super().send_messages(messages)
+
+
+def test_a_batch_shares_one_mail_connection_and_one_failure_stops_no_other(build, settings):
+    settings.EMAIL_BACKEND = f"{__name__}.CountingBackend"
+    clinic = build(weekdays=[2])[0].clinic
+    patients = [build(weekdays=[2], clinic=clinic, address=f"p{n}@example.com")[0] for n in range(3)]
+    CountingBackend.opened, CountingBackend.fail_for = 0, "p1@example.com"
+    wednesday = last_weekday_before(2)
+    assert services.reminders_send_sessions(now=at(clinic.time_zone, wednesday, 18, 5)) == 3
+    assert {message.to[0] for message in mail.outbox} == {p.user.email for p in patients} - {"p1@example.com"} | {
+        ReminderSent.objects.exclude(patient__in=patients).get().patient.user.email
+    }
+    assert CountingBackend.opened == 1
+    assert ReminderSent.objects.get(patient=patients[1]).emailed is False
