@@ -49,7 +49,7 @@ MIN_AGE_DB = timedelta(days=364)
 DEFAULT_MAX_PAUSE_WEEKS = 8
 # A set-password link sent again is not sent again within this time: an e-mail may take a minute to arrive, and a
 # patient's inbox should not fill with links of which only the last works.
-RESEND_LINK_WAIT = timedelta(minutes=5)  # a clinic setting (Clinic.max_pause_weeks)
+RESEND_LINK_WAIT = timedelta(minutes=5)
 MAX_PAUSE_AHEAD = timedelta(days=365)
 
 # Rule 19: a course of care (an episode) runs from a referral to a discharge.

@@ -21,7 +21,6 @@ BACKGROUND_COLOUR = "#ffffff"
 # Kept by the service worker so that every patient page looks right offline, and the app's icons.
 STATIC_FILES = (
     "vendor/bootstrap/bootstrap.min.css",
-    "vendor/bootstrap/bootstrap.bundle.min.js",
     "vendor/htmx/htmx.min.js",
     "css/app.css",
     "css/figures.css",

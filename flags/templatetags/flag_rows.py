@@ -12,6 +12,7 @@ from django.utils import dateformat, timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
+from flags.forms import DISCHARGE, DISCHARGE_LABEL, offers_discharge
 from flags.models import FlagReason, FlagStatus
 from rehab.templatetags.rehab_tags import ago, choice_options
 
@@ -21,7 +22,7 @@ register = template.Library()
 # --- The queue's row of one patient, built in one step ----------------------------------------------------------
 # The queue shows 25 of these, each with several flags and two forms: as template nodes (an include, loops, filters
 # and URL reversals per flag) they cost most of the page; measured in bench/ (issue 23). The markup is the one
-# templates/flags/_patient_row.html had, with every value escaped.
+# the patient row's template had, with every value escaped.
 
 
 def _reasons(flags) -> str:
@@ -199,7 +200,7 @@ def phone_link(patient) -> str:
 
 
 # --- One flag's row, on the dashboard and in the queue's per-flag view, built in one step ----------------------
-# The markup templates/flags/_row.html had as template nodes; the dashboard lists every open flag of the caseload.
+# The markup a flag row's template had as template nodes; the dashboard lists every open flag of the caseload.
 
 
 def _local(moment, fmt: str) -> str:
@@ -305,12 +306,8 @@ def flag_row(context, flag):
         errors = form.errors.get("outcome") if form is not None and form.is_bound else None
         user = context.get("user")
         discharge = ""
-        if (
-            flag.reason == FlagReason.REST
-            and getattr(user, "is_physio", False)
-            and not getattr(form, "offers_discharge", False)
-        ):
-            discharge = mark_safe('<option value="discharge">Stopped attending: discharge</option>')  # noqa: S308
+        if offers_discharge(flag, user) and not getattr(form, "offers_discharge", False):
+            discharge = format_html('<option value="{}">{}</option>', DISCHARGE, DISCHARGE_LABEL)
         url = reverse("flags:resolve", args=[pk])
         html.append(
             format_html(

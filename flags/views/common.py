@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from rehab.audit import mark_refused
+from rehab.audit import as_id, mark_refused
 
 from .. import selectors
 from ..forms import ResolveForm
@@ -36,7 +36,7 @@ def wants_row(request) -> bool:
 
 def row_response(request, flag: Flag, *, error: str = "", resolve_form=None):
     """The queue row of one flag after an htmx action, with the counts at the top refreshed too."""
-    flag = selectors.flag_detail(user=request.user, pk=flag.pk)
+    flag = selectors.flag_rows(selectors.flags_visible_to(request.user)).get(pk=flag.pk)
     now = timezone.now()
     in_queue = request.POST.get("view") == "row"  # only the queue shows the counts
     context = {
@@ -68,7 +68,8 @@ def dashboard_counts(user, patient_id: int) -> dict:
 
 
 def posted_ids(request) -> list[int]:
-    return [int(value) for value in request.POST.getlist("flags") if value.isdigit()]
+    """The ticked flags' ids (anything that is not an id within a bigint is left out)."""
+    return [pk for pk in map(as_id, request.POST.getlist("flags")) if pk is not None]
 
 
 def next_query(request) -> QueryDict:

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from checkins.rules import ADHERENCE_WINDOW_DAYS
 from patients import selectors as patient_selectors
 from patients.models import Patient
 from programs.views.common import open_prepared
@@ -44,6 +45,7 @@ def dashboard(request):
             "now": timezone.now(),
             "next": request.get_full_path(),
             "today": today,
+            "adherence_days": ADHERENCE_WINDOW_DAYS,
             "discharged": discharged,
             "query": "episodes=discharged" if discharged else "",
         },

@@ -197,7 +197,8 @@ def flag_bulk_resolve(request):
     # The checkboxes sit in the queue's rows, outside the prefixed form: read them by their own name.
     data = request.POST.copy()
     data.setlist("bulk-flags", request.POST.getlist("flags"))
-    allowed = list(rest_flags.values_list("pk", flat=True))
+    # Only the ticked ones are read: a ticked id not among them is refused by the form as not one to resolve here.
+    allowed = list(rest_flags.filter(pk__in=posted_ids(request)).values_list("pk", flat=True))
     form = BulkResolveForm(data, prefix="bulk", flag_ids=allowed)
     if form.is_valid():
         resolved = run_service(
@@ -214,5 +215,5 @@ def flag_bulk_resolve(request):
     # Shown again, under the filters it was sent from, with the boxes still ticked and the errors beside the fields.
     errors = [e for name, field_errors in form.errors.items() if name != "outcome" for e in field_errors]
     messages.error(request, "Nothing was resolved. " + " ".join(errors))
-    selected = set(posted_ids(request)) & set(allowed)
+    selected = set(allowed)
     return _queue_page(request, next_query(request), bulk_form=form, selected=selected)

@@ -14,7 +14,6 @@ from . import (
     REPS_MAX,
     REPS_MIN,
     Dose,
-    Volume,
     weekly_volume,
     within_progression,
 )
@@ -63,12 +62,8 @@ def _variant_dose(current: Dose, variant: Variant) -> Dose:
     return current if current.same_measure(variant.dose) else variant.dose
 
 
-def _within(old_volume: Volume, new_volume: Volume, max_increase_percent: int) -> bool:
-    """The progression rule's test (progression_check): no measure rises more than the percentage."""
-    return within_progression(old_volume, new_volume, max_increase_percent)
-
-
-def _more_work(dose: Dose, than: Dose) -> bool:
+def _more_work(dose: Dose, *, than: Dose) -> bool:
+    """Whether `dose` asks more of the patient a week than `than` does, in any measure."""
     return weekly_volume([dose], 1).more_than(weekly_volume([than], 1))
 
 
@@ -100,7 +95,7 @@ def step_up(
             continue
         dose = _variant_dose(item.dose, harder)
         trial = {**doses, item.item_id: dose}
-        if not _within(old, weekly_volume(trial.values(), sessions_per_week), max_increase_percent):
+        if not within_progression(old, weekly_volume(trial.values(), sessions_per_week), max_increase_percent):
             continue
         doses = trial
         in_program.add(harder.exercise_id)
@@ -124,7 +119,7 @@ def step_up(
             if bigger is None:
                 continue
             trial = {**grown, item.item_id: bigger}
-            if _within(old, weekly_volume(trial.values(), sessions_per_week), max_increase_percent):
+            if within_progression(old, weekly_volume(trial.values(), sessions_per_week), max_increase_percent):
                 grown, growing = trial, True
     return [
         StepChange(
@@ -162,11 +157,7 @@ def ease_off(*, items: Sequence[StepItem], share_percent: int) -> list[StepChang
     for item in items:
         easier = item.easier
         dose = _variant_dose(item.dose, easier) if easier is not None else None
-        if (
-            easier is not None
-            and easier.exercise_id not in in_program
-            and not weekly_volume([dose], 1).more_than(weekly_volume([item.dose], 1))
-        ):
+        if easier is not None and easier.exercise_id not in in_program and not _more_work(dose, than=item.dose):
             in_program.add(easier.exercise_id)
             changes.append(
                 StepChange(item.item_id, easier.exercise_id, dose, f"{item.name} moves to {easier.name}, {dose.words}")

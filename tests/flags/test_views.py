@@ -313,6 +313,22 @@ class TestActionsOverHttp:
         flag.refresh_from_db()
         assert flag.status == FlagStatus.OPEN
 
+    def test_bulk_resolve_with_ids_that_are_not_ids_is_refused_whole_and_the_real_one_stays_ticked(
+        self, client, admin, physio
+    ):
+        flag = raise_flag(make_patient(physio=physio), FlagReason.REST)
+        client.force_login(admin)
+        response = client.post(
+            reverse("flags:bulk_resolve"),
+            {"flags": [flag.pk, "\u00b2", "9" * 30, "-1"], "bulk-outcome": "no_action"},
+            follow=True,
+        )
+        html = response.content.decode()
+        assert response.status_code == 200 and "Nothing was resolved" in html
+        assert html.split(f'id="select-{flag.pk}"')[1].split(">")[0].endswith(" checked")  # still ticked
+        flag.refresh_from_db()
+        assert flag.status == FlagStatus.OPEN
+
     def test_flag_detail_explains_and_marks_the_checkins_behind_it(self, client, physio, patient, active):
         send_checkin(active, days_ago=1)
         behind = send_checkin(active)
