@@ -16,10 +16,15 @@ so it says what a page costs, not how it queues.
 """
 
 import argparse
+import cProfile
+import io
+import pstats
+import re
 import statistics
 import time
 import uuid
 from contextlib import contextmanager
+from pathlib import Path
 
 from bench.common import collect_static, configure, size_label, write_raw
 
@@ -98,7 +103,7 @@ def _median_ms(samples: list[dict], key: str) -> float:
     return round(statistics.median(s[key] for s in samples) * 1000, 2) if samples else 0.0
 
 
-def run(db: str, clinics: int, rounds: int) -> dict:
+def run(db: str, clinics: int, rounds: int, pages: list[str] | None = None, profile: str = "") -> dict:
     collect_static(db)
     configure(db)
     import redis
@@ -123,8 +128,9 @@ def run(db: str, clinics: int, rounds: int) -> dict:
     timings: dict[str, list[dict]] = {}
     watch = Stopwatch()
     restore_templates = _instrument_templates(watch)
+    pages = pages or list(PAGES)
     try:
-        for page in PAGES:
+        for page in pages:
             counts[page], statuses[page], timings[page] = [], set(), []
             clients = []
             for request in plan.requests[page]:
@@ -147,9 +153,15 @@ def run(db: str, clinics: int, rounds: int) -> dict:
             with connection.execute_wrapper(watch.db_wrapper):
                 for client, _request in clients:
                     _timed_handler(client, watch, timings[page])
+                profiler = cProfile.Profile() if page == profile else None
+                if profiler:
+                    profiler.enable()
                 for _ in range(rounds):
                     for client, request in clients:
                         statuses[page].add(send(client, request).status_code)
+                if profiler:
+                    profiler.disable()
+                    _print_profile(profiler, page, requests=rounds * len(clients))
     finally:
         restore_templates()
         # The check-ins this sent, and the evaluations they queued on Redis db 9.
@@ -175,11 +187,24 @@ def run(db: str, clinics: int, rounds: int) -> dict:
                     "templates_ms": _median_ms(timings[page], "templates"),
                 },
             }
-            for page in PAGES
+            for page in pages
         },
     }
-    write_raw(f"queries_{size_label(patients)}", result)
+    if pages == list(PAGES) and not profile:
+        write_raw(f"queries_{size_label(patients)}", result)
     return result
+
+
+def _print_profile(profiler: cProfile.Profile, page: str, *, requests: int, top: int = 45):
+    """Where a page's Python time goes (the test client's own work included), by each function's own time."""
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    print(f"[queries] profile of {page}: {requests} requests; per request = total / {requests}", flush=True)
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
+    project = re.escape(str(Path(__file__).resolve().parent.parent)) + r"/(?!\.venv)"
+    stats.sort_stats("cumulative").print_stats(project, top)  # the project's own functions
+    print(out.getvalue(), flush=True)
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -187,8 +212,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--db", required=True, help="a database made by bench.generate, e.g. rehab_bench_10k")
     parser.add_argument("--clinics", type=int, default=20, help="clinics to take users from (default 20)")
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds over every request (default 5)")
+    parser.add_argument("--pages", default="", help="only these pages, comma-separated (the raw results are kept)")
+    parser.add_argument("--profile", default="", help="profile this page's timed rounds with cProfile and print it")
     args = parser.parse_args(argv)
-    result = run(args.db, args.clinics, args.rounds)
+    pages = [p for p in args.pages.split(",") if p] or None
+    result = run(args.db, args.clinics, args.rounds, pages=pages, profile=args.profile)
     for page, data in result["pages"].items():
         t = data["time"]
         print(

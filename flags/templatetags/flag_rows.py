@@ -2,21 +2,25 @@
 the dashboard and in the queue's per-flag view.
 
 As template nodes (an include, loops, filters and URL reversals per flag, two forms per row) they cost most of those
-pages (measured in bench/, issue 23). The markup is the one their templates had, with every value escaped through
-format_html or conditional_escape.
+pages (measured in bench/, issue 23). The markup is the one their templates had, with every value escaped
+(rehab.markup: Django's escaping, without its per-call overhead).
 """
 
 from django import template
-from django.urls import reverse
 from django.utils import dateformat, timezone
-from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
 from flags.forms import DISCHARGE, DISCHARGE_LABEL, offers_discharge
-from flags.models import FlagReason, FlagStatus
+from flags.models import FlagOutcome, FlagReason, FlagStatus
+from rehab.markup import esc, html, url_with_id
 from rehab.templatetags.rehab_tags import ago, choice_options
 
 register = template.Library()
+
+# The words of each choice, looked up directly (a model's get_FOO_display rebuilds its choices' mapping per call).
+REASON = dict(FlagReason.choices)
+STATUS = dict(FlagStatus.choices)
+OUTCOME = dict(FlagOutcome.choices)
 
 
 # --- The queue's row of one patient, built in one step ----------------------------------------------------------
@@ -26,7 +30,7 @@ register = template.Library()
 
 
 def _reasons(flags) -> str:
-    return ", ".join(flag.get_reason_display().lower() for flag in flags)
+    return ", ".join(REASON[flag.reason].lower() for flag in flags)
 
 
 def _flag_item(flag, now) -> str:
@@ -36,21 +40,21 @@ def _flag_item(flag, now) -> str:
     if flag.urgent and is_open:
         parts.append('<span class="badge text-bg-danger">Urgent</span> ')
     parts.append(
-        format_html(
+        html(
             '<a class="badge reason-{}" href="{}">{}</a> <span class="small">{}, raised <span title="{}">{}</span>',
             flag.reason,
-            reverse("flags:detail", args=[pk]),
-            flag.get_reason_display(),
-            flag.get_status_display().lower(),
+            url_with_id("flags:detail", pk),
+            REASON[flag.reason],
+            STATUS[flag.status].lower(),
             dateformat.format(timezone.localtime(flag.opened_at), "j M Y, H:i"),
             ago(flag.opened_at, now),
         )
     )
     if flag.acknowledged_at and flag.status == FlagStatus.ACKNOWLEDGED:
         by = flag.acknowledged_by.get_full_name() if flag.acknowledged_by_id else ""
-        parts.append(format_html(" (acknowledged by {})", by or "–"))
+        parts.append(html(" (acknowledged by {})", by or "–"))
     if flag.status == FlagStatus.RESOLVED:
-        parts.append(format_html(": {}", flag.get_outcome_display().lower()))
+        parts.append(html(": {}", OUTCOME.get(flag.outcome, flag.outcome).lower()))
     parts.append("</span>")
     if flag.is_overdue(now):
         due = dateformat.format(timezone.localtime(flag.ack_due_at), "j M, H:i")
@@ -58,12 +62,10 @@ def _flag_item(flag, now) -> str:
     if flag.escalated_at and is_open:
         escalated = dateformat.format(timezone.localtime(flag.escalated_at), "j M, H:i")
         parts.append(f' <span class="small">escalated {escalated}</span>')
-    parts.append(format_html('<div class="small">{}</div>', flag.explanation))
+    parts.append(html('<div class="small">{}</div>', flag.explanation))
     if is_open and flag.last_evidence_at > flag.opened_at:
         parts.append(
-            format_html(
-                '<div class="small fw-semibold">New evidence {}: see the flag.</div>', ago(flag.last_evidence_at, now)
-            )
+            html('<div class="small fw-semibold">New evidence {}: see the flag.</div>', ago(flag.last_evidence_at, now))
         )
     parts.append("</li>")
     return "".join(parts)
@@ -74,8 +76,8 @@ def patient_row(context, row):
     """A patient's row of the queue: every flag listed, and the actions that act on the flags they name."""
     now = context.get("now")
     patient, pk = row.patient, row.patient.pk
-    token = conditional_escape(context.get("csrf_token", ""))
-    hidden = format_html(
+    token = esc(context.get("csrf_token", ""))
+    hidden = html(
         '<input type="hidden" name="csrfmiddlewaretoken" value="{}"><input type="hidden" name="next" value="{}">',
         token,
         context.get("next", ""),
@@ -85,7 +87,7 @@ def patient_row(context, row):
     rest = row.rest_flag
     box = ""
     if rest is not None:
-        box = format_html(
+        box = html(
             '<input class="form-check-input" type="checkbox" name="flags" value="{}" form="bulk-form" id="select-{}" '
             'aria-label="Select the rest flag of {}"{}>',
             rest.pk,
@@ -93,31 +95,31 @@ def patient_row(context, row):
             name,
             " checked" if rest.pk in selected else "",
         )
-    html = [
+    out = [
         f'<tr id="patient-row-{pk}" class="'
         + ("table-danger overdue-row" if row.overdue else "table-warning" if row.urgent else "")
         + f'">\n  <td>{box}</td>\n  <td>',
-        format_html('<a href="{}">{}</a>', reverse("patients:detail", args=[pk]), name),
+        html('<a href="{}">{}</a>', url_with_id("patients:detail", pk), name),
     ]
     if patient.phone:
-        html.append(format_html('<div class="small">{}</div>', phone_link(patient)))
-    html.append(
-        format_html(
+        out.append(html('<div class="small">{}</div>', phone_link(patient)))
+    out.append(
+        html(
             '<div class="small text-muted">{}</div></td>\n  <td><ul class="list-unstyled mb-0 patient-flags">',
             patient.physiotherapist.get_full_name(),
         )
     )
-    html += [_flag_item(flag, now) for flag in row.flags]
-    html.append('</ul></td>\n  <td class="flag-actions">')
+    out += [_flag_item(flag, now) for flag in row.flags]
+    out.append('</ul></td>\n  <td class="flag-actions">')
     error = context.get("row_error")
     if error:
-        html.append(format_html('<div class="text-danger small mb-1" role="alert">{}</div>', error))
+        out.append(html('<div class="text-danger small mb-1" role="alert">{}</div>', error))
     unacknowledged, unresolved = row.unacknowledged, row.unresolved
     if unacknowledged:
         n = len(unacknowledged)
-        url = reverse("flags:patient_acknowledge", args=[pk])
-        html.append(
-            format_html(
+        url = url_with_id("flags:patient_acknowledge", pk)
+        out.append(
+            html(
                 '<form method="post" action="{}" hx-post="{}" hx-target="#patient-row-{}" hx-swap="outerHTML" '
                 'class="d-inline">{}{}<button class="btn btn-sm btn-outline-primary mb-1" type="submit" '
                 'id="ack-patient-{}">Acknowledge {} flag{}: {}</button></form>',
@@ -136,13 +138,13 @@ def patient_row(context, row):
         n = len(unresolved)
         form = context.get("resolve_form")
         errors = form.errors.get("outcome") if form is not None and form.is_bound else None
-        url = reverse("flags:patient_resolve", args=[pk])
+        url = url_with_id("flags:patient_resolve", pk)
         error_html = "".join(
-            format_html('<div class="invalid-feedback d-block" id="outcome-error-patient-{}">{}</div>', pk, e)
+            html('<div class="invalid-feedback d-block" id="outcome-error-patient-{}">{}</div>', pk, e)
             for e in errors or ()
         )
-        html.append(
-            format_html(
+        out.append(
+            html(
                 '<details class="d-inline-block resolve-details"{}><summary class="btn btn-sm btn-outline-primary">'
                 "Resolve {} flag{}…</summary>"
                 '<form method="post" action="{}" hx-post="{}" hx-target="#patient-row-{}" hx-swap="outerHTML" '
@@ -165,9 +167,9 @@ def patient_row(context, row):
                 pk,
                 " is-invalid" if errors else "",
                 pk,
-                format_html(' aria-describedby="outcome-error-patient-{}"', pk) if errors else "",
-                choice_options(form["outcome"]) if form is not None else "",
-                mark_safe(error_html),  # noqa: S308 - built with format_html above
+                html(' aria-describedby="outcome-error-patient-{}"', pk) if errors else "",
+                _outcome_options(form),
+                mark_safe(error_html),  # noqa: S308 - built with html() above
                 pk,
                 pk,
                 (form["note"].value() or "") if form is not None else "",
@@ -178,9 +180,19 @@ def patient_row(context, row):
             )
         )
     else:
-        html.append('<span class="small text-muted">Every flag listed is resolved.</span>')
-    html.append("</td>\n</tr>")
-    return mark_safe("".join(html))  # noqa: S308 - every value is escaped above (format_html, conditional_escape)
+        out.append('<span class="small text-muted">Every flag listed is resolved.</span>')
+    out.append("</td>\n</tr>")
+    return mark_safe("".join(out))  # noqa: S308 - every value is escaped above (rehab.markup)
+
+
+def _outcome_options(form) -> str:
+    """The outcome list's options, drawn once per form: every row of a page shows the same list."""
+    if form is None:
+        return ""
+    options = getattr(form, "_row_outcome_options", None)
+    if options is None:
+        options = form._row_outcome_options = choice_options(form["outcome"])
+    return options
 
 
 def _flag_inputs(flags) -> str:
@@ -190,12 +202,14 @@ def _flag_inputs(flags) -> str:
 @register.simple_tag
 def phone_link(patient) -> str:
     """The patient's number as a tap-to-call link (templates/patients/_phone.html, for a patient with a number)."""
-    return format_html(
+    phone = patient.phone
+    international = phone.as_international  # formatting a number is the costly part: once
+    return html(
         '<a href="tel:{}" class="text-nowrap" aria-label="Call {} on {}">{}</a>',
-        patient.phone.as_e164,
+        phone.as_e164,
         patient.full_name,
-        patient.phone.as_international,
-        patient.phone.as_international,
+        international,
+        international,
     )
 
 
@@ -217,11 +231,11 @@ def flag_row(context, flag):
     patient = flag.patient
     name = patient.full_name
     css = "table-danger overdue-row" if is_overdue else "table-warning" if flag.urgent and is_open else ""
-    html = [f'<tr id="flag-{pk}" class="{css}">\n']
+    out = [f'<tr id="flag-{pk}" class="{css}">\n']
     if show_checkbox:
         box = ""
         if flag.reason == FlagReason.REST and is_open:
-            box = format_html(
+            box = html(
                 '<input class="form-check-input" type="checkbox" name="flags" value="{}" form="bulk-form" '
                 'id="select-{}" aria-label="Select the rest flag of {}"{}>',
                 pk,
@@ -229,30 +243,30 @@ def flag_row(context, flag):
                 name,
                 " checked" if pk in (context.get("selected") or ()) else "",
             )
-        html.append(f"  <td>{box}</td>\n")
-    html.append("  <td>\n    ")
+        out.append(f"  <td>{box}</td>\n")
+    out.append("  <td>\n    ")
     if flag.urgent:
-        html.append('<span class="badge text-bg-danger">Urgent</span> ')
-    html.append(
-        format_html(
+        out.append('<span class="badge text-bg-danger">Urgent</span> ')
+    out.append(
+        html(
             '<span class="badge reason-{}">{}</span>\n    <div class="small">{}</div>\n',
             flag.reason,
-            flag.get_reason_display(),
+            REASON[flag.reason],
             flag.explanation,
         )
     )
     if is_open and flag.last_evidence_at > flag.opened_at:
-        html.append(
-            format_html(
+        out.append(
+            html(
                 '    <div class="small fw-semibold">New evidence {}: see the flag.</div>\n',
                 ago(flag.last_evidence_at, now),
             )
         )
-    html.append(format_html('  </td>\n  <td><a href="{}">{}</a>', reverse("flags:detail", args=[pk]), name))
+    out.append(html('  </td>\n  <td><a href="{}">{}</a>', url_with_id("flags:detail", pk), name))
     if patient.phone:
-        html.append(format_html('<div class="small">{}</div>', phone_link(patient)))
-    html.append(
-        format_html(
+        out.append(html('<div class="small">{}</div>', phone_link(patient)))
+    out.append(
+        html(
             '<div class="small text-muted">{}</div></td>\n  <td><span title="{}">{}</span>\n',
             patient.physiotherapist.get_full_name(),
             _local(flag.opened_at, "j M Y, H:i"),
@@ -261,26 +275,24 @@ def flag_row(context, flag):
     )
     due = _local(flag.ack_due_at, "j M, H:i")
     if is_overdue:
-        html.append(
+        out.append(
             f'    <div><span class="badge text-bg-danger">Overdue</span> <span class="small">due {due}</span></div>\n'
         )
     elif flag.status == FlagStatus.OPEN:
-        html.append(f'    <div class="small text-muted">due {due}</div>\n')
+        out.append(f'    <div class="small text-muted">due {due}</div>\n')
     if flag.escalated_at:
-        html.append(f'    <div class="small">Escalated {_local(flag.escalated_at, "j M, H:i")}</div>\n')
-    html.append(
-        format_html('  </td>\n  <td class="flag-status">\n    <strong>{}</strong>\n', flag.get_status_display())
-    )
+        out.append(f'    <div class="small">Escalated {_local(flag.escalated_at, "j M, H:i")}</div>\n')
+    out.append(html('  </td>\n  <td class="flag-status">\n    <strong>{}</strong>\n', STATUS[flag.status]))
     if flag.acknowledged_at:
         by = flag.acknowledged_by.get_full_name() if flag.acknowledged_by_id else ""
-        html.append(format_html('    <div class="small">by {}</div>\n', by or "–"))
+        out.append(html('    <div class="small">by {}</div>\n', by or "–"))
     if flag.status == FlagStatus.RESOLVED:
-        html.append(format_html('    <div class="small">{}</div>\n', flag.get_outcome_display()))
-    html.append('  </td>\n  <td class="flag-actions">\n')
+        out.append(html('    <div class="small">{}</div>\n', OUTCOME.get(flag.outcome, flag.outcome)))
+    out.append('  </td>\n  <td class="flag-actions">\n')
     error = context.get("row_error")
     if error:
-        html.append(format_html('    <div class="text-danger small mb-1" role="alert">{}</div>\n', error))
-    hidden = format_html(
+        out.append(html('    <div class="text-danger small mb-1" role="alert">{}</div>\n', error))
+    hidden = html(
         '<input type="hidden" name="csrfmiddlewaretoken" value="{}"><input type="hidden" name="next" value="{}">'
         '<input type="hidden" name="view" value="{}">',
         context.get("csrf_token", ""),
@@ -288,9 +300,9 @@ def flag_row(context, flag):
         row_view,
     )
     if flag.status == FlagStatus.OPEN:
-        url = reverse("flags:acknowledge", args=[pk])
-        html.append(
-            format_html(
+        url = url_with_id("flags:acknowledge", pk)
+        out.append(
+            html(
                 '    <form method="post" action="{}" hx-post="{}" hx-target="#flag-{}" hx-swap="outerHTML" '
                 'class="d-inline">\n      {}\n      <button class="btn btn-sm btn-outline-primary" type="submit" '
                 'id="ack-{}">Acknowledge</button>\n    </form>\n',
@@ -307,10 +319,10 @@ def flag_row(context, flag):
         user = context.get("user")
         discharge = ""
         if offers_discharge(flag, user) and not getattr(form, "offers_discharge", False):
-            discharge = format_html('<option value="{}">{}</option>', DISCHARGE, DISCHARGE_LABEL)
-        url = reverse("flags:resolve", args=[pk])
-        html.append(
-            format_html(
+            discharge = html('<option value="{}">{}</option>', DISCHARGE, DISCHARGE_LABEL)
+        url = url_with_id("flags:resolve", pk)
+        out.append(
+            html(
                 '    <details class="d-inline-block resolve-details"{}>\n'
                 '      <summary class="btn btn-sm btn-outline-primary">Resolve…</summary>\n'
                 '      <form method="post" action="{}" hx-post="{}" hx-target="#flag-{}" hx-swap="outerHTML" '
@@ -331,12 +343,12 @@ def flag_row(context, flag):
                 pk,
                 " is-invalid" if errors else "",
                 pk,
-                format_html(' aria-describedby="outcome-error-{}"', pk) if errors else "",
-                choice_options(form["outcome"]) if form is not None else "",
+                html(' aria-describedby="outcome-error-{}"', pk) if errors else "",
+                _outcome_options(form),
                 discharge,
-                mark_safe(  # noqa: S308 - built with format_html
+                mark_safe(  # noqa: S308 - built with html()
                     "".join(
-                        format_html('<div class="invalid-feedback d-block" id="outcome-error-{}">{}</div>', pk, e)
+                        html('<div class="invalid-feedback d-block" id="outcome-error-{}">{}</div>', pk, e)
                         for e in errors or ()
                     )
                 ),
@@ -346,5 +358,5 @@ def flag_row(context, flag):
                 pk,
             )
         )
-    html.append("  </td>\n</tr>")
-    return mark_safe("".join(html))  # noqa: S308 - every value is escaped above (format_html)
+    out.append("  </td>\n</tr>")
+    return mark_safe("".join(out))  # noqa: S308 - every value is escaped above (rehab.markup)

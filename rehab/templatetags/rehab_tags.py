@@ -2,9 +2,10 @@
 
 from django import template
 from django.utils import timezone
-from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
+
+from rehab.markup import esc
 
 register = template.Library()
 
@@ -32,8 +33,7 @@ def choice_options(field):
     chosen = field.value()
     chosen = None if chosen is None else str(chosen)
     options = (
-        f'<option value="{conditional_escape(value)}"{" selected" if str(value) == chosen else ""}>'
-        f"{conditional_escape(label)}</option>"
+        f'<option value="{esc(value)}"{" selected" if str(value) == chosen else ""}>{esc(label)}</option>'
         for value, label in field.field.choices
     )
     return mark_safe("".join(options))  # noqa: S308 - every value and label is escaped above

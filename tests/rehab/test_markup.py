@@ -1,0 +1,63 @@
+"""rehab.markup: the row builders' escaping and links are Django's own, only quicker."""
+
+import pytest
+from django.urls import clear_script_prefix, reverse, set_script_prefix
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from rehab.markup import esc, html, url_with_id
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "O'Brien & \"Sons\"",
+    "plain",
+    42,
+    None,
+    "\u00e9t\u00e9 <b>",
+    mark_safe("<em>already safe</em>"),  # noqa: S308 - a test value
+]
+
+URL_NAMES = [
+    "flags:detail",
+    "flags:acknowledge",
+    "flags:resolve",
+    "flags:patient_acknowledge",
+    "flags:patient_resolve",
+    "patients:detail",
+    "programs:patient",
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=repr)
+def test_esc_escapes_as_django_does_and_leaves_safe_html_alone(value):
+    assert esc(value) == conditional_escape(value)
+
+
+def test_html_fills_a_template_as_format_html_does_and_is_safe():
+    template = '<a href="/x/{}" title="{}">{}</a>{}'
+    args = HOSTILE[:3] + [HOSTILE[-1]]
+    built = html(template, *args)
+    assert built == format_html(template, *args)
+    assert isinstance(built, SafeString)
+    assert html("<p>{}</p>", built).count("&lt;script&gt;") == 1  # a built piece is not escaped twice
+
+
+@pytest.mark.parametrize("name", URL_NAMES)
+@pytest.mark.parametrize("pk", [1, 7, 123456789, 9_000_000_000])
+def test_url_with_id_is_reverse(name, pk):
+    assert url_with_id(name, pk) == reverse(name, args=[pk])
+
+
+def test_url_with_id_follows_the_script_prefix():
+    try:
+        set_script_prefix("/clinic-app/")
+        assert url_with_id("flags:detail", 5) == reverse("flags:detail", args=[5])
+        assert url_with_id("flags:detail", 5).startswith("/clinic-app/")
+    finally:
+        clear_script_prefix()
+    assert url_with_id("flags:detail", 5) == reverse("flags:detail", args=[5])
+
+
+def test_url_with_id_refuses_a_value_that_is_not_a_whole_number():
+    with pytest.raises(ValueError):
+        url_with_id("flags:detail", "5/../../admin")
