@@ -1,4 +1,8 @@
+import pytest
+from django.urls import reverse
+
 from flags.templatetags.flag_tags import flag_values
+from tests.factories import make_patient
 
 
 def test_flag_values_read_dates_as_the_app_does():
@@ -6,3 +10,62 @@ def test_flag_values_read_dates_as_the_app_does():
     assert rows["Last session"] == "Mon 23 Nov 2026"
     assert rows["Whole days without a session"] == 3
     assert "not a date" in rows.values()  # shown as it is rather than failing
+
+
+def _rendered(template_text: str, **context) -> str:
+    from django.template import engines
+
+    return engines["django"].from_string(template_text).render(context)
+
+
+@pytest.mark.django_db
+def test_caseload_row_escapes_the_name_and_shows_each_column(physio):
+    from datetime import date
+
+    from flags.selectors.dashboard import caseload, sparkline
+
+    patient = make_patient(physio=physio, first_name="<b>Ann</b>", last_name='O"Neil & <i>co</i>')
+    (p,) = caseload(physio=physio)
+    today = physio.clinic.local_today()
+    row = {"patient": p, "adherence": 57, "pains": [1, 4], "spark": sparkline([1, 4], p.pain_threshold)}
+    html = _rendered("{% load caseload_rows %}{% caseload_row row today %}", row=row, today=today)
+    assert "<b>" not in html and "<i>" not in html
+    assert "O&quot;Neil &amp; &lt;i&gt;co&lt;/i&gt;, &lt;b&gt;Ann&lt;/b&gt;" in html
+    assert f'href="{reverse("patients:detail", args=[patient.pk])}"' in html and f'id="open-flags-{patient.pk}"' in html
+    assert "no program" in html and "57%" in html and "Last 2 highest pains: 1, 4" in html
+    assert f"{p.pain_threshold}/5" in html and "<td>–</td>" in html  # no report yet
+    p.last_date, p.last_pain, p.open_flags = date(2026, 3, 9), 3, 2
+    html = _rendered("{% load caseload_rows %}{% caseload_row row today %}", row=row, today=today)
+    assert "<td>9 Mar</td>" in html and "<td>3/5</td>" in html and "2 open flags" in html
+
+
+@pytest.mark.django_db
+def test_patient_flag_items_escape_and_say_how_a_flag_ended(physio):
+    from django.utils import timezone
+
+    from flags.models import Flag, FlagOutcome, FlagReason, FlagStatus
+
+    patient = make_patient(physio=physio)
+    now = timezone.now()
+    kept = {"opened_at": now, "ack_due_at": now, "last_evidence_at": now}
+    open_flag = Flag.objects.create(
+        patient=patient,
+        reason=FlagReason.NEW_SYMPTOM,
+        urgent=True,
+        details={"explanation": "<script>x</script>"},
+        **kept,
+    )
+    closed = Flag.objects.create(
+        patient=patient,
+        reason=FlagReason.PAIN,
+        status=FlagStatus.RESOLVED,
+        resolved_at=now,
+        outcome=FlagOutcome.CONTACTED_PATIENT,
+        **kept,
+    )
+    html = _rendered("{% load flag_items %}{% patient_flag_items flags %}", flags=[open_flag, closed])
+    assert "<script>" not in html
+    assert html.count("<li") == 2 and html.count("Urgent") == 1
+    assert f'href="{reverse("flags:detail", args=[open_flag.pk])}"' in html
+    assert "&lt;script&gt;x&lt;/script&gt;" in html
+    assert ": contacted the patient" in html and "New symptom reported" in html

@@ -9,7 +9,7 @@ from rehab.markup import esc, html, url_with_id
 
 HOSTILE = [
     "<script>alert(1)</script>",
-    "O'Brien & \"Sons\"",
+    'O\'Brien & "Sons"',
     "plain",
     42,
     None,
