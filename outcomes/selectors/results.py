@@ -129,11 +129,28 @@ class MeasureResults:
         )
 
 
+MEASURE_FIELDS = ("key", "name", "short_name", "higher_is_better", "mcid", "compares_with_start")
+
+
 def measure_results(*, episode: Episode) -> list[MeasureResults]:
-    """Each measure answered in a course of care, with its scores over time: one query."""
+    """Each measure answered in a course of care, with its scores over time: one query, of only what the results
+    show (an instrument's whole definition, read with each of its measurements, cost more than the rest of the
+    page's outcomes: bench/, issue 23)."""
     by_key: dict[str, list] = {}
     instruments = {}
-    for measurement in _completed(episode.pk).select_related("instrument", "questionnaire"):
+    measurements = (
+        _completed(episode.pk)
+        .select_related("instrument", "questionnaire")
+        .only(
+            "score",
+            "category",
+            "subscores",
+            "questionnaire__completed_at",
+            "questionnaire__timepoint",
+            *(f"instrument__{name}" for name in MEASURE_FIELDS),
+        )
+    )
+    for measurement in measurements:
         if measurement.score is None:
             continue
         instruments.setdefault(measurement.instrument.key, measurement.instrument)
