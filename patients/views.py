@@ -30,6 +30,7 @@ from .forms import (
 from .models import DischargeReason, Patient
 
 PAGE_SIZE = 25
+THIS_DEVICE_MAX = 2048  # a push endpoint is a URL: longer than any the reminders app keeps
 
 
 def _get_patient(request, pk: int) -> Patient:
@@ -356,18 +357,29 @@ def my_password(request):
         return _my_details_page(request, patient, password_form=form)
     user = form.save()
     update_session_auth_hash(request, user)
+    services.patient_log_out_other_devices(patient=patient, keep_endpoint=_this_device(request))
     messages.success(
         request, "Your password is changed. You are still logged in here; on your other devices, log in again."
     )
     return redirect(reverse("patients:my_details") + "#password")
 
 
+def _this_device(request) -> str:
+    """The push endpoint of the browser a form was sent from (filled in by static/js/push-subscribe.js), if any."""
+    return request.POST.get("keep_endpoint", "")[:THIS_DEVICE_MAX]
+
+
 @require_POST
 @patient_required
 def my_devices_log_out(request):
     """ "Log out on all devices": every session of the account ends but this one (rehab.services)."""
-    _me(request)
+    patient = _me(request)
     user = user_log_out_everywhere(user=request.user)
     update_session_auth_hash(request, user)
-    messages.success(request, "You are logged out on every other device. You are still logged in here.")
+    services.patient_log_out_other_devices(patient=patient, keep_endpoint=_this_device(request))
+    messages.success(
+        request,
+        "You are logged out on every other device, and they no longer show your reminders. You are still logged in "
+        "here.",
+    )
     return redirect(reverse("patients:my_details") + "#devices")

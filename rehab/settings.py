@@ -289,6 +289,9 @@ PATIENT_REASSIGN_HOOKS = ["flags.services.flags_note_reassignment"]
 # (episode, by) when a course of care opens (registration, a new referral),
 EPISODE_OPEN_HOOKS = ["outcomes.services.questionnaires_open_episode"]
 # and (episode, by) when a patient is discharged: each app stops what it does for them (reminders join this list).
+# and (patient, keep_endpoint) when a patient logs out on every other device or changes their password: what reaches
+# those devices stops with their sessions (the reminders app forgets their notification subscriptions, but this one's).
+PATIENT_OTHER_DEVICES_HOOKS = ["reminders.services.push_forget_other_devices"]
 EPISODE_DISCHARGE_HOOKS = [
     "programs.services.programs_end_at_discharge",
     "flags.services.flags_close_at_discharge",

@@ -32,6 +32,13 @@
     });
   }
 
+  // The forms that log out the other devices keep this browser's notifications: they send its endpoint.
+  function remember(subscription) {
+    document.querySelectorAll("input[data-this-device]").forEach(function (input) {
+      input.value = subscription ? subscription.endpoint : "";
+    });
+  }
+
   function show(subscribed, message) {
     on.hidden = subscribed;
     off.hidden = !subscribed;
@@ -56,7 +63,9 @@
     }).then(function (ready) {
       return ready.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(box.dataset.vapidKey) });
     }).then(function (subscription) {
-      return send(box.dataset.subscribeUrl, subscription);
+      return send(box.dataset.subscribeUrl, subscription).then(function () {
+        remember(subscription);
+      });
     }).then(function () {
       show(true, "Notifications are on for this device.");
     }).catch(function (error) {
@@ -78,6 +87,7 @@
         return subscription.unsubscribe();
       });
     }).then(function () {
+      remember(null);
       show(false, "Notifications are off for this device.");
     }).catch(function (error) {
       status.textContent = "Notifications could not be turned off. " + error.message;
@@ -90,6 +100,7 @@
   navigator.serviceWorker.getRegistration("/").then(function (existing) {
     return existing ? existing.pushManager.getSubscription() : null;
   }).then(function (subscription) {
+    remember(subscription);
     show(Boolean(subscription && Notification.permission === "granted"));
   });
 })();

@@ -112,3 +112,70 @@ class TestLogOutEverywhere:
         assert client.post(reverse("patients:my_devices_log_out")).status_code == 403
         physio.refresh_from_db()
         assert physio.session_generation == 0
+
+
+class TestOtherDevicesStopShowingReminders:
+    """A lost or shared phone stops showing the patient's reminders when they log it out (or change their
+    password): the notification subscriptions of every other browser go, this browser's stays."""
+
+    HERE, LOST, TABLET = (f"https://push.example.net/{name}" for name in ("here", "lost", "tablet"))
+
+    def _subscribe(self, patient, *endpoints):
+        from reminders.models import PushSubscription
+
+        for endpoint in endpoints:
+            PushSubscription.objects.create(patient=patient, endpoint=endpoint, p256dh="key", auth="secret")
+
+    def _endpoints(self, patient) -> set[str]:
+        from reminders.models import PushSubscription
+
+        return set(PushSubscription.objects.filter(patient=patient).values_list("endpoint", flat=True))
+
+    def test_log_out_everywhere_keeps_only_this_browsers_notifications(self, patient, physio):
+        from tests.factories import make_patient
+
+        other = make_patient(physio=physio, email="someone.else@example.com")
+        self._subscribe(patient, self.HERE, self.LOST, self.TABLET)
+        self._subscribe(other, "https://push.example.net/theirs")
+        phone = signed_in(patient.user)
+        page = phone.get(MY_DETAILS).content.decode()
+        assert 'name="keep_endpoint"' in page and "data-this-device" in page
+        response = phone.post(reverse("patients:my_devices_log_out"), {"keep_endpoint": self.HERE}, follow=True)
+        assert "they no longer show your reminders" in response.content.decode()
+        assert self._endpoints(patient) == {self.HERE}
+        assert self._endpoints(other) == {"https://push.example.net/theirs"}  # another patient's are theirs
+
+    def test_without_javascript_every_browser_is_forgotten_this_one_too(self, patient):
+        self._subscribe(patient, self.HERE, self.LOST)
+        signed_in(patient.user).post(reverse("patients:my_devices_log_out"))
+        assert self._endpoints(patient) == set()
+
+    def test_a_new_password_stops_the_other_browsers_too(self, patient):
+        self._subscribe(patient, self.HERE, self.LOST)
+        signed_in(patient.user).post(
+            reverse("patients:my_password"),
+            {
+                "old_password": PASSWORD,
+                "new_password1": NEW_PASSWORD,
+                "new_password2": NEW_PASSWORD,
+                "keep_endpoint": self.HERE,
+            },
+        )
+        assert self._endpoints(patient) == {self.HERE}
+
+    def test_a_refused_password_change_forgets_nothing(self, patient):
+        self._subscribe(patient, self.HERE, self.LOST)
+        signed_in(patient.user).post(
+            reverse("patients:my_password"),
+            {"old_password": "wrong", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        )
+        assert self._endpoints(patient) == {self.HERE, self.LOST}
+
+    def test_an_endpoint_of_another_patient_keeps_nothing_of_theirs_nor_saves_it(self, patient, physio):
+        from tests.factories import make_patient
+
+        other = make_patient(physio=physio, email="someone.else@example.com")
+        self._subscribe(other, self.TABLET)
+        self._subscribe(patient, self.LOST)
+        signed_in(patient.user).post(reverse("patients:my_devices_log_out"), {"keep_endpoint": self.TABLET})
+        assert self._endpoints(patient) == set() and self._endpoints(other) == {self.TABLET}
