@@ -8,11 +8,13 @@ counted, everything included: session, user, clinic, page. The count must not de
 network, nor on the user: the report lists the distinct counts per page.
 
 Then each request is sent `--rounds` more times, timed from the moment Django's handler has the request to
-the moment it has the response (so the test client's own work is left out), and split three ways:
+the moment it has the response (so the test client's own work is left out), and split four ways:
 database statements (sending them and waiting for PostgreSQL's answer, through Django's execute wrapper),
-template rendering (its own time, without the statements a template sets off), and the rest (middleware,
-views, forms, turning rows into model instances). Unlike the page benchmark this is one request at a time,
-so it says what a page costs, not how it queues.
+the ORM's compiling of queries into SQL, template rendering (its own time, without the statements a template
+sets off), and the rest (middleware, views, forms, building querysets, turning rows into model instances).
+Unlike the page benchmark this is one request at a time, so it says what a page costs, not how it queues.
+
+`--profile PAGE` runs that page's timed rounds under cProfile and prints where its Python time goes.
 """
 
 import argparse
@@ -30,12 +32,31 @@ from bench.common import collect_static, configure, size_label, write_raw
 
 
 class Stopwatch:
-    """Database and template time inside one request; template time excludes the statements it sets off."""
+    """Database, SQL-compiling and template time inside one request; template time excludes the statements it
+    sets off and the SQL it has compiled."""
 
     def __init__(self):
         self.db = 0.0
+        self.compile = 0.0
         self.templates = 0.0
         self._renders: list[float] = []  # for each template being rendered: time spent in its children
+        self._compiling = 0  # nested compilers (subqueries, a backend's compiler calling its parent's) count once
+
+    @contextmanager
+    def compiling(self):
+        if self._compiling:
+            yield
+            return
+        self._compiling += 1
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._compiling -= 1
+            spent = time.perf_counter() - started
+            self.compile += spent
+            if self._renders:
+                self._renders[-1] += spent
 
     def db_wrapper(self, execute, sql, params, many, context):
         started = time.perf_counter()
@@ -76,13 +97,44 @@ def _instrument_templates(watch: Stopwatch):
     return lambda: setattr(Template, "_render", original)
 
 
+def _instrument_compilers(watch: Stopwatch):
+    """Time the ORM's turning of a query into SQL (each compiler's as_sql, the outermost call only); inside this
+    benchmark process only. Building the query (filter, annotate) is not in it: that stays in "the rest"."""
+    from django.db.models.sql import compiler
+
+    classes = [
+        compiler.SQLCompiler,
+        compiler.SQLInsertCompiler,
+        compiler.SQLDeleteCompiler,
+        compiler.SQLUpdateCompiler,
+        compiler.SQLAggregateCompiler,
+    ]
+    originals = {cls: cls.__dict__["as_sql"] for cls in classes}
+
+    def timed(original):
+        def as_sql(self, *args, **kwargs):
+            with watch.compiling():
+                return original(self, *args, **kwargs)
+
+        return as_sql
+
+    for cls, original in originals.items():
+        cls.as_sql = timed(original)
+
+    def restore():
+        for cls, original in originals.items():
+            cls.as_sql = original
+
+    return restore
+
+
 def _timed_handler(client, watch: Stopwatch, samples: list[dict]):
     """Wrap the client's handler so that each request's time is taken inside Django, not the test client."""
     handler = client.handler
     original = handler.get_response
 
     def get_response(request):
-        watch.db = watch.templates = 0.0
+        watch.db = watch.compile = watch.templates = 0.0
         started, cpu = time.perf_counter(), time.process_time()
         response = original(request)
         total = time.perf_counter() - started
@@ -91,6 +143,7 @@ def _timed_handler(client, watch: Stopwatch, samples: list[dict]):
                 "total": total,
                 "cpu": time.process_time() - cpu,
                 "db": watch.db,
+                "compile": watch.compile,
                 "templates": watch.templates,
             }
         )
@@ -128,6 +181,7 @@ def run(db: str, clinics: int, rounds: int, pages: list[str] | None = None, prof
     timings: dict[str, list[dict]] = {}
     watch = Stopwatch()
     restore_templates = _instrument_templates(watch)
+    restore_compilers = _instrument_compilers(watch)
     pages = pages or list(PAGES)
     try:
         for page in pages:
@@ -164,6 +218,7 @@ def run(db: str, clinics: int, rounds: int, pages: list[str] | None = None, prof
                     _print_profile(profiler, page, requests=rounds * len(clients))
     finally:
         restore_templates()
+        restore_compilers()
         # The check-ins this sent, and the evaluations they queued on Redis db 9.
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM checkins_exerciseresult WHERE checkin_id > %s", [last_report])
@@ -184,6 +239,7 @@ def run(db: str, clinics: int, rounds: int, pages: list[str] | None = None, prof
                     "total_ms": _median_ms(timings[page], "total"),
                     "cpu_ms": _median_ms(timings[page], "cpu"),
                     "db_ms": _median_ms(timings[page], "db"),
+                    "compile_ms": _median_ms(timings[page], "compile"),
                     "templates_ms": _median_ms(timings[page], "templates"),
                 },
             }
@@ -222,8 +278,8 @@ def main(argv: list[str] | None = None) -> dict:
         print(
             f"[queries {args.db}] {page}: {'/'.join(map(str, data['distinct']))} queries "
             f"({data['users']} users, status {data['statuses']}); one request {t['total_ms']:.1f} ms: database "
-            f"{t['db_ms']:.1f}, templates {t['templates_ms']:.1f}, the rest "
-            f"{t['total_ms'] - t['db_ms'] - t['templates_ms']:.1f}",
+            f"{t['db_ms']:.1f}, compiling SQL {t['compile_ms']:.1f}, templates {t['templates_ms']:.1f}, the rest "
+            f"{t['total_ms'] - t['db_ms'] - t['compile_ms'] - t['templates_ms']:.1f}",
             flush=True,
         )
     return result

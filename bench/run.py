@@ -100,9 +100,11 @@ def main(argv: list[str] | None = None) -> None:
     page_sizes = sorted({int(s) for s in args.page_sizes.split(",")})
     started = time.monotonic()
     preflight()
-    if RAW_DIR.exists():
-        shutil.rmtree(RAW_DIR)
-    RAW_DIR.mkdir(parents=True)
+    # This run's own results start afresh; the reminder benchmark's (bench/reminders.py, run on its own) are kept.
+    RAW_DIR.mkdir(parents=True, exist_ok=True)
+    for old in RAW_DIR.iterdir():
+        if old.name.startswith(("sweep_", "pages_", "queries_")):
+            old.unlink()
 
     for patients in sorted(set(sizes) | set(page_sizes)):
         db = db_name(patients)
