@@ -189,13 +189,28 @@ ADHERENCE_WELL = 80  # from this share of the planned sessions reported, Today s
 ADHERENCE_SOME = 50  # ...from this share, that each session counts; under it, that the plan can change
 
 
+def span_words(days: int) -> str:
+    """A span of days as a patient would say it: "week", "two weeks", "10 days"."""
+    weeks, rest = divmod(days, DAYS_IN_WEEK)
+    if rest or not weeks:
+        return f"{days} day{'s' if days != 1 else ''}"
+    return "week" if weeks == 1 else f"{NUMBER_WORDS.get(weeks, weeks)} weeks"
+
+
+NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight"}
+
+
 def adherence_words(*, reported: int, planned: int, percent: int | None, since: date | None) -> str | None:
-    """The patient's adherence over the last two weeks (or since their program started, `since`, when that is
+    """The patient's adherence over the adherence window (or since their program started, `since`, when that is
     more recent), in plain words for them; None when the plan planned no session yet. It encourages, never blames:
     a plan that is hard to keep is a reason to talk to the physiotherapist."""
     if percent is None or planned <= 0:
         return None
-    span = f"Since your program started on {since:%A} {since.day} {since:%B}" if since else "Over the last two weeks"
+    span = (
+        f"Since your program started on {since:%A} {since.day} {since:%B}"
+        if since
+        else f"Over the last {span_words(ADHERENCE_WINDOW_DAYS)}"
+    )
     figures = f"{span}, you reported {reported} of the {planned} session{'s' if planned != 1 else ''} in your plan"
     if percent >= ADHERENCE_WELL:
         return f"{figures}: you are keeping to your plan. Well done."

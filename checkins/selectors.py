@@ -1,5 +1,6 @@
 """Reads about check-ins, always starting from what the requesting user may see."""
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
@@ -7,6 +8,7 @@ from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from patients.models import Pause
 from patients.selectors import patients_visible_to
 from programs.models import ProgramExercise, ProgramVersion
+from programs.rules import DAYS_IN_WEEK
 from programs.selectors import version_program_start
 from rehab.models import User
 
@@ -95,20 +97,26 @@ def adherence(
     version: ProgramVersion | None,
     today: date,
     windows: tuple[int, ...] = (rules.ADHERENCE_WINDOW_DAYS, rules.ADHERENCE_LONG_WINDOW_DAYS),
+    session_days: Iterable[date] | None = None,
 ) -> list:
     """Sessions checked in against sessions planned over each of the last `windows` days up to today, from the
     program's first day at the earliest (rules.adherence).
 
-    One read of the check-in dates, the pauses and the program start serves every window."""
+    One read of the check-in dates, the pauses and the program start serves every window; `session_days`, the
+    patient's session days over at least the longest window when the caller has read them already, saves the
+    first."""
     if version is None:
         return [{"days": days, "reported": 0, "planned": 0, "percent": None} for days in windows]
     program_start = version_program_start(version) or version.start_date
     earliest = max(today - timedelta(days=max(windows) - 1), program_start)
-    reported_days = set(
-        CheckIn.objects.filter(patient=patient, session_date__gte=earliest, session_date__lte=today)
-        .order_by()
-        .values_list("session_date", flat=True)
-    )
+    if session_days is not None:
+        reported_days = set(session_days)
+    else:
+        reported_days = set(
+            CheckIn.objects.filter(patient=patient, session_date__gte=earliest, session_date__lte=today)
+            .order_by()
+            .values_list("session_date", flat=True)
+        )
     pauses = patient.pauses.filter(starts_on__lte=today, ends_on__gte=earliest)
     paused = days_paused(list(pauses), start=earliest, end=today)
     return [
@@ -186,17 +194,28 @@ def adherence_over(spans: dict) -> dict:
     return result
 
 
-def own_progress(*, patient, version: ProgramVersion | None, today: date) -> dict:
-    """What Today shows of the patient's progress, from one read of their last four weeks of check-ins: sessions
-    this week against those planned, and how their pain during sessions has moved, in words."""
-    since = today - timedelta(days=rules.TREND_DAYS - 1)
+# Today's one read covers this week (at most seven days), the trend's four weeks and the adherence window.
+OWN_PROGRESS_DAYS = max(rules.TREND_DAYS, rules.ADHERENCE_WINDOW_DAYS, DAYS_IN_WEEK)
+
+
+def own_progress(*, patient, version: ProgramVersion, today: date) -> dict:
+    """What Today shows of the patient's progress, from one read of their last four weeks of check-ins: whether
+    they reported today, sessions this week against those planned, how their pain during sessions has moved (in
+    words), and their adherence over the short window (`adherence`, its figures)."""
+    since = today - timedelta(days=OWN_PROGRESS_DAYS - 1)
     pains = list(
         CheckIn.objects.filter(patient=patient, session_date__gte=since, session_date__lte=today)
         .order_by("session_date")
         .values_list("session_date", "max_pain")
     )
+    days = {day for day, _pain in pains}
+    (figures,) = adherence(
+        patient=patient, version=version, today=today, windows=(rules.ADHERENCE_WINDOW_DAYS,), session_days=days
+    )
     return {
-        "done_this_week": rules.sessions_this_week(session_days=[day for day, _pain in pains], today=today),
-        "planned_this_week": version.planned_sessions_per_week if version is not None else 0,
+        "reported_today": today in days,
+        "done_this_week": rules.sessions_this_week(session_days=days, today=today),
+        "planned_this_week": version.planned_sessions_per_week,
         "pain_trend": rules.pain_trend(pains=pains, today=today),
+        "adherence_figures": figures,
     }

@@ -64,7 +64,7 @@ def _today_context(request, patient: Patient, **extra) -> dict:
         version = program_selectors.last_version_for(patient)
     items = program_selectors.version_items(version) if version else []
     pause = patient.pauses.filter(starts_on__lte=day, ends_on__gte=day, resumed_on__isnull=True).first()
-    reported_today = version is not None and not discharged and selectors.reported_on(patient=patient, day=day)
+    progress = _own_progress(patient, version, day) if version and not discharged else None
     ask = program_selectors.flare_up_to_ask_about(patient, today=day) if flare_up is None else None
     return {
         "discharged": discharged,
@@ -79,9 +79,9 @@ def _today_context(request, patient: Patient, **extra) -> dict:
         "planned_today": program_rules.is_planned_day(day, weekdays=version.weekdays) if version else None,
         # A revision may start later; the program itself started with its first version.
         "not_started": version is not None and (program_selectors.version_program_start(version) or day) > day,
-        "reported_today": reported_today,
+        "reported_today": progress is not None and progress["reported_today"],
         "threshold_words": PAIN_WORDS[patient.pain_threshold],
-        "progress": _own_progress(patient, version, day) if version and not discharged else None,
+        "progress": progress,
         "ask": ask,
         "answer_form": FlareUpAnswerForm() if ask is not None else None,
         **extra,
@@ -89,12 +89,12 @@ def _today_context(request, patient: Patient, **extra) -> dict:
 
 
 def _own_progress(patient: Patient, version, day) -> dict:
-    """The progress panel: this week's sessions, the pain trend and the patient's adherence, in words."""
+    """The progress panel: whether they reported today, this week's sessions, the pain trend and the patient's
+    adherence, in words: one read of their recent check-ins."""
     progress = selectors.own_progress(patient=patient, version=version, today=day)
-    window = rules.ADHERENCE_WINDOW_DAYS
-    (figures,) = selectors.adherence(patient=patient, version=version, today=day, windows=(window,))
+    figures = progress["adherence_figures"]
     start = program_selectors.version_program_start(version) or version.start_date
-    recent_start = start if start > day - timedelta(days=window - 1) else None
+    recent_start = start if start > day - timedelta(days=rules.ADHERENCE_WINDOW_DAYS - 1) else None
     progress["adherence"] = rules.adherence_words(
         reported=figures["reported"], planned=figures["planned"], percent=figures["percent"], since=recent_start
     )

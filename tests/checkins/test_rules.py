@@ -67,3 +67,19 @@ def test_pain_by_week_from_the_start_of_a_course_of_care():
         {"week": 3, "from": date(2026, 3, 16), "checkins": 2, "average": 0.5},
     ]
     assert pain_by_week([], start=start) == []
+
+
+@pytest.mark.parametrize(
+    ("days", "words"), [(7, "week"), (14, "two weeks"), (28, "four weeks"), (10, "10 days"), (1, "1 day")]
+)
+def test_span_words_say_a_span_as_a_patient_would(days, words):
+    from checkins.rules import span_words
+
+    assert span_words(days) == words
+
+
+def test_adherence_words_name_the_window_they_cover():
+    from checkins.rules import ADHERENCE_WINDOW_DAYS, adherence_words, span_words
+
+    words = adherence_words(reported=9, planned=10, percent=90, since=None)
+    assert words.startswith(f"Over the last {span_words(ADHERENCE_WINDOW_DAYS)}, you reported 9 of the 10 sessions")

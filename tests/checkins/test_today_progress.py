@@ -70,14 +70,30 @@ class TestTodayPage:
         assert "After a few more sessions we can tell you how your pain during sessions is moving." in html
         assert "no need to push through pain" in html
 
-    def test_the_progress_reads_one_query(self, active, django_assert_num_queries):
+    def test_the_progress_reads_the_check_ins_once_and_the_pauses(self, active, django_assert_num_queries):
         from checkins.selectors import own_progress
+        from programs.selectors import active_version_for
 
         patient = active.program.patient
         for days_ago in range(5):
             send_checkin(active, days_ago=days_ago)
-        with django_assert_num_queries(1):
-            own_progress(patient=patient, version=active, today=patient.clinic.local_today())
+        version = active_version_for(patient)  # as Today has it: with its program's first day
+        with django_assert_num_queries(2):
+            progress = own_progress(patient=patient, version=version, today=patient.clinic.local_today())
+        assert progress["reported_today"] and progress["adherence_figures"]["reported"] == 5
+
+    def test_today_reads_the_check_ins_once(self, client, active):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        send_checkin(active, days_ago=1)
+        client.force_login(active.program.patient.user)
+        client.get(reverse("checkins:today"))  # the first visit also saves the session
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(reverse("checkins:today")).content.decode()
+        reads = [q["sql"] for q in queries.captured_queries if 'FROM "checkins_checkin"' in q["sql"]]
+        assert len(reads) == 1, reads
+        assert "you reported 1 of the" in html and 'id="report-top"' in html
 
     def test_the_flare_up_button_is_a_plain_form(self, client, active):
         client.force_login(active.program.patient.user)
