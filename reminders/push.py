@@ -1,5 +1,5 @@
 """Web Push (RFC 8030, with VAPID, RFC 8292, and the aes128gcm encryption of RFC 8291) through pywebpush: one
-notification to one browser."""
+notification to one browser, or a batch of them through one Sender."""
 
 import json
 import logging
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import requests
 from django.conf import settings
+from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 
 logger = logging.getLogger(__name__)
@@ -22,16 +23,42 @@ class PushResult:
     gone: bool = False
 
 
+class Sender:
+    """Sends a batch of notifications: the VAPID key read once, and one HTTPS session, so that the connection to each
+    push service is kept open from one notification to the next rather than made afresh (a TLS handshake) for each.
+    Use it as a context manager: the session's connections close at the end."""
+
+    def __init__(self):
+        self._vapid = Vapid.from_string(private_key=settings.WEB_PUSH_VAPID_PRIVATE_KEY)
+        self._session = requests.Session()
+
+    def __enter__(self) -> "Sender":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._session.close()
+
+    def send(self, *, subscription: dict, payload: dict) -> PushResult:
+        """Encrypt `payload` for the subscription's browser and hand it to its push service."""
+        return _send(subscription, payload, vapid=self._vapid, session=self._session)
+
+
 def send(*, subscription: dict, payload: dict) -> PushResult:
-    """Encrypt `payload` for the subscription's browser and hand it to its push service."""
+    """One notification on its own (a batch goes through a Sender)."""
+    with Sender() as sender:
+        return sender.send(subscription=subscription, payload=payload)
+
+
+def _send(subscription: dict, payload: dict, *, vapid: Vapid, session: requests.Session) -> PushResult:
     try:
         webpush(
             subscription_info=subscription,
             data=json.dumps(payload),
-            vapid_private_key=settings.WEB_PUSH_VAPID_PRIVATE_KEY,
-            vapid_claims={"sub": settings.WEB_PUSH_CONTACT},
+            vapid_private_key=vapid,
+            vapid_claims={"sub": settings.WEB_PUSH_CONTACT},  # a new dict each time: pywebpush adds the service's "aud"
             ttl=TTL_SECONDS,
             timeout=TIMEOUT_SECONDS,
+            requests_session=session,
         )
     except WebPushException as error:
         gone = error.status_code in GONE

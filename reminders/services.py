@@ -1,6 +1,7 @@
 """Every write of the reminders app: the runs that send the reminders due (set-based, batched, idempotent), the
 patient's settings, their browsers' subscriptions and the stop links."""
 
+import contextlib
 import logging
 from datetime import datetime, time
 
@@ -79,7 +80,14 @@ def _deliver(reminders: list[ReminderSent]) -> int:
         for subscription in PushSubscription.objects.filter(patient_id__in=patient_ids).order_by("pk"):
             browsers.setdefault(subscription.patient_id, []).append(subscription)
     gone: list[int] = []
-    with get_connection() as connection:  # one SMTP session for the batch
+    pusher = contextlib.nullcontext()
+    if browsers:
+        try:
+            pusher = push.Sender()
+        except Exception:  # a key the server cannot read: the e-mails still go
+            logger.exception("Web Push is configured with a key that cannot be read; no notification was sent")
+            browsers = {}
+    with get_connection() as connection, pusher:  # one SMTP session and one HTTPS session for the batch
         for reminder in reminders:
             wants = own.get(reminder.patient_id) or ReminderSettings(patient_id=reminder.patient_id)  # the defaults
             stop = links.stop_url(patient_id=reminder.patient_id, kind=reminder.kind, reminder_id=reminder.pk)
@@ -92,7 +100,7 @@ def _deliver(reminders: list[ReminderSent]) -> int:
             if wants.push:
                 payload = _payload(reminder, stop)
                 for subscription in browsers.get(reminder.patient_id, []):
-                    result = push.send(subscription=subscription.info(), payload=payload)
+                    result = pusher.send(subscription=subscription.info(), payload=payload)
                     reminder.pushed += result.sent
                     if result.gone:
                         gone.append(subscription.pk)

@@ -62,13 +62,18 @@ class PushService:
         self.received: list[dict] = []
         self.browsers: dict[str, Browser] = {}
         self.gone: set[str] = set()
+        self.connections: list[tuple] = []  # the client's address of each message: one per connection it opened
         service = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keeps a connection open for the next message, as push services do
+
             def do_POST(self):  # noqa: N802 (http.server's name)
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                service.connections.append(self.client_address)
                 if self.path in service.gone:
                     self.send_response(410)
+                    self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
                 browser = service.browsers[self.path]
@@ -83,6 +88,7 @@ class PushService:
                     }
                 )
                 self.send_response(201)
+                self.send_header("Content-Length", "0")
                 self.end_headers()
 
             def log_message(self, *args):
@@ -173,3 +179,31 @@ def test_a_push_service_that_cannot_be_reached_holds_back_nothing_else(build, pu
     assert services.reminders_send_sessions(now=at(patient.clinic.time_zone, last_weekday_before(2), 19)) == 1
     assert len(mail.outbox) == 1
     assert PushSubscription.objects.count() == 1  # unreachable is not gone: the next reminder tries again
+
+
+@override_settings(**PUSH_SETTINGS)
+def test_a_batch_of_notifications_shares_one_connection_to_the_push_service(build, push_service):
+    first, _ = build(weekdays=[2], email=False)
+    second, _ = build(weekdays=[2], email=False, clinic=first.clinic)
+    for patient, name in ((first, "first"), (first, "first-tablet"), (second, "second")):
+        info = push_service.browser(name).subscription()
+        services.push_subscription_save(patient=patient, endpoint=info["endpoint"], **info["keys"])
+    assert services.reminders_send_sessions(now=at(first.clinic.time_zone, last_weekday_before(2), 19)) == 2
+    assert len(push_service.received) == 3
+    assert all(message["claims"]["aud"] == push_service.origin for message in push_service.received)
+    assert len(set(push_service.connections)) == 1  # one TLS handshake, not one per notification
+    # Each notification alone (push.send) opens its own and closes it.
+    from reminders import push
+
+    push.send(subscription=push_service.browsers["/push/first"].subscription(), payload={"title": "x"})
+    assert len(set(push_service.connections)) == 2
+
+
+@override_settings(**{**PUSH_SETTINGS, "WEB_PUSH_VAPID_PRIVATE_KEY": "not a key"})
+def test_a_key_that_cannot_be_read_sends_no_notification_and_holds_back_no_e_mail(build, push_service):
+    patient, _ = build(weekdays=[2])
+    info = push_service.browser("phone").subscription()
+    services.push_subscription_save(patient=patient, endpoint=info["endpoint"], **info["keys"])
+    assert services.reminders_send_sessions(now=at(patient.clinic.time_zone, last_weekday_before(2), 19)) == 1
+    assert push_service.received == [] and len(mail.outbox) == 1
+    assert (ReminderSent.objects.get().pushed, ReminderSent.objects.get().emailed) == (0, True)
