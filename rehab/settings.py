@@ -409,7 +409,5 @@ LOGGING = {
     },
 }
 
-# Form widgets are drawn by Jinja2 from Django's own widget templates: the same markup, and the flag queue's filter bar
-# in about two thirds of the time it took through Django's template engine, where every <option> of a select is a
-# template of its own (bench/, issue 23).
-FORM_RENDERER = "django.forms.renderers.Jinja2"
+# Form widgets are drawn by Jinja2 from Django's own widget templates, others (the admin's) by Django's engine.
+FORM_RENDERER = "rehab.renderers.FormRenderer"
