@@ -16,6 +16,8 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from flags.selectors import REASON_RANK as APP_REASON_RANK
+
 PAGE_SIZE = 25
 REASONS = {
     "warning_symptoms": "Warning symptoms",
@@ -27,8 +29,8 @@ REASONS = {
     "outcome_worse": "Outcome worse",
     "flare_up": "Flare-up",
 }
-REASON_RANK = {reason: rank for rank, reason in enumerate(REASONS)}
-REASON_RANK["rest"], REASON_RANK["flare_up"], REASON_RANK["outcome_worse"] = 8, 6, 7
+# A patient's flags in their row, worst first, in the app's own order (a constant: reading it costs nothing).
+REASON_RANK = {str(reason): rank for reason, rank in APP_REASON_RANK.items()}
 STATUSES = {"open": "Open", "acknowledged": "Acknowledged", "resolved": "Resolved"}
 HEAD = (
     "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{title}</title></head><body><main>"
