@@ -255,7 +255,11 @@ def _print_profile(profiler: cProfile.Profile, page: str, *, requests: int, top:
     """Where a page's Python time goes (the test client's own work included), by each function's own time."""
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
-    print(f"[queries] profile of {page}: {requests} requests; per request = total / {requests}", flush=True)
+    print(
+        f"[queries] profile of {page}: {requests} requests; per request = total / {requests} (its timings above and "
+        "below include the profiler's own overhead)",
+        flush=True,
+    )
     stats.sort_stats("tottime").print_stats(top)
     stats.sort_stats("cumulative").print_stats(top)
     project = re.escape(str(Path(__file__).resolve().parent.parent)) + r"/(?!\.venv)"

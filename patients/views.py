@@ -4,6 +4,7 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_POST
 from rehab.forms import run_service
 from rehab.models import User
 from rehab.permissions import clinic_admin_required, patient_required, physio_required, staff_required
-from rehab.services import user_log_out_everywhere
+from rehab.services import user_forget_other_devices, user_log_out_everywhere
 
 from . import rules, selectors, services
 from .forms import (
@@ -355,9 +356,10 @@ def my_password(request):
     form = PasswordChangeForm(request.user, request.POST)
     if not form.is_valid():
         return _my_details_page(request, patient, password_form=form)
-    user = form.save()
+    with transaction.atomic():  # the new password and what stops reaching the other devices, together
+        user = form.save()
+        user_forget_other_devices(user=user, keep_endpoint=_this_device(request))
     update_session_auth_hash(request, user)
-    services.patient_log_out_other_devices(patient=patient, keep_endpoint=_this_device(request))
     messages.success(
         request, "Your password is changed. You are still logged in here; on your other devices, log in again."
     )
@@ -373,10 +375,9 @@ def _this_device(request) -> str:
 @patient_required
 def my_devices_log_out(request):
     """ "Log out on all devices": every session of the account ends but this one (rehab.services)."""
-    patient = _me(request)
-    user = user_log_out_everywhere(user=request.user)
+    _me(request)
+    user = user_log_out_everywhere(user=request.user, keep_endpoint=_this_device(request))
     update_session_auth_hash(request, user)
-    services.patient_log_out_other_devices(patient=patient, keep_endpoint=_this_device(request))
     messages.success(
         request,
         "You are logged out on every other device, and they no longer show your reminders. You are still logged in "

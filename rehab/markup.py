@@ -9,6 +9,7 @@ Django's own; a link is reversed once per URL name and then filled in with the o
 
 from functools import lru_cache
 from html import escape
+from operator import index
 
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -20,11 +21,12 @@ from django.utils.safestring import SafeString
 _PLACEHOLDER = 918273645546372819
 
 
-def esc(value) -> str:
-    """`value` escaped for HTML, or as it is if it is already safe HTML (django.utils.html.conditional_escape)."""
+def esc(value) -> SafeString:
+    """`value` escaped for HTML, or as it is if it is already safe HTML, as safe HTML: escaped once, whatever it is
+    passed on to (django.utils.html.conditional_escape)."""
     if hasattr(value, "__html__"):
-        return value.__html__()
-    return escape(str(value))
+        return SafeString(value.__html__())
+    return SafeString(escape(str(value)))
 
 
 def html(template: str, *args) -> SafeString:
@@ -42,9 +44,12 @@ def _around_id(name: str, prefix: str, urlconf) -> tuple[str, str]:
 
 
 def url_with_id(name: str, pk: int) -> str:
-    """reverse(name, args=[pk]) for a URL that takes one integer id, its pattern looked up once per URL name."""
+    """reverse(name, args=[pk]) for a URL that takes one integer id, its pattern looked up once per URL name. Only a
+    whole number of at least 0 is an id, as the URL's converter has it (not a string, a float or a bool)."""
+    if isinstance(pk, bool) or index(pk) < 0:
+        raise ValueError(f"Not an id: {pk!r}")
     before, after = _around_id(name, get_script_prefix(), get_urlconf())
-    return f"{before}{int(pk)}{after}"
+    return f"{before}{index(pk)}{after}"
 
 
 @receiver(setting_changed)

@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.module_loading import import_string
 
 from .enqueue import enqueue_on_commit
 from .models import AuditEvent, Clinic, ClinicSettingsChange, User
@@ -217,10 +218,20 @@ def totp_verify(*, user: User, token: str):
 
 
 @transaction.atomic
-def user_log_out_everywhere(*, user: User) -> User:
+def user_log_out_everywhere(*, user: User, keep_endpoint: str = "") -> User:
     """End every session of the account, on every device: a session keeps the account's session hash, which raising
-    its generation changes (User.get_session_auth_hash). The caller keeps its own session with
-    django.contrib.auth.update_session_auth_hash."""
+    its generation changes (User.get_session_auth_hash). What reaches those devices stops too
+    (user_forget_other_devices). The caller keeps its own session with django.contrib.auth.update_session_auth_hash."""
     User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
     user.refresh_from_db(fields=["session_generation"])
+    user_forget_other_devices(user=user, keep_endpoint=keep_endpoint)
     return user
+
+
+@transaction.atomic
+def user_forget_other_devices(*, user: User, keep_endpoint: str = "") -> None:
+    """After the account's other sessions ended (log out everywhere, a new password): the apps built on this one
+    forget those devices (settings.USER_OTHER_DEVICES_HOOKS: the reminders app, their notification subscriptions),
+    but this device's, named by its push endpoint (`keep_endpoint`) if it has one."""
+    for hook in settings.USER_OTHER_DEVICES_HOOKS:
+        import_string(hook)(user=user, keep_endpoint=keep_endpoint)

@@ -286,12 +286,12 @@ PROGRAM_VERSION_NOTES = ["flags.panels.version_flags"]
 # ...and where a lower app's change concerns a higher app's rows, the higher app's service is called in the same
 # transaction: (patient_ids, previous physiotherapist by patient id, to, by, note) when patients are reassigned,
 PATIENT_REASSIGN_HOOKS = ["flags.services.flags_note_reassignment"]
+# (user, keep_endpoint) when an account's other sessions end (log out everywhere, a new password, a reset one): what
+# reaches those devices stops with them (the reminders app forgets their notification subscriptions, but this one's).
+USER_OTHER_DEVICES_HOOKS = ["reminders.services.push_forget_other_devices"]
 # (episode, by) when a course of care opens (registration, a new referral),
 EPISODE_OPEN_HOOKS = ["outcomes.services.questionnaires_open_episode"]
 # and (episode, by) when a patient is discharged: each app stops what it does for them (reminders join this list).
-# and (patient, keep_endpoint) when a patient logs out on every other device or changes their password: what reaches
-# those devices stops with their sessions (the reminders app forgets their notification subscriptions, but this one's).
-PATIENT_OTHER_DEVICES_HOOKS = ["reminders.services.push_forget_other_devices"]
 EPISODE_DISCHARGE_HOOKS = [
     "programs.services.programs_end_at_discharge",
     "flags.services.flags_close_at_discharge",

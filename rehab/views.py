@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -80,8 +80,10 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     """The emailed link's page: a new password, which also lifts a lockout after too many failed log-ins."""
 
     def form_valid(self, form):
-        response = super().form_valid(form)
-        services.login_lockout_lift(user=form.user)
+        with transaction.atomic():  # the new password ends the other sessions; what reaches those devices stops too
+            response = super().form_valid(form)
+            services.login_lockout_lift(user=form.user)
+            services.user_forget_other_devices(user=form.user)
         return response
 
 

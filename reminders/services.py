@@ -203,11 +203,11 @@ def push_subscription_delete(*, patient: Patient, endpoint: str) -> int:
     return PushSubscription.objects.filter(patient=patient, endpoint=endpoint).delete()[0]
 
 
-def push_forget_other_devices(*, patient: Patient, keep_endpoint: str = "") -> int:
-    """After the patient logged out on their other devices (settings.PATIENT_OTHER_DEVICES_HOOKS): a lost or shared
-    phone no longer shows their reminders. Every browser's subscription goes but this device's, named by its
-    endpoint (none without JavaScript: notifications then stop here too, and the patient can turn them on again)."""
-    subscriptions = PushSubscription.objects.filter(patient=patient)
+def push_forget_other_devices(*, user, keep_endpoint: str = "") -> int:
+    """After the account's other sessions ended (settings.USER_OTHER_DEVICES_HOOKS): a lost or shared phone no longer
+    shows the patient's reminders. Every browser's subscription goes but this device's, named by its endpoint (none
+    without JavaScript: notifications stop here too until My details is opened here again, which renews them)."""
+    subscriptions = PushSubscription.objects.filter(patient__user=user)
     if keep_endpoint:
         subscriptions = subscriptions.exclude(endpoint=keep_endpoint)
     return subscriptions.delete()[0]

@@ -5,15 +5,13 @@ The apps built on this one are told of changes that concern their rows through h
 the same transaction: a change of physiotherapist (PATIENT_REASSIGN_HOOKS: the flags app notes it on the patient's
 open flags), a course of care opened (EPISODE_OPEN_HOOKS: the outcomes app makes the intake questionnaire due) and a
 discharge (EPISODE_DISCHARGE_HOOKS: the program ends, open flags close, follow-up questionnaires stop and the
-discharge questionnaire comes due); a patient logging out on their other devices (PATIENT_OTHER_DEVICES_HOOKS: the
-reminders app stops notifying them)."""
+discharge questionnaire comes due)."""
 
 from .caseload import patient_reassign, patients_reassign_all
 from .episodes import episode_discharge, episode_open
 from .pauses import pause_create, pause_resume
 from .registration import (
     can_resend_link,
-    patient_log_out_other_devices,
     patient_register,
     patient_resend_set_password_link,
     patient_set_phone,
@@ -25,7 +23,6 @@ __all__ = [
     "can_resend_link",
     "episode_discharge",
     "episode_open",
-    "patient_log_out_other_devices",
     "patient_change_threshold",
     "patient_register",
     "patient_reassign",

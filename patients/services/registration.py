@@ -14,7 +14,7 @@ from .. import rules
 from ..models import OPEN_EPISODE, Episode, Patient, ThresholdChange
 from ..phones import normalise_phone, region_for
 from .caseload import patient_reassign
-from .common import call_hooks, check_physiotherapist
+from .common import check_physiotherapist
 from .episodes import open_episode
 
 
@@ -170,11 +170,3 @@ def patient_set_phone(*, patient: Patient, phone: str) -> Patient:
     patient.full_clean(validate_unique=False)
     patient.save(update_fields=["phone", "updated_at"])
     return patient
-
-
-@transaction.atomic
-def patient_log_out_other_devices(*, patient: Patient, keep_endpoint: str = "") -> None:
-    """What reaches the patient's other devices stops with their sessions, after "log out on all other devices" or
-    a new password: the apps built on this one forget those devices (PATIENT_OTHER_DEVICES_HOOKS: the reminders app
-    its notification subscriptions), except this device's (`keep_endpoint`, its push endpoint if it has one)."""
-    call_hooks("PATIENT_OTHER_DEVICES_HOOKS", patient=patient, keep_endpoint=keep_endpoint)

@@ -100,7 +100,19 @@
   navigator.serviceWorker.getRegistration("/").then(function (existing) {
     return existing ? existing.pushManager.getSubscription() : null;
   }).then(function (subscription) {
-    remember(subscription);
-    show(Boolean(subscription && Notification.permission === "granted"));
+    if (!subscription || Notification.permission !== "granted") {
+      remember(null);
+      show(false);
+      return null;
+    }
+    // Renewed on every visit: a subscription the server forgot when this device was logged out from another one
+    // comes back once the patient is signed in here again.
+    return send(box.dataset.subscribeUrl, subscription).then(function () {
+      remember(subscription);
+      show(true);
+    }, function (error) {
+      remember(null);
+      show(false, "Notifications are off for this device. " + error.message);
+    });
   });
 })();

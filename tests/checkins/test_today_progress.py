@@ -78,6 +78,9 @@ class TestTodayPage:
         for days_ago in range(5):
             send_checkin(active, days_ago=days_ago)
         version = active_version_for(patient)  # as Today has it: with its program's first day
+        old = send_checkin(active, days_ago=6, max_pain=4)
+        old.session_date -= timedelta(days=14)  # 20 days ago: read for the pain trend, outside the adherence window
+        old.save(update_fields=["session_date"])
         with django_assert_num_queries(2):
             progress = own_progress(patient=patient, version=version, today=patient.clinic.local_today())
         assert progress["reported_today"] and progress["adherence_figures"]["reported"] == 5

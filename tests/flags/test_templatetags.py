@@ -23,6 +23,7 @@ def test_caseload_row_escapes_the_name_and_shows_each_column(physio):
     from datetime import date
 
     from flags.selectors.dashboard import caseload, sparkline
+    from patients.rules import condition_phase
 
     patient = make_patient(physio=physio, first_name="<b>Ann</b>", last_name='O"Neil & <i>co</i>')
     (p,) = caseload(physio=physio)
@@ -34,9 +35,14 @@ def test_caseload_row_escapes_the_name_and_shows_each_column(physio):
     assert f'href="{reverse("patients:detail", args=[patient.pk])}"' in html and f'id="open-flags-{patient.pk}"' in html
     assert "no program" in html and "57%" in html and "Last 2 highest pains: 1, 4" in html
     assert f"{p.pain_threshold}/5" in html and "<td>–</td>" in html  # no report yet
+    phase = condition_phase(p.onset_date, today)
+    assert f'<span class="badge phase-{phase.value}">{phase.label}</span>' in html
     p.last_date, p.last_pain, p.open_flags = date(2026, 3, 9), 3, 2
     html = _rendered("{% load caseload_rows %}{% caseload_row row today %}", row=row, today=today)
     assert "<td>9 Mar</td>" in html and "<td>3/5</td>" in html and "2 open flags" in html
+    p.open_flags = 1
+    html = _rendered("{% load caseload_rows %}{% caseload_row row today %}", row=row, today=today)
+    assert "1 open flag</span>" in html
 
 
 @pytest.mark.django_db
@@ -69,3 +75,26 @@ def test_patient_flag_items_escape_and_say_how_a_flag_ended(physio):
     assert f'href="{reverse("flags:detail", args=[open_flag.pk])}"' in html
     assert "&lt;script&gt;x&lt;/script&gt;" in html
     assert ": contacted the patient" in html and "New symptom reported" in html
+
+
+@pytest.mark.django_db
+def test_patient_flag_items_show_days_in_the_clinics_time_zone(physio):
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+
+    from flags.models import Flag, FlagReason
+
+    late = datetime(2026, 3, 9, 23, 30, tzinfo=UTC)  # already 10 March in Auckland
+    flag = Flag.objects.create(
+        patient=make_patient(physio=physio),
+        reason=FlagReason.PAIN,
+        opened_at=late,
+        ack_due_at=late,
+        last_evidence_at=late,
+    )
+    with timezone.override("Pacific/Auckland"):
+        html = _rendered("{% load flag_items %}{% patient_flag_items flags %}", flags=[flag])
+    assert "raised 10 Mar 2026" in html and "9 Mar" not in html
+    with timezone.override("UTC"):
+        assert "raised 9 Mar 2026" in _rendered("{% load flag_items %}{% patient_flag_items flags %}", flags=[flag])

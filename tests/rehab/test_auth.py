@@ -135,3 +135,19 @@ def test_the_admins_own_login_page_sends_to_the_apps(client):
     response = client.get("/admin/login/?next=/admin/rehab/user/")
     assert response.status_code == 302
     assert response.url == reverse("login") + "?next=/admin/rehab/user/"
+
+
+@pytest.mark.django_db
+def test_a_password_reset_by_email_stops_the_reminders_on_every_device(client, patient):
+    """A patient who lost their phone and resets their password: the phone stops showing their reminders."""
+    from reminders.models import PushSubscription
+
+    PushSubscription.objects.create(patient=patient, endpoint="https://push.example.net/lost", p256dh="k", auth="a")
+    client.post(reverse("password_reset"), {"email": patient.user.email})
+    (email,) = mail.outbox
+    response = client.get(_link(email.body), follow=True)
+    new_password = "a-fresh-start-2026"
+    client.post(response.redirect_chain[-1][0], {"new_password1": new_password, "new_password2": new_password})
+    patient.user.refresh_from_db()
+    assert patient.user.check_password(new_password)
+    assert not PushSubscription.objects.filter(patient=patient).exists()

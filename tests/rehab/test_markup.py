@@ -31,6 +31,8 @@ URL_NAMES = [
 @pytest.mark.parametrize("value", HOSTILE, ids=repr)
 def test_esc_escapes_as_django_does_and_leaves_safe_html_alone(value):
     assert esc(value) == conditional_escape(value)
+    assert isinstance(esc(value), SafeString)  # so that what it escaped is never escaped again
+    assert html("{}", esc(value)) == conditional_escape(value)
 
 
 def test_html_fills_a_template_as_format_html_does_and_is_safe():
@@ -58,6 +60,17 @@ def test_url_with_id_follows_the_script_prefix():
     assert url_with_id("flags:detail", 5) == reverse("flags:detail", args=[5])
 
 
-def test_url_with_id_refuses_a_value_that_is_not_a_whole_number():
-    with pytest.raises(ValueError):
-        url_with_id("flags:detail", "5/../../admin")
+@pytest.mark.parametrize("pk", ["5/../../admin", "5", 5.9, True, -5, None])
+def test_url_with_id_refuses_what_is_not_an_id(pk):
+    with pytest.raises((TypeError, ValueError)):
+        url_with_id("flags:detail", pk)
+
+
+def test_url_with_id_follows_a_changed_url_configuration():
+    from django.test import override_settings
+
+    before = url_with_id("flags:detail", 5)
+    with override_settings(ROOT_URLCONF="tests.rehab.urls_elsewhere"):
+        assert url_with_id("flags:detail", 5) == reverse("flags:detail", args=[5])
+        assert url_with_id("flags:detail", 5).startswith("/elsewhere/")
+    assert url_with_id("flags:detail", 5) == before == reverse("flags:detail", args=[5])
