@@ -53,20 +53,20 @@ class Stopwatch:
             yield
         finally:
             self._compiling -= 1
-            spent = time.perf_counter() - started
-            self.compile += spent
-            if self._renders:
-                self._renders[-1] += spent
+            self.compile += self._outside_templates(time.perf_counter() - started)
+
+    def _outside_templates(self, spent: float) -> float:
+        """Time that a template being rendered set off but did not spend itself."""
+        if self._renders:
+            self._renders[-1] += spent
+        return spent
 
     def db_wrapper(self, execute, sql, params, many, context):
         started = time.perf_counter()
         try:
             return execute(sql, params, many, context)
         finally:
-            spent = time.perf_counter() - started
-            self.db += spent
-            if self._renders:
-                self._renders[-1] += spent
+            self.db += self._outside_templates(time.perf_counter() - started)
 
     @contextmanager
     def template_render(self):

@@ -8,6 +8,8 @@ where it lives.
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
+from django.contrib.humanize.templatetags.humanize import apnumber
+
 from patients.rules import SYMPTOM_WORDS
 from programs.rules import DAYS_IN_WEEK
 
@@ -194,10 +196,7 @@ def span_words(days: int) -> str:
     weeks, rest = divmod(days, DAYS_IN_WEEK)
     if rest or not weeks:
         return f"{days} day{'s' if days != 1 else ''}"
-    return "week" if weeks == 1 else f"{NUMBER_WORDS.get(weeks, weeks)} weeks"
-
-
-NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight"}
+    return "week" if weeks == 1 else f"{apnumber(weeks)} weeks"
 
 
 def adherence_words(*, reported: int, planned: int, percent: int | None, since: date | None) -> str | None:

@@ -46,10 +46,11 @@ def _around_id(name: str, prefix: str, urlconf) -> tuple[str, str]:
 def url_with_id(name: str, pk: int) -> str:
     """reverse(name, args=[pk]) for a URL that takes one integer id, its pattern looked up once per URL name. Only a
     whole number of at least 0 is an id, as the URL's converter has it (not a string, a float or a bool)."""
-    if isinstance(pk, bool) or index(pk) < 0:
+    number = index(pk)  # a TypeError for anything that is not an integer
+    if isinstance(pk, bool) or number < 0:
         raise ValueError(f"Not an id: {pk!r}")
     before, after = _around_id(name, get_script_prefix(), get_urlconf())
-    return f"{before}{index(pk)}{after}"
+    return f"{before}{number}{after}"
 
 
 @receiver(setting_changed)

@@ -2,19 +2,18 @@
 hold dozens of flags, each a link, three dates and four choices' words as template nodes)."""
 
 from django import template
-from django.utils import dateformat, timezone
 from django.utils.safestring import mark_safe
 
 from flags.models import FlagStatus
 from rehab.markup import html, url_with_id
 
-from .flag_rows import OUTCOME, REASON, STATUS
+from .flag_rows import OUTCOME, REASON, STATUS, _local
 
 register = template.Library()
 
 
 def _day(moment) -> str:
-    return dateformat.format(timezone.localtime(moment), "j M Y")
+    return _local(moment, "j M Y")
 
 
 @register.simple_tag
