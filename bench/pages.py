@@ -72,7 +72,13 @@ def write_lua_plan(path: Path, page: str, requests, sessions, csrf) -> None:
 # What a page lists, read from its markup: a page and its floor must list the same (checked before the load).
 LISTED = {
     "flag_queue": (r'id="patient-row-(\d+)"', r'id="flag-(\d+)"'),
-    "dashboard": (r'id="flag-(\d+)"', r'id="open-flags-(\d+)"'),
+    "dashboard": (
+        r'id="flag-(\d+)"',
+        r'id="open-flags-(\d+)"',
+        r'id="review-(\d+)"',
+        r'id="ready-(\d+)"',
+        r'id="no-program-(\d+)"',
+    ),
     "patient_detail": (r'href="/flags/(\d+)/"',),
 }
 

@@ -156,7 +156,9 @@ def _median_ms(samples: list[dict], key: str) -> float:
     return round(statistics.median(s[key] for s in samples) * 1000, 2) if samples else 0.0
 
 
-def run(db: str, clinics: int, rounds: int, pages: list[str] | None = None, profile: str = "") -> dict:
+def run(
+    db: str, clinics: int, rounds: int, pages: list[str] | None = None, profile: str = "", sql: str = ""
+) -> dict:
     collect_static(db)
     configure(db)
     import redis
@@ -203,6 +205,8 @@ def run(db: str, clinics: int, rounds: int, pages: list[str] | None = None, prof
                 with CaptureQueriesContext(connection) as queries:
                     response = send(client, request)
                 counts[page].append(len(queries))
+                if page == sql and len(counts[page]) == 1:
+                    _print_statements(page, request.path, queries.captured_queries)
                 statuses[page].add(response.status_code)
             with connection.execute_wrapper(watch.db_wrapper):
                 for client, _request in clients:
@@ -246,9 +250,16 @@ def run(db: str, clinics: int, rounds: int, pages: list[str] | None = None, prof
             for page in pages
         },
     }
-    if pages == list(PAGES) and not profile:
+    if pages == list(PAGES) and not (profile or sql):
         write_raw(f"queries_{size_label(patients)}", result)
     return result
+
+
+def _print_statements(page: str, path: str, captured: list[dict]):
+    """The statements of one request of a page, in the order it sent them, each with its time."""
+    print(f"[queries] the {len(captured)} statements of {page} ({path}):", flush=True)
+    for number, query in enumerate(captured, 1):
+        print(f"{number:3}. {float(query['time']) * 1000:7.2f} ms  {query['sql']}", flush=True)
 
 
 def _print_profile(profiler: cProfile.Profile, page: str, *, requests: int, top: int = 45):
@@ -274,9 +285,10 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds over every request (default 5)")
     parser.add_argument("--pages", default="", help="only these pages, comma-separated (the raw results are kept)")
     parser.add_argument("--profile", default="", help="profile this page's timed rounds with cProfile and print it")
+    parser.add_argument("--sql", default="", help="print the statements of this page's first request")
     args = parser.parse_args(argv)
     pages = [p for p in args.pages.split(",") if p] or None
-    result = run(args.db, args.clinics, args.rounds, pages=pages, profile=args.profile)
+    result = run(args.db, args.clinics, args.rounds, pages=pages, profile=args.profile, sql=args.sql)
     for page, data in result["pages"].items():
         t = data["time"]
         print(
