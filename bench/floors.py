@@ -14,8 +14,8 @@ from html import escape
 from dateutil.relativedelta import relativedelta
 from django.db import connection, transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
-from django.utils import timezone
 from django.middleware.csrf import get_token
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from checkins.rules import ADHERENCE_WINDOW_DAYS

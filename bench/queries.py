@@ -156,9 +156,7 @@ def _median_ms(samples: list[dict], key: str) -> float:
     return round(statistics.median(s[key] for s in samples) * 1000, 2) if samples else 0.0
 
 
-def run(
-    db: str, clinics: int, rounds: int, pages: list[str] | None = None, profile: str = "", sql: str = ""
-) -> dict:
+def run(db: str, clinics: int, rounds: int, pages: list[str] | None = None, profile: str = "", sql: str = "") -> dict:
     collect_static(db)
     configure(db)
     import redis
