@@ -29,9 +29,9 @@ def esc(value) -> SafeString:
     return SafeString(escape(str(value)))
 
 
-def html(template: str, *args) -> SafeString:
+def html(template: str, *args, **kwargs) -> SafeString:
     """`template` with each argument escaped into it, as safe HTML (django.utils.html.format_html)."""
-    return SafeString(template.format(*map(esc, args)))
+    return SafeString(template.format(*map(esc, args), **{name: esc(value) for name, value in kwargs.items()}))
 
 
 @lru_cache(maxsize=256)

@@ -1,5 +1,6 @@
-"""The dashboard's caseload table, a row per patient built in one step (measured in bench/, issue 23: as template
-nodes, a URL, a phase, a date and a sparkline per row cost more than the caseload's queries)."""
+"""The dashboard's caseload table, a row per patient built in one step, and its threshold review cards, a card per
+patient (measured in bench/, issue 23: as template nodes, a URL, a phase, a date and a sparkline per row cost more
+than the caseload's queries, and a physiotherapist may have a dozen reviews due at once)."""
 
 from django import template
 from django.utils import dateformat
@@ -64,3 +65,51 @@ def caseload_row(row: dict, today) -> str:
         out.append('<span class="text-muted small">no reports</span>')
     out.append("</td>\n</tr>\n")
     return mark_safe("".join(out))  # noqa: S308 - every value is escaped above (rehab.markup) or a whole number
+
+
+@register.simple_tag
+def review_card(patient, csrf_token, next_url) -> str:
+    """One patient of patients.selectors.threshold_reviews_due, with the review's form written out unbound (one
+    crispy form per patient cost more than the rest of the dashboard). A refused answer is shown again on the
+    review's own page."""
+    pk = int(patient.pk)
+    name = f"{patient.user.first_name} {patient.user.last_name}"
+    phase = patient.review_phase
+    label = phase.label.lower()
+    default = int(patient.review_default)
+    threshold = int(patient.pain_threshold)
+    description = str(phase.description)
+    return html(
+        '<div class="col-md-6 col-xl-4" id="review-{pk}"><div class="card h-100"><div class="card-body">\n'
+        '  <h3 class="h6"><a href="{url}">{name}</a>: now {label}</h3>\n'
+        '  <p class="small mb-2">{description}; threshold {threshold}/5, the {label} default {default}/5.</p>\n'
+        '  <form method="post" action="{action}" novalidate class="threshold-review" '
+        'aria-label="Threshold review for {name}">\n'
+        '    <input type="hidden" name="csrfmiddlewaretoken" value="{csrf}"><input type="hidden" name="next" '
+        'value="{next}"><input type="hidden" name="phase" value="{phase}">\n'
+        '    <fieldset class="mb-2"><legend class="form-label small mb-1">Your decision</legend>\n'
+        '      <div class="form-check"><input class="form-check-input" type="radio" name="decision" value="apply" '
+        'id="decision-apply-{pk}" required><label class="form-check-label" for="decision-apply-{pk}">Apply the '
+        "{label} default: {default}/5</label></div>\n"
+        '      <div class="form-check"><input class="form-check-input" type="radio" name="decision" value="keep" '
+        'id="decision-keep-{pk}" required><label class="form-check-label" for="decision-keep-{pk}">Keep '
+        "{threshold}/5</label></div>\n"
+        "    </fieldset>\n"
+        '    <label class="form-label small mb-0" for="reason-{pk}">Reason</label>\n'
+        '    <textarea class="form-control form-control-sm mb-2" name="reason" id="reason-{pk}" rows="2" '
+        'maxlength="300" required></textarea>\n'
+        '    <button type="submit" class="btn btn-primary btn-sm">Record my decision</button>\n'
+        "  </form>\n"
+        "</div></div></div>\n",
+        pk=pk,
+        url=url_with_id("patients:detail", pk),
+        name=name,
+        label=label,
+        description=description[:1].upper() + description[1:],
+        threshold=threshold,
+        default=default,
+        action=url_with_id("patients:threshold_review", pk),
+        csrf=csrf_token,
+        next=next_url,
+        phase=phase.value,
+    )

@@ -46,6 +46,33 @@ def test_caseload_row_escapes_the_name_and_shows_each_column(physio):
 
 
 @pytest.mark.django_db
+def test_review_card_escapes_the_name_and_writes_out_the_review_form(physio):
+    from patients.models import ThresholdChange
+    from patients.selectors import threshold_reviews_due
+
+    patient = make_patient(physio=physio, onset_days=50, first_name="<b>Ann</b>", last_name='O"Neil & co')
+    ThresholdChange.objects.filter(patient=patient).update(phase="acute")  # decided when acute, subacute now
+    (due,) = threshold_reviews_due(physio=physio)
+    html = _rendered(
+        "{% load caseload_rows %}{% review_card patient token next %}",
+        patient=due,
+        token="tok<en>",
+        next="/dashboard/?a=1&b=2",
+    )
+    pk = patient.pk
+    assert "<b>" not in html and "&lt;b&gt;Ann&lt;/b&gt; O&quot;Neil &amp; co" in html
+    assert f'id="review-{pk}"' in html and f'href="{reverse("patients:detail", args=[pk])}"' in html
+    assert f'action="{reverse("patients:threshold_review", args=[pk])}"' in html
+    assert ": now subacute</h3>" in html and "6 weeks to 6 months since onset; threshold" in html
+    assert f"threshold {patient.pain_threshold}/5, the subacute default 1/5." in html
+    assert 'value="tok&lt;en&gt;"' in html and 'name="next" value="/dashboard/?a=1&amp;b=2"' in html
+    assert 'name="phase" value="subacute"' in html
+    assert f'id="decision-apply-{pk}" required><label class="form-check-label" for="decision-apply-{pk}">' in html
+    assert f'for="decision-keep-{pk}">Keep {patient.pain_threshold}/5</label>' in html
+    assert f'<textarea class="form-control form-control-sm mb-2" name="reason" id="reason-{pk}"' in html
+
+
+@pytest.mark.django_db
 def test_patient_flag_items_escape_and_say_how_a_flag_ended(physio):
     from django.utils import timezone
 
