@@ -2,10 +2,11 @@
 needs, turned into the page's HTML by plain string building, behind the same middleware (bench/bench_urls.py).
 
 A floor is what the page could cost at best on this stack. It shows the same patients and flags with the same ids
-in its markup (id="patient-row-N", id="flag-N", id="open-flags-N"), so that the benchmark can check that a page and
-its floor list the same things (bench/pages.py). It leaves out what only decorates: the site's navigation, the filter
-form's other fields, the dashboard's suggestions (ready to progress, threshold reviews), which no floor can list
-without the app's own rules.
+in its markup (id="patient-row-N", id="flag-N", id="open-flags-N", and on the dashboard id="review-N", id="ready-N",
+id="no-program-N"), so that the benchmark can check that a page and its floor list the same things (bench/pages.py).
+The dashboard's floor writes rules 15 and 17 in SQL of its own (READY_SQL, ASIDE_SQL), with rule 17's evidence in
+the same words as the page. A floor leaves out what only decorates: the site's navigation, the filter form's other
+fields; the patient page's floor leaves out its panels too (courses of care and measures, progress, reminders).
 """
 
 from datetime import timedelta
