@@ -5,11 +5,14 @@ A floor is what the page could cost at best on this stack. It shows the same pat
 in its markup (id="patient-row-N", id="flag-N", id="open-flags-N", and on the dashboard id="review-N", id="ready-N",
 id="no-program-N"), so that the benchmark can check that a page and its floor list the same things (bench/pages.py).
 The dashboard's floor writes rules 15 and 17 in SQL of its own (READY_SQL, ASIDE_SQL), with rule 17's evidence in
-the same words as the page. A floor leaves out what only decorates: the site's navigation, the filter form's other
-fields; the patient page's floor leaves out its panels too (courses of care and measures, progress, reminders).
+the same words as the page; the patient page's shows each of its panels too (outcome measures, courses of care,
+progress with adherence and the threshold of each day, the latest reports with their exercises and corrections,
+reminders), and lists the same latest reports (id="checkin-N"). A floor leaves out what only decorates: the site's
+navigation, the forms' other fields.
 """
 
-from datetime import timedelta
+import json
+from datetime import date, timedelta
 from html import escape
 
 from dateutil.relativedelta import relativedelta
@@ -406,49 +409,114 @@ def dashboard(request):
     return HttpResponse("".join(html))
 
 
+def _json(value):
+    """A json or jsonb column as Python: Django has psycopg hand JSON over as text, for its JSONField to read."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _adherence(days: int, today, start, reported: set, weekdays: list, per_week, paused: set) -> str:
+    """Days reported against sessions planned over the last `days` days, from the program's first day at the
+    earliest, paused days left out."""
+    first = max(today - timedelta(days=days - 1), start)
+    span = [first + timedelta(days=n) for n in range((today - first).days + 1)]
+    active = [day for day in span if day not in paused]
+    planned = sum(1 for day in active if day.weekday() in weekdays) if weekdays else len(active) * (per_week or 0) / 7
+    done = sum(1 for day in reported if first <= day <= today)
+    percent = f"{min(100, round(done * 100 / planned))}%" if planned > 0 else "–"
+    return f"<p>Adherence, last {days} days: {percent} ({done} sessions reported, {round(planned)} planned)</p>"
+
+
 def patient_detail(request, pk: int):
-    """A patient's page: who they are and who looks after them, their flags, their program in force and a year of
-    reports (the pain table and the recent reports)."""
+    """A patient's page: who they are and who looks after them, their threshold and its history, their flags, the
+    outcome measures of their course of care and their courses of care, their program in force with its adherence,
+    a year of reports with the threshold of each day, the latest reports with their exercises, and their reminders."""
     user = request.user
     if not user.is_authenticated or user.role not in ("physio", "clinic_admin"):
         raise Http404
     found = _rows(
-        """SELECT p.id, u.first_name, u.last_name, p.phone, p.pain_threshold, p.onset_date, p.date_of_birth,
-                  ph.first_name, ph.last_name, e.opened_at, e.discharged_on
+        """SELECT p.id, u.first_name, u.last_name, u.email, p.phone, p.pain_threshold, p.onset_date, p.date_of_birth,
+                  p.condition, ph.first_name, ph.last_name, e.id, e.opened_at, e.discharged_on, e.referral_date,
+                  (SELECT json_agg(json_build_array(x.opened_at, x.discharged_on, x.condition)
+                                   ORDER BY x.opened_at DESC)
+                   FROM patients_episode x WHERE x.patient_id = p.id),
+                  (SELECT row_to_json(r) FROM reminders_remindersettings r WHERE r.patient_id = p.id),
+                  (SELECT max(s.sent_at) FROM reminders_remindersent s WHERE s.patient_id = p.id),
+                  (SELECT count(*) FROM reminders_pushsubscription d WHERE d.patient_id = p.id),
+                  (SELECT json_agg(json_build_array(pa.starts_on, pa.ends_on, pa.resumed_on)) FROM patients_pause pa
+                   WHERE pa.patient_id = p.id AND pa.ends_on >= %s)
            FROM patients_patient p JOIN rehab_user u ON u.id = p.user_id
            LEFT JOIN rehab_user ph ON ph.id = p.physiotherapist_id
-           LEFT JOIN LATERAL (SELECT opened_at, discharged_on FROM patients_episode e WHERE e.patient_id = p.id
-                              ORDER BY opened_at DESC LIMIT 1) e ON true
+           LEFT JOIN LATERAL (SELECT id, opened_at, discharged_on, referral_date FROM patients_episode e
+                              WHERE e.patient_id = p.id ORDER BY opened_at DESC LIMIT 1) e ON true
            WHERE p.id = %s AND p.clinic_id = %s""",
-        [pk, user.clinic_id],
+        [timezone.localdate() - timedelta(days=27), pk, user.clinic_id],
     )
     if not found:
         raise Http404
-    pid, first, last, phone, threshold, onset, born, ph_first, ph_last, opened, discharged = found[0]
+    (pid, first, last, email, phone, threshold, onset, born, condition, ph_first, ph_last, episode_id, opened,
+     discharged, referral, episodes, reminders, last_sent, devices, pauses) = found[0]  # fmt: skip
+    episodes, reminders, pauses = _json(episodes), _json(reminders), _json(pauses)
     flags = _rows(
         """SELECT id, reason, urgent, status, details->>'explanation', opened_at, resolved_at, outcome
            FROM flags_flag WHERE patient_id = %s ORDER BY status = 'resolved', opened_at DESC""",
         [pid],
     )
+    changes = _rows(
+        """SELECT t.changed_at, t.previous_value, t.value, t.reason, b.first_name, b.last_name
+           FROM patients_thresholdchange t LEFT JOIN rehab_user b ON b.id = t.changed_by_id
+           WHERE t.patient_id = %s ORDER BY t.changed_at, t.id""",
+        [pid],
+    )
+    measures = _rows(
+        """SELECT i.key, i.name, i.higher_is_better, i.mcid, q.completed_at, q.timepoint, m.score
+           FROM outcomes_measurement m JOIN outcomes_questionnaire q ON q.id = m.questionnaire_id
+           JOIN outcomes_instrument i ON i.id = m.instrument_id
+           WHERE q.episode_id = %s AND q.status = 'completed' AND m.score IS NOT NULL
+           ORDER BY m.position, q.completed_at""",
+        [episode_id],
+    )
     items = _rows(
-        """SELECT x.name, i.sets, i.reps, i.hold_seconds, v.number, v.weekdays, v.sessions_per_week
+        """SELECT x.name, i.sets, i.reps, i.hold_seconds, v.number, v.weekdays, v.sessions_per_week, pr.title,
+                  (SELECT min(f.start_date) FROM programs_programversion f
+                   WHERE f.program_id = pr.id AND f.activated_at IS NOT NULL)
            FROM programs_programversion v JOIN programs_program pr ON pr.id = v.program_id
            JOIN programs_programexercise i ON i.version_id = v.id JOIN programs_exercise x ON x.id = i.exercise_id
            WHERE pr.patient_id = %s AND pr.status = 'active' AND v.status = 'active' ORDER BY i.position""",
         [pid],
     )
+    today = timezone.localdate()
     reports = _rows(
-        """SELECT id, session_date, max_pain, pain_now, sharp_pain, note FROM checkins_checkin
-           WHERE patient_id = %s AND session_date >= %s ORDER BY session_date DESC, submitted_at DESC""",
-        [pid, timezone.localdate() - timedelta(days=365)],
+        """SELECT c.id, c.session_date, c.max_pain, c.pain_now, c.sharp_pain, c.note, done.results, c.corrected_at,
+                  done.before
+           FROM (SELECT *, row_number() OVER (ORDER BY session_date DESC, submitted_at DESC) AS n FROM checkins_checkin
+                 WHERE patient_id = %s AND session_date >= %s) c
+           LEFT JOIN LATERAL (SELECT array_agg(x.name || ': ' || r.outcome ORDER BY i.position) AS results,
+                                     (SELECT array_agg(k.previous::text ORDER BY k.corrected_at)
+                                      FROM checkins_checkincorrection k WHERE k.checkin_id = c.id) AS before
+                              FROM checkins_exerciseresult r JOIN programs_programexercise i ON i.id = r.item_id
+                              JOIN programs_exercise x ON x.id = i.exercise_id
+                              WHERE r.checkin_id = c.id AND c.n <= 5) done ON true
+           ORDER BY c.n""",
+        [pid, today - timedelta(days=365)],
     )
     now = timezone.now()
+    zone = timezone.get_current_timezone()
+    steps = [(changed_at.astimezone(zone).date(), value) for changed_at, _prev, value, *_ in changes]
     html = [
         HEAD.format(title=escape(f"{first} {last}")),
-        f"<p>{escape(phone or 'no phone number recorded')}; born {born}; onset {onset}; threshold {threshold}/5; "
-        f"looked after by {escape(f'{ph_first} {ph_last}')}; course of care since {opened:%d %b %Y}"
-        f"{f', discharged {discharged}' if discharged else ''}</p><h2>Flags</h2><ul>",
+        f"<dl><dt>Date of birth</dt><dd>{born:%d %b %Y}</dd><dt>Contact email</dt><dd>{escape(email)}</dd>"
+        f"<dt>Phone</dt><dd>{escape(phone or 'no phone number recorded')}</dd><dt>Injury onset</dt><dd>{onset}</dd>"
+        f"<dt>Condition</dt><dd>{escape(condition)}</dd><dt>Referral</dt><dd>{referral}</dd><dt>Physiotherapist</dt>"
+        f"<dd>{escape(f'{ph_first} {ph_last}')}</dd></dl><p>Course of care since {opened:%d %b %Y}"
+        f"{f', discharged {discharged}' if discharged else ''}</p><h2>Pain threshold: {threshold}/5</h2><ul>",
     ]
+    for changed_at, previous, value, reason, by_first, by_last in reversed(changes):
+        was = f"{previous} → " if previous is not None else ""
+        html.append(
+            f"<li>{was}{value}/5, {changed_at.astimezone(zone):%d %b %Y, %H:%M} by "
+            f"{escape(f'{by_first} {by_last}')}: {escape(reason)}</li>"
+        )
+    html.append("</ul><h2>Flags</h2><ul>")
     for fpk, reason, urgent, status, explanation, opened_at, resolved_at, outcome in flags:
         resolved = f", resolved {resolved_at:%d %b %Y} ({outcome})" if resolved_at else ""
         html.append(
@@ -456,15 +524,73 @@ def patient_detail(request, pk: int):
             f"{' urgent' if urgent else ''} {STATUSES[status].lower()}, raised {_ago(opened_at, now)}"
             f"{resolved}: {escape(explanation or '')}</li>"
         )
-    html.append("</ul><h2>Program in force</h2><ol>")
-    html += [f"<li>{escape(name)}: {sets} x {reps or hold}</li>" for name, sets, reps, hold, *_ in items]
-    html.append("</ol><h2>Pain, report by report</h2><table><tbody>")
-    for _rpk, day, max_pain, pain_now, sharp, _note in reports:
+    html.append("</ul><h2>Outcome measures</h2>")
+    by_measure: dict[str, list] = {}
+    for key, *row in measures:
+        by_measure.setdefault(key, []).append(row)
+    for rows in by_measure.values():
+        name, better_high, mcid = rows[0][:3]
+        html.append(f"<h3>{escape(name)}</h3><table><tbody>")
+        html += [f"<tr><td>{done:%d %b %Y}</td><td>{when}</td><td>{score.normalize()}</td></tr>" for *_, done, when,
+                 score in rows]  # fmt: skip
+        change = rows[-1][-1] - rows[0][-1]
+        better = change >= mcid if better_high else -change >= mcid
+        html.append(
+            f"</tbody></table><p>Change since the start: {change.normalize():+} "
+            f"({'higher' if better_high else 'lower'} is better); the change that matters is {mcid.normalize()}."
+            f"{' Better by at least the change that matters' if better else ''}</p>"
+        )
+    html.append("<h2>Courses of care</h2><ul>")
+    html += [
+        f"<li>{began[:10]} – {ended or 'in progress'}: {escape(text)}</li>" for began, ended, text in episodes or []
+    ]
+    html.append("</ul><h2>Progress</h2>")
+    reported = {day for _id, day, *_ in reports}
+    if items:
+        number, weekdays, per_week, title, start = items[0][4:9]
+        weekdays = _json(weekdays)
+        paused = set()
+        for starts, ends, resumed in pauses or []:
+            day, end = date.fromisoformat(starts), date.fromisoformat(resumed or ends)
+            while day <= end and day <= today:
+                if not resumed or day < date.fromisoformat(resumed):
+                    paused.add(day)
+                day += timedelta(days=1)
+        html.append(f"<p>{escape(title)}, version {number}</p><ol>")
+        html += [f"<li>{escape(name)}: {sets} x {reps or hold}</li>" for name, sets, reps, hold, *_ in items]
+        html.append("</ol>")
+        html += [_adherence(days, today, start, reported, weekdays, per_week, paused) for days in (14, 28)]
+    else:  # nothing planned without a program in force
+        html += [f"<p>Adherence, last {days} days: – (0 sessions reported, 0 planned)</p>" for days in (14, 28)]
+    html.append("<table><tbody>")
+    for _rpk, day, max_pain, pain_now, sharp, *_ in reversed(reports):
+        limit = steps[0][1] if steps else threshold
+        for changed_on, value in steps:
+            if changed_on <= day:
+                limit = value
         sharp_cell = "<td>sharp</td>" if sharp else ""
-        html.append(f"<tr><td>{day:%a %d %b %Y}</td><td>{max_pain}/5</td><td>{pain_now}/5</td>{sharp_cell}</tr>")
-    html.append("</tbody></table><h2>Recent reports</h2><ul>")
-    html += [f'<li><a href="/check-ins/{r[0]}/">{r[1]:%a %d %b}</a> {escape(r[5])}</li>' for r in reports[:5]]
-    html.append("</ul>" + TAIL)
+        html.append(
+            f"<tr><td>{day:%a %d %b %Y}</td><td>{max_pain}/5</td><td>{pain_now}/5</td><td>{limit}</td>{sharp_cell}</tr>"
+        )
+    html.append("</tbody></table><h2>Latest reports</h2><ul>")
+    for rpk, day, max_pain, pain_now, _sharp, note, results, corrected_at, before in reports[:5]:
+        corrected = ""
+        if corrected_at:
+            corrected = f"Corrected {corrected_at.astimezone(zone):%d %b, %H:%M}. " + " ".join(
+                f"Before: highest pain {json.loads(previous).get('max_pain')}" for previous in before or []
+            )
+        html.append(
+            f'<li id="checkin-{rpk}">{day:%a %d %b %Y} Highest pain {max_pain}/5 · now {pain_now}/5 '
+            f"{escape(' '.join(results or []))} {escape(note)} {corrected}</li>"
+        )
+    html.append("</ul><h2>Reminders</h2>")
+    if reminders:
+        html.append(
+            f"<p>Session days: {'reminded at ' + reminders['time'][:5] if reminders['sessions'] else 'off'}; before "
+            f"the rest limit: {'nudged' if reminders['nudges'] else 'off'}; by e-mail {reminders['email']}, "
+            f"notifications on {devices} devices; last sent: {last_sent or 'none yet'}</p>"
+        )
+    html.append(TAIL)
     return HttpResponse("".join(html))
 
 

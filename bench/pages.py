@@ -79,7 +79,7 @@ LISTED = {
         r'id="ready-(\d+)"',
         r'id="no-program-(\d+)"',
     ),
-    "patient_detail": (r'href="/flags/(\d+)/"',),
+    "patient_detail": (r'href="/flags/(\d+)/"', r'id="checkin-(\d+)"'),
 }
 
 
