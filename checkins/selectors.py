@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
 from patients.models import Pause
-from patients.selectors import patients_visible_to
+from patients.selectors import patients_visible_to, threshold_history
 from programs.models import ProgramExercise, ProgramVersion
 from programs.rules import DAYS_IN_WEEK
 from programs.selectors import version_program_start
@@ -63,9 +63,11 @@ def pain_series(*, patient, since: date | None = None) -> list[dict]:
     rows = list(
         checkins.order_by("session_date", "submitted_at").values_list("pk", "session_date", "max_pain", "pain_now")
     )
-    changes = list(patient.threshold_changes.order_by("changed_at", "id").values_list("changed_at", "value"))
     tz = patient.clinic.tzinfo
-    steps = [(changed_at.astimezone(tz).date(), value) for changed_at, value in changes]
+    steps = [
+        (change.changed_at.astimezone(tz).date(), change.value)
+        for change in reversed(threshold_history(patient=patient))
+    ]
     series = []
     for pk, day, max_pain, pain_now in rows:
         threshold = steps[0][1] if steps else patient.pain_threshold

@@ -98,8 +98,14 @@ def patient_detail(*, user: User, pk: int) -> Patient:
     return patients_visible_to(user).select_related("user", "physiotherapist", "clinic").get(pk=pk)
 
 
-def threshold_history(*, patient: Patient):
-    return patient.threshold_changes.select_related("changed_by").order_by("-changed_at", "-id")
+def threshold_history(*, patient: Patient) -> list[ThresholdChange]:
+    """The patient's threshold changes, the latest first, with who made each. Read once per patient object: the
+    patient page, its threshold review and the pain chart another app adds to it ask for it on the same object."""
+    if not hasattr(patient, "_threshold_history"):
+        patient._threshold_history = list(
+            patient.threshold_changes.select_related("changed_by").order_by("-changed_at", "-id")
+        )
+    return patient._threshold_history
 
 
 def physiotherapists_of(clinic_id: int) -> QuerySet[User]:
@@ -154,8 +160,10 @@ def threshold_reviews_due(*, physio: User, now=None) -> list[Patient]:
 
 def threshold_review_for(*, patient: Patient, today) -> rules.Phase | None:
     """The phase whose threshold the patient's physiotherapist is asked to review, or None."""
-    latest = patient.threshold_changes.order_by("-changed_at", "-id").values_list("phase", flat=True).first()
-    return rules.threshold_review_due(decided_for=latest or "", onset=patient.onset_date, today=today)
+    history = threshold_history(patient=patient)
+    return rules.threshold_review_due(
+        decided_for=history[0].phase if history else "", onset=patient.onset_date, today=today
+    )
 
 
 def open_episode(patient: Patient) -> Episode | None:
@@ -164,16 +172,20 @@ def open_episode(patient: Patient) -> Episode | None:
 
 
 def latest_episode(patient: Patient) -> Episode | None:
-    """The patient's open course of care, or else the one that ended last. Read once per patient object: a page and
-    the panels other apps add to it ask for it on the same object."""
-    if not hasattr(patient, "_latest_episode"):
-        patient._latest_episode = patient.episodes.order_by("-opened_at", "-pk").first()
-    return patient._latest_episode
+    """The patient's open course of care, or else the one that ended last: the first of episode_history."""
+    history = episode_history(patient)
+    return history[0] if history else None
 
 
 def episode_history(patient: Patient) -> list[Episode]:
-    """Every course of care of the patient, the latest first, with who opened and discharged it."""
-    return list(patient.episodes.select_related("opened_by", "discharged_by").order_by("-opened_at", "-pk"))
+    """Every course of care of the patient, the latest first, with who opened and discharged it. Read once per
+    patient object: a page and the panels other apps add to it ask for it on the same object (a patient has a few
+    courses of care at most, so reading them all costs what reading the latest did)."""
+    if not hasattr(patient, "_episode_history"):
+        patient._episode_history = list(
+            patient.episodes.select_related("opened_by", "discharged_by").order_by("-opened_at", "-pk")
+        )
+    return patient._episode_history
 
 
 def episodes_visible_to(user: User) -> QuerySet[Episode]:

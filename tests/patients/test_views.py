@@ -210,3 +210,23 @@ def test_the_audit_trail_reads_rows_recorded_under_a_pages_former_name(client, c
     client.force_login(clinic_admin)
     html = client.get(reverse("patients:audit", args=[patient.pk])).content.decode()
     assert "Flag page" in html and "#7" in html
+
+
+@pytest.mark.django_db
+def test_the_patient_page_reads_courses_of_care_and_threshold_changes_once(client, physio):
+    """The page, its threshold review, the outcomes panel, the screening note and the pain chart all ask for the
+    same courses of care and threshold changes: each is read once, and each part still shows them."""
+    from patients.services import patient_change_threshold
+
+    patient = make_patient(physio=physio, onset_days=60)
+    patient_change_threshold(patient=patient, changed_by=physio, value=3, reason="Coping well at two")
+    ThresholdChange.objects.filter(patient=patient).update(phase="acute")  # decided when acute: a review is due
+    client.force_login(physio)
+    with count_queries() as queries:
+        page = client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    assert sum('FROM "patients_thresholdchange"' in sql for sql in reads) == 1
+    assert sum('FROM "patients_episode"' in sql for sql in reads) == 1
+    assert "Coping well at two" in page and "→ 3/5" in page  # the history
+    assert 'id="threshold-review"' in page and "now in the subacute phase" in page  # from the latest change
+    assert "Courses of care" in page  # the outcomes panel's history
