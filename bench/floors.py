@@ -15,7 +15,6 @@ import json
 from datetime import date, timedelta
 from html import escape
 
-from dateutil.relativedelta import relativedelta
 from django.db import connection, transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
@@ -25,10 +24,16 @@ from django.views.decorators.http import require_POST
 from checkins.rules import ADHERENCE_WINDOW_DAYS
 from flags.progress import READY_LIMIT
 from flags.selectors import REASON_RANK as APP_REASON_RANK
+from flags.selectors.dashboard import WITHOUT_PROGRAM_LIMIT
+from patients import rules as patient_rules
 from programs.rules import DAYS_IN_WEEK
 
 PAGE_SIZE = 25
-WITHOUT_PROGRAM_LIMIT = 20  # the dashboard lists at most this many patients without a program in force
+# The app's own constants (reading them costs nothing): each phase's label, words and default threshold.
+PHASES = {
+    phase.value: (phase.label, phase.description, patient_rules.default_threshold(phase))
+    for phase in patient_rules.Phase
+}
 REASONS = {
     "warning_symptoms": "Warning symptoms",
     "pain": "Pain over threshold",
@@ -273,11 +278,14 @@ ASIDE_SQL = f"""
      WHERE NOT EXISTS (SELECT 1 FROM programs_program pr WHERE pr.patient_id = mine.id AND pr.status = 'active')
      ORDER BY last_name, first_name, id LIMIT {WITHOUT_PROGRAM_LIMIT})
 """
-PHASES = {  # the label, its words and the default threshold of each phase
-    "acute": ("Acute", "under 6 weeks since onset", 2),
-    "subacute": ("Subacute", "6 weeks to 6 months since onset", 1),
-    "long_term": ("Long-term", "6 months or more since onset", 2),
-}
+
+
+def _phase_bounds(today) -> dict:
+    """The onset dates after which a condition is acute, and subacute, today."""
+    return {
+        "acute_after": patient_rules.onset_range(patient_rules.Phase.ACUTE, today)[0],
+        "subacute_after": patient_rules.onset_range(patient_rules.Phase.SUBACUTE, today)[0],
+    }
 
 
 def _plural(n: int, word: str) -> str:
@@ -340,7 +348,7 @@ def dashboard(request):
     mine = {"clinic": user.clinic_id, "physio": user.pk, "today": today}
     aside = _rows(
         ASIDE_SQL,
-        {**mine, "acute_after": today - timedelta(weeks=6), "subacute_after": today - relativedelta(months=6)},
+        {**mine, **_phase_bounds(today)},
     )
     ready = _rows(
         READY_SQL,
@@ -428,11 +436,14 @@ def _adherence(days: int, today, start, reported: set, weekdays: list, per_week,
 
 def patient_detail(request, pk: int):
     """A patient's page: who they are and who looks after them, their threshold and its history, their flags, the
-    outcome measures of their course of care and their courses of care, their program in force with its adherence,
-    a year of reports with the threshold of each day, the latest reports with their exercises, and their reminders."""
+    threshold review due, the outcome measures of their course of care with its screening result and the
+    questionnaires outstanding, their courses of care, their program in force with its adherence and a flare-up in
+    force, every report with the threshold of its day, the latest reports with their exercises and corrections, and
+    their reminders."""
     user = request.user
     if not user.is_authenticated or user.role not in ("physio", "clinic_admin"):
         raise Http404
+    today = timezone.localdate()
     found = _rows(
         """SELECT p.id, u.first_name, u.last_name, u.email, p.phone, p.pain_threshold, p.onset_date, p.date_of_birth,
                   p.condition, ph.first_name, ph.last_name, e.id, e.opened_at, e.discharged_on, e.referral_date,
@@ -443,32 +454,38 @@ def patient_detail(request, pk: int):
                   (SELECT max(s.sent_at) FROM reminders_remindersent s WHERE s.patient_id = p.id),
                   (SELECT count(*) FROM reminders_pushsubscription d WHERE d.patient_id = p.id),
                   (SELECT json_agg(json_build_array(pa.starts_on, pa.ends_on, pa.resumed_on)) FROM patients_pause pa
-                   WHERE pa.patient_id = p.id AND pa.ends_on >= %s)
+                   WHERE pa.patient_id = p.id AND pa.ends_on >= %s),
+                  (SELECT json_agg(json_build_array(q.timepoint, q.due_on) ORDER BY q.due_on)
+                   FROM outcomes_questionnaire q WHERE q.episode_id = e.id AND q.status = 'due'),
+                  (SELECT json_build_array(fu.starts_on, fu.last_day) FROM programs_flareup fu
+                   WHERE fu.patient_id = p.id AND fu.starts_on <= %s AND fu.last_day >= %s
+                   ORDER BY fu.started_at DESC, fu.id DESC LIMIT 1)
            FROM patients_patient p JOIN rehab_user u ON u.id = p.user_id
            LEFT JOIN rehab_user ph ON ph.id = p.physiotherapist_id
            LEFT JOIN LATERAL (SELECT id, opened_at, discharged_on, referral_date FROM patients_episode e
                               WHERE e.patient_id = p.id ORDER BY opened_at DESC LIMIT 1) e ON true
            WHERE p.id = %s AND p.clinic_id = %s""",
-        [timezone.localdate() - timedelta(days=27), pk, user.clinic_id],
+        [today - timedelta(days=27), today, today, pk, user.clinic_id],
     )
     if not found:
         raise Http404
     (pid, first, last, email, phone, threshold, onset, born, condition, ph_first, ph_last, episode_id, opened,
-     discharged, referral, episodes, reminders, last_sent, devices, pauses) = found[0]  # fmt: skip
-    episodes, reminders, pauses = _json(episodes), _json(reminders), _json(pauses)
+     discharged, referral, episodes, reminders, last_sent, devices, pauses, due, flare_up) = found[0]  # fmt: skip
+    episodes, reminders, pauses, due, flare_up = map(_json, (episodes, reminders, pauses, due, flare_up))
     flags = _rows(
         """SELECT id, reason, urgent, status, details->>'explanation', opened_at, resolved_at, outcome
            FROM flags_flag WHERE patient_id = %s ORDER BY status = 'resolved', opened_at DESC""",
         [pid],
     )
     changes = _rows(
-        """SELECT t.changed_at, t.previous_value, t.value, t.reason, b.first_name, b.last_name
+        """SELECT t.changed_at, t.previous_value, t.value, t.reason, b.first_name, b.last_name, t.phase
            FROM patients_thresholdchange t LEFT JOIN rehab_user b ON b.id = t.changed_by_id
            WHERE t.patient_id = %s ORDER BY t.changed_at, t.id""",
         [pid],
     )
     measures = _rows(
-        """SELECT i.key, i.name, i.higher_is_better, i.mcid, q.completed_at, q.timepoint, m.score
+        """SELECT i.key, i.name, i.higher_is_better, i.mcid, i.compares_with_start, m.category, q.completed_at,
+                  q.timepoint, m.score
            FROM outcomes_measurement m JOIN outcomes_questionnaire q ON q.id = m.questionnaire_id
            JOIN outcomes_instrument i ON i.id = m.instrument_id
            WHERE q.episode_id = %s AND q.status = 'completed' AND m.score IS NOT NULL
@@ -484,33 +501,45 @@ def patient_detail(request, pk: int):
            WHERE pr.patient_id = %s AND pr.status = 'active' AND v.status = 'active' ORDER BY i.position""",
         [pid],
     )
-    today = timezone.localdate()
     reports = _rows(
         """SELECT c.id, c.session_date, c.max_pain, c.pain_now, c.sharp_pain, c.note, done.results, c.corrected_at,
                   done.before
            FROM (SELECT *, row_number() OVER (ORDER BY session_date DESC, submitted_at DESC) AS n FROM checkins_checkin
-                 WHERE patient_id = %s AND session_date >= %s) c
+                 WHERE patient_id = %s) c
            LEFT JOIN LATERAL (SELECT array_agg(x.name || ': ' || r.outcome ORDER BY i.position) AS results,
-                                     (SELECT array_agg(k.previous::text ORDER BY k.corrected_at)
-                                      FROM checkins_checkincorrection k WHERE k.checkin_id = c.id) AS before
+                                     CASE WHEN c.corrected_at IS NOT NULL THEN
+                                       (SELECT array_agg(k.previous::text ORDER BY k.corrected_at)
+                                        FROM checkins_checkincorrection k WHERE k.checkin_id = c.id) END AS before
                               FROM checkins_exerciseresult r JOIN programs_programexercise i ON i.id = r.item_id
                               JOIN programs_exercise x ON x.id = i.exercise_id
-                              WHERE r.checkin_id = c.id AND c.n <= 5) done ON true
+                              WHERE c.n <= 5 AND r.checkin_id = c.id) done ON true
            ORDER BY c.n""",
-        [pid, today - timedelta(days=365)],
+        [pid],
     )
     now = timezone.now()
     zone = timezone.get_current_timezone()
     steps = [(changed_at.astimezone(zone).date(), value) for changed_at, _prev, value, *_ in changes]
+    phase_now = next(
+        phase for phase, after in (("acute", "acute_after"), ("subacute", "subacute_after"), ("long_term", None))
+        if after is None or onset > _phase_bounds(today)[after]
+    )  # fmt: skip
+    decided_for = changes[-1][-1] if changes else ""
     html = [
         HEAD.format(title=escape(f"{first} {last}")),
         f"<dl><dt>Date of birth</dt><dd>{born:%d %b %Y}</dd><dt>Contact email</dt><dd>{escape(email)}</dd>"
         f"<dt>Phone</dt><dd>{escape(phone or 'no phone number recorded')}</dd><dt>Injury onset</dt><dd>{onset}</dd>"
         f"<dt>Condition</dt><dd>{escape(condition)}</dd><dt>Referral</dt><dd>{referral}</dd><dt>Physiotherapist</dt>"
         f"<dd>{escape(f'{ph_first} {ph_last}')}</dd></dl><p>Course of care since {opened:%d %b %Y}"
-        f"{f', discharged {discharged}' if discharged else ''}</p><h2>Pain threshold: {threshold}/5</h2><ul>",
+        f"{f', discharged {discharged}' if discharged else ''}</p><h2>Pain threshold: {threshold}/5</h2>",
     ]
-    for changed_at, previous, value, reason, by_first, by_last in reversed(changes):
+    if decided_for and decided_for != phase_now and not discharged:
+        label, words, default = PHASES[phase_now]
+        html.append(
+            f"<p>Review the threshold: now in the {label.lower()} phase ({words}), whose default threshold is "
+            f"{default}/5.</p>"
+        )
+    html.append("<ul>")
+    for changed_at, previous, value, reason, by_first, by_last, _phase in reversed(changes):
         was = f"{previous} → " if previous is not None else ""
         html.append(
             f"<li>{was}{value}/5, {changed_at.astimezone(zone):%d %b %Y, %H:%M} by "
@@ -529,17 +558,24 @@ def patient_detail(request, pk: int):
     for key, *row in measures:
         by_measure.setdefault(key, []).append(row)
     for rows in by_measure.values():
-        name, better_high, mcid = rows[0][:3]
+        name, better_high, mcid, compares = rows[0][:4]
+        intake = next((category for *_, category, _done, when, _score in rows if category and when == "intake"), "")
+        if intake:  # a screening tool's risk group, beside the threshold on the page
+            html.append(f"<p>Screening at the start: {escape(intake)} risk</p>")
         html.append(f"<h3>{escape(name)}</h3><table><tbody>")
         html += [f"<tr><td>{done:%d %b %Y}</td><td>{when}</td><td>{score.normalize()}</td></tr>" for *_, done, when,
                  score in rows]  # fmt: skip
-        change = rows[-1][-1] - rows[0][-1]
-        better = change >= mcid if better_high else -change >= mcid
-        html.append(
-            f"</tbody></table><p>Change since the start: {change.normalize():+} "
-            f"({'higher' if better_high else 'lower'} is better); the change that matters is {mcid.normalize()}."
-            f"{' Better by at least the change that matters' if better else ''}</p>"
-        )
+        html.append("</tbody></table>")
+        if compares and mcid is not None and len(rows) > 1:
+            change = rows[-1][-1] - rows[0][-1]
+            better = change >= mcid if better_high else -change >= mcid
+            html.append(
+                f"<p>Change since the start: {change.normalize():+} ({'higher' if better_high else 'lower'} is "
+                f"better); the change that matters is {mcid.normalize()}."
+                f"{' Better by at least the change that matters' if better else ''}</p>"
+            )
+    if due:
+        html.append("<p>Outstanding: " + ", ".join(f"{when} due {on}" for when, on in due) + "</p>")
     html.append("<h2>Courses of care</h2><ul>")
     html += [
         f"<li>{began[:10]} – {ended or 'in progress'}: {escape(text)}</li>" for began, ended, text in episodes or []
@@ -557,6 +593,8 @@ def patient_detail(request, pk: int):
                     paused.add(day)
                 day += timedelta(days=1)
         html.append(f"<p>{escape(title)}, version {number}</p><ol>")
+        if flare_up:
+            html.append(f"<p>Flare-up from {flare_up[0]} to {flare_up[1]}</p>")
         html += [f"<li>{escape(name)}: {sets} x {reps or hold}</li>" for name, sets, reps, hold, *_ in items]
         html.append("</ol>")
         html += [_adherence(days, today, start, reported, weekdays, per_week, paused) for days in (14, 28)]

@@ -76,10 +76,15 @@ LISTED = {
         r'id="flag-(\d+)"',
         r'id="open-flags-(\d+)"',
         r'id="review-(\d+)"',
-        r'id="ready-(\d+)"',
+        r'id="ready-(\d+)"[\s\S]*?<div(?: class="small")?>([^<]+)</div>',  # with rule 17's evidence in words
         r'id="no-program-(\d+)"',
     ),
-    "patient_detail": (r'href="/flags/(\d+)/"', r'id="checkin-(\d+)"'),
+    "patient_detail": (
+        r'href="/flags/(\d+)/"',
+        r'id="checkin-(\d+)"',
+        r"(\d+) sessions? reported, (\d+) planned",  # adherence over 14 and 28 days
+        r"(Review the threshold)",
+    ),
 }
 
 

@@ -283,9 +283,16 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds over every request (default 5)")
     parser.add_argument("--pages", default="", help="only these pages, comma-separated (the raw results are kept)")
     parser.add_argument("--profile", default="", help="profile this page's timed rounds with cProfile and print it")
-    parser.add_argument("--sql", default="", help="print the statements of this page's first request")
+    parser.add_argument(
+        "--sql", default="", help="print the statements of this page's first request (alone, unless --pages says more)"
+    )
     args = parser.parse_args(argv)
-    pages = [p for p in args.pages.split(",") if p] or None
+    pages = [p for p in args.pages.split(",") if p] or ([args.sql] if args.sql else None)
+    from bench.plan import PAGES
+
+    unknown = [p for p in [*(pages or []), *filter(None, [args.profile, args.sql])] if p not in PAGES]
+    if unknown or (args.sql and args.sql not in pages) or (args.profile and pages and args.profile not in pages):
+        parser.error(f"pages are {', '.join(PAGES)}; --sql and --profile name one of the pages measured")
     result = run(args.db, args.clinics, args.rounds, pages=pages, profile=args.profile, sql=args.sql)
     for page, data in result["pages"].items():
         t = data["time"]

@@ -26,6 +26,7 @@ from ..models import Flag, FlagStatus
 from .flags import flag_rows, flags_visible_to
 
 SPARKLINE_POINTS = 10
+WITHOUT_PROGRAM_LIMIT = 20  # the dashboard lists at most this many patients without a program in force
 
 
 def _own_caseload(physio: User) -> QuerySet[Patient]:
@@ -65,7 +66,7 @@ def caseload(*, physio: User, episodes: str = ACTIVE) -> QuerySet[Patient]:
     )
 
 
-def caseload_without_program(*, physio: User, limit: int = 20) -> list[Patient]:
+def caseload_without_program(*, physio: User, limit: int = WITHOUT_PROGRAM_LIMIT) -> list[Patient]:
     """A physiotherapist's patients in a course of care with no program in force, by name: only what the list
     shows."""
     return list(
