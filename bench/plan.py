@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-# Each page, then its own floor (bench/floors.py: the same rows by hand-written SQL, the HTML by string building).
+# Each page, then its own floor (bench/floors/: the same rows by hand-written SQL, the HTML by string building).
 PAGES = [
     "floor",
     "flag_queue",

@@ -7,13 +7,13 @@ from django.utils.safestring import mark_safe
 from flags.models import FlagStatus
 from rehab.markup import html, url_with_id
 
-from .flag_rows import OUTCOME, REASON, STATUS, _local
+from .flag_rows import OUTCOME, REASON, STATUS, local_time
 
 register = template.Library()
 
 
 def _day(moment) -> str:
-    return _local(moment, "j M Y")
+    return local_time(moment, "j M Y")
 
 
 @register.simple_tag

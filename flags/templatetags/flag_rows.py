@@ -217,7 +217,8 @@ def phone_link(patient) -> str:
 # The markup a flag row's template had as template nodes; the dashboard lists every open flag of the caseload.
 
 
-def _local(moment, fmt: str) -> str:
+def local_time(moment, fmt: str) -> str:
+    """`moment` in the current time zone (the clinic's), formatted as Django's date filter does."""
     return dateformat.format(timezone.localtime(moment), fmt)
 
 
@@ -269,11 +270,11 @@ def flag_row(context, flag):
         html(
             '<div class="small text-muted">{}</div></td>\n  <td><span title="{}">{}</span>\n',
             patient.physiotherapist.get_full_name(),
-            _local(flag.opened_at, "j M Y, H:i"),
+            local_time(flag.opened_at, "j M Y, H:i"),
             ago(flag.opened_at, now),
         )
     )
-    due = _local(flag.ack_due_at, "j M, H:i")
+    due = local_time(flag.ack_due_at, "j M, H:i")
     if is_overdue:
         out.append(
             f'    <div><span class="badge text-bg-danger">Overdue</span> <span class="small">due {due}</span></div>\n'
@@ -281,7 +282,7 @@ def flag_row(context, flag):
     elif flag.status == FlagStatus.OPEN:
         out.append(f'    <div class="small text-muted">due {due}</div>\n')
     if flag.escalated_at:
-        out.append(f'    <div class="small">Escalated {_local(flag.escalated_at, "j M, H:i")}</div>\n')
+        out.append(f'    <div class="small">Escalated {local_time(flag.escalated_at, "j M, H:i")}</div>\n')
     out.append(html('  </td>\n  <td class="flag-status">\n    <strong>{}</strong>\n', STATUS[flag.status]))
     if flag.acknowledged_at:
         by = flag.acknowledged_by.get_full_name() if flag.acknowledged_by_id else ""
