@@ -24,6 +24,7 @@ urlpatterns = [
     path("bench/floor/flags/", floors.flag_queue, name="bench_queue"),
     path("bench/floor/dashboard/", floors.dashboard, name="bench_dashboard"),
     path("bench/floor/patients/<int:pk>/", floors.patient_detail, name="bench_patient"),
+    path("bench/floor/outcomes/", floors.clinic_outcomes, name="bench_outcomes"),
     path("bench/floor/check-ins/new/", floors.checkin, name="bench_checkin"),
     path("", include("rehab.urls")),
 ]

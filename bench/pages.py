@@ -85,13 +85,20 @@ LISTED = {
         r"(\d+) sessions? reported, (\d+) planned",  # adherence over 14 and 28 days
         r"(Review the threshold)",
     ),
+    # Each row's figures: the physiotherapist (or the whole clinic), then every cell in order.
+    "outcomes": (r'<th scope="row">([^<]+)</th>((?:\s*<td>[^<]*</td>)+)',),
 }
 
 
 def listed(page: str, html: str) -> list[list[str]]:
     import re
 
-    return [sorted(set(re.findall(pattern, html))) for pattern in LISTED.get(page, ())]
+    def tight(found):  # the same cells whatever the white space between tags
+        return (
+            tuple(tight(part) for part in found) if isinstance(found, tuple) else re.sub(r">\s+<", "><", found).strip()
+        )
+
+    return [sorted({tight(found) for found in re.findall(pattern, html)}) for pattern in LISTED.get(page, ())]
 
 
 def send(port: int, request, session: str, csrf: str) -> tuple[int, str, int, str]:

@@ -21,6 +21,7 @@ PAGES = [
     "patient_detail",
     "patient_detail_floor",
     "outcomes",
+    "outcomes_floor",
     "checkin",
     "checkin_floor",
 ]
@@ -33,6 +34,7 @@ LABELS = {
     "patient_detail": "Patient detail (a year of reports)",
     "patient_detail_floor": "Its floor",
     "outcomes": "Clinic outcomes",
+    "outcomes_floor": "Its floor",
     "checkin": "Check-in POST",
     "checkin_floor": "Its floor",
 }
@@ -84,6 +86,7 @@ def make_plan(clinics: int = 20, checkins_per_clinic: int = 5) -> Plan:
         requests["flag_queue"].append(Request("flag_queue", admin.pk, "GET", reverse("flags:queue")))
         requests["flag_queue_floor"].append(Request("flag_queue_floor", admin.pk, "GET", reverse("bench_queue")))
         requests["outcomes"].append(Request("outcomes", admin.pk, "GET", reverse("outcomes:clinic")))
+        requests["outcomes_floor"].append(Request("outcomes_floor", admin.pk, "GET", reverse("bench_outcomes")))
         physio = (
             User.objects.filter(clinic_id=clinic_id, role=User.Role.PHYSIO)
             .annotate(n=Count("caseload"))

@@ -1,5 +1,7 @@
 """What the floors share: their page frame, the words of reasons and statuses, one flag's row, and how they read."""
 
+import json
+from datetime import date, timedelta
 from html import escape
 
 from django.db import connection
@@ -94,3 +96,20 @@ def patient_cell(row) -> str:
     physio = escape(f"{ph_first or ''} {ph_last or ''}")
     phone_html = f'<div class="small"><a href="tel:{escape(phone)}">{escape(phone)}</a></div>' if phone else ""
     return f'<a href="/patients/{pid}/">{name}</a>{phone_html}<div class="small text-muted">{physio}</div>'
+
+
+def read_json(value):
+    """A json or jsonb column as Python: Django has psycopg hand JSON over as text, for its JSONField to read."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def paused_days(pauses, *, until: date) -> set[date]:
+    """The days that pauses read as JSON [starts_on, ends_on, resumed_on] cover up to `until`: to the day before an
+    early resumption (Pause.last_day)."""
+    paused = set()
+    for starts, ends, resumed in pauses or []:
+        first_day, last_day = date.fromisoformat(starts), date.fromisoformat(ends)
+        if resumed:
+            last_day = min(last_day, date.fromisoformat(resumed) - timedelta(days=1))
+        paused.update(first_day + timedelta(days=n) for n in range((min(last_day, until) - first_day).days + 1))
+    return paused

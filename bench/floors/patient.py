@@ -1,7 +1,7 @@
 """The patient page's floor: the patient and every panel of their page."""
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from html import escape
 
 from django.http import Http404, HttpResponse
@@ -19,12 +19,9 @@ from .common import (
     TAIL,
     ago,
     fetch,
+    paused_days,
+    read_json,
 )
-
-
-def _json(value):
-    """A json or jsonb column as Python: Django has psycopg hand JSON over as text, for its JSONField to read."""
-    return json.loads(value) if isinstance(value, str) else value
 
 
 def _adherence(days: int, today, start, reported: set, weekdays: list, per_week, paused: frozenset) -> str:
@@ -63,7 +60,7 @@ def patient_detail(request, pk: int):
                   (SELECT json_agg(json_build_array(x.opened_at, x.discharged_on, x.condition)
                                    ORDER BY x.opened_at DESC)
                    FROM patients_episode x WHERE x.patient_id = p.id),
-                  (SELECT row_to_json(r) FROM reminders_remindersettings r WHERE r.patient_id = p.id),
+                  (SELECT row_toread_json(r) FROM reminders_remindersettings r WHERE r.patient_id = p.id),
                   (SELECT max(s.sent_at) FROM reminders_remindersent s WHERE s.patient_id = p.id),
                   (SELECT count(*) FROM reminders_pushsubscription d WHERE d.patient_id = p.id),
                   (SELECT json_agg(json_build_array(pa.starts_on, pa.ends_on, pa.resumed_on)) FROM patients_pause pa
@@ -84,7 +81,7 @@ def patient_detail(request, pk: int):
         raise Http404
     (pid, first, last, email, phone, threshold, onset, born, condition, ph_first, ph_last, episode_id, opened,
      discharged, referral, episodes, reminders, last_sent, devices, pauses, due, flare_up) = found[0]  # fmt: skip
-    episodes, reminders, pauses, due, flare_up = map(_json, (episodes, reminders, pauses, due, flare_up))
+    episodes, reminders, pauses, due, flare_up = map(read_json, (episodes, reminders, pauses, due, flare_up))
     flags = fetch(
         """SELECT id, reason, urgent, status, details->>'explanation', opened_at, resolved_at, outcome
            FROM flags_flag WHERE patient_id = %s ORDER BY status = 'resolved', opened_at DESC""",
@@ -194,13 +191,8 @@ def patient_detail(request, pk: int):
     reported = {day for _id, day, *_ in reports}
     if items:
         number, weekdays, per_week, title, start = items[0][4:9]
-        weekdays = _json(weekdays)
-        paused = set()
-        for starts, ends, resumed in pauses or []:  # to the day before an early resumption (Pause.last_day)
-            first_day, last_day = date.fromisoformat(starts), date.fromisoformat(ends)
-            if resumed:
-                last_day = min(last_day, date.fromisoformat(resumed) - timedelta(days=1))
-            paused.update(first_day + timedelta(days=n) for n in range((min(last_day, today) - first_day).days + 1))
+        weekdays = read_json(weekdays)
+        paused = paused_days(pauses, until=today)
         html.append(f"<p>{escape(title)}, version {number}</p><ol>")
         if flare_up:
             html.append(f"<p>Flare-up from {flare_up[0]} to {flare_up[1]}</p>")
