@@ -131,7 +131,9 @@ def clinic_outcomes(*, user: User, start: date, end: date, physiotherapist_id: i
     adherence = adherence_over({r["pk"]: (r["patient_id"], r["referral_date"], r["discharged_on"]) for r in rows})
     names = {
         u.pk: u.get_full_name()
-        for u in User.objects.filter(pk__in={r["physiotherapist_id"] for r in rows if r["physiotherapist_id"]})
+        for u in User.objects.filter(pk__in={r["physiotherapist_id"] for r in rows if r["physiotherapist_id"]}).only(
+            "first_name", "last_name"
+        )
     }
     groups: dict[object, Group] = {CLINIC: Group(CLINIC, "Whole clinic")}
     for row in rows:

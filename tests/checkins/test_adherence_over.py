@@ -1,11 +1,12 @@
 """Adherence over spans of days (a course of care), many at once: each version of the program while it was in force,
 paused days left out, in a fixed number of queries."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
-from checkins.selectors import adherence_over
+from checkins.selectors import adherence_over, days_paused
+from patients.models import Pause
 from patients.services import pause_create
 from programs.models import ProgramVersion
 from programs.services import program_activate, program_revise
@@ -54,3 +55,26 @@ def test_the_query_count_does_not_grow_with_the_spans(active, physio):
     with count_queries() as many:
         adherence_over(spans)
     assert_same_query_count(few, many, what="adherence over spans")
+
+
+@pytest.mark.parametrize(
+    "pauses, expected",
+    [
+        ([], set()),
+        ([(-3, 2, None)], {0, 1, 2}),  # begun before the span: from its first day
+        ([(8, 12, None)], {8, 9}),  # ends after it: to its last day
+        ([(2, 6, 5)], {2, 3, 4}),  # resumed early: to the day before
+        ([(2, 6, 2)], set()),  # resumed the day it began
+        ([(1, 3, None), (3, 4, None)], {1, 2, 3, 4}),  # overlapping pauses count each day once
+        ([(11, 15, None)], set()),  # after the span
+    ],
+)
+def test_days_paused_within_the_span(pauses, expected):
+    start = date(2026, 3, 2)
+    day = lambda n: start + timedelta(days=n)  # noqa: E731
+    found = days_paused(
+        [Pause(starts_on=day(a), ends_on=day(b), resumed_on=day(r) if r is not None else None) for a, b, r in pauses],
+        start=start,
+        end=day(9),
+    )
+    assert found == frozenset(day(n) for n in expected)
