@@ -60,7 +60,7 @@ def patient_detail(request, pk: int):
                   (SELECT json_agg(json_build_array(x.opened_at, x.discharged_on, x.condition)
                                    ORDER BY x.opened_at DESC)
                    FROM patients_episode x WHERE x.patient_id = p.id),
-                  (SELECT row_toread_json(r) FROM reminders_remindersettings r WHERE r.patient_id = p.id),
+                  (SELECT row_to_json(r) FROM reminders_remindersettings r WHERE r.patient_id = p.id),
                   (SELECT max(s.sent_at) FROM reminders_remindersent s WHERE s.patient_id = p.id),
                   (SELECT count(*) FROM reminders_pushsubscription d WHERE d.patient_id = p.id),
                   (SELECT json_agg(json_build_array(pa.starts_on, pa.ends_on, pa.resumed_on)) FROM patients_pause pa
