@@ -150,16 +150,15 @@ def adherence_over(spans: dict) -> dict:
         return {}
     patient_ids = sorted({patient_id for patient_id, _start, _end in spans.values()})
     first, last = min(start for _p, start, _e in spans.values()), max(end for _p, _s, end in spans.values())
-    versions: dict[int, list] = {}
-    for version in (
+    versions: dict[int, list] = {}  # each patient's versions in force in turn: (start, weekdays, sessions a week)
+    for patient_id, *schedule in (
         ProgramVersion.objects.filter(
             program__patient_id__in=patient_ids, activated_at__isnull=False, start_date__lte=last
         )
-        .select_related("program")
-        .only("start_date", "activated_at", "weekdays", "sessions_per_week", "program__patient")
         .order_by("activated_at", "pk")
+        .values_list("program__patient_id", "start_date", "weekdays", "sessions_per_week")
     ):
-        versions.setdefault(version.program.patient_id, []).append(version)
+        versions.setdefault(patient_id, []).append(schedule)
     pauses: dict[int, list] = {}
     for pause in Pause.objects.filter(patient_id__in=patient_ids, starts_on__lte=last, ends_on__gte=first).only(
         "patient", "starts_on", "ends_on", "resumed_on"
@@ -177,19 +176,15 @@ def adherence_over(spans: dict) -> dict:
     for key, (patient_id, start, end) in spans.items():
         planned, days = 0.0, set()
         mine = versions.get(patient_id, [])
-        for index, version in enumerate(mine):
-            following = mine[index + 1] if index + 1 < len(mine) else None
-            begins = max(start, version.start_date)
-            ends = min(end, following.start_date - timedelta(days=1)) if following else end
+        for index, (starts, weekdays, per_week) in enumerate(mine):
+            following = mine[index + 1][0] if index + 1 < len(mine) else None
+            begins = max(start, starts)
+            ends = min(end, following - timedelta(days=1)) if following else end
             if ends < begins:
                 continue
             paused = days_paused(pauses.get(patient_id, []), start=begins, end=ends)
             planned += rules.planned_sessions(
-                start=begins,
-                end=ends,
-                weekdays=version.weekdays,
-                sessions_per_week=version.sessions_per_week,
-                paused_days=paused,
+                start=begins, end=ends, weekdays=weekdays, sessions_per_week=per_week, paused_days=paused
             )
             days |= {day for day in reported.get(patient_id, ()) if begins <= day <= ends}
         result[key] = {
