@@ -162,7 +162,8 @@ class SweepBench:
             cursor.execute("DELETE FROM flags_flagevent WHERE id > %s", [self.max_event])
             cursor.execute("DELETE FROM flags_flag WHERE id > %s", [self.max_flag])
         if self.flags_before:
-            Flag.objects.bulk_update(self.flags_before, self.flag_fields)
+            # In batches: one statement for every flag would pass PostgreSQL's limit of 65,535 parameters.
+            Flag.objects.bulk_update(self.flags_before, self.flag_fields, batch_size=500)
         SessionReport.objects.filter(pk__in=[pk for pk, _ in self.lost]).update(evaluated_at=None)
         with self.connection.cursor() as cursor:
             cursor.execute("VACUUM flags_flag, flags_flagevent, checkins_checkin")
