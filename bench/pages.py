@@ -86,7 +86,7 @@ LISTED = {
         r"(Review the threshold)",
     ),
     # Each row's figures: the physiotherapist (or the whole clinic), then every cell in order.
-    "outcomes": (r'<th scope="row">([^<]+)</th>((?:\s*<td>[^<]*</td>)+)',),
+    "outcomes": (r'<th scope="row">([^<]*)</th>((?:\s*<td>[^<]*</td>)+)',),
 }
 
 

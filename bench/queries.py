@@ -4,8 +4,9 @@
 
 Every request of the page benchmark's plan (bench/plan.py) is sent through django.test.Client with the
 production settings (bench.settings). The first time warms per-process caches; the queries of the second are
-counted, everything included: session, user, clinic, page. The count must not depend on the size of the
-network, nor on the user: the report lists the distinct counts per page.
+counted, everything included: session, user, clinic, page. The count must not grow with the size of the
+network: the report lists the distinct counts per page and compares the most each size needed (a user whose page
+has a section with nothing in it may need fewer, the reads that section would need being skipped).
 
 Then each request is sent `--rounds` more times, timed from the moment Django's handler has the request to
 the moment it has the response (so the test client's own work is left out), and split four ways:

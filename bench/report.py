@@ -240,7 +240,7 @@ def queries_section(runs: list[dict]) -> tuple[list[str], bool]:
         "",
         f"- Goal: the same queries per page at every size: {_yes(equal_all)}. A page reads no more for more data; "
         "where a user's page has a section with nothing in it (a clinic with no course of care discharged in the "
-        "period, say), it skips the reads that section would need, and its cell shows both counts.",
+        "period, say), it skips the reads that section would need: its cell shows every count seen.",
     ]
     return lines, equal_all
 

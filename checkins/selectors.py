@@ -144,8 +144,8 @@ def adherence(
 def adherence_over(spans: dict) -> dict:
     """Adherence over spans of days (a course of care, say), many at once in three queries: `spans` maps any key to
     (patient id, first day, last day); the answer maps each key to rules.adherence's figures, the sessions planned
-    being those of each version of the patient's programs while it was in force (from its start to the next one's),
-    paused days left out."""
+    being those of each version of the patient's programs that had started by the span's last day, while it was in
+    force (from its start to the next one's), paused days left out. A span's figures do not depend on the others."""
     if not spans:
         return {}
     patient_ids = sorted({patient_id for patient_id, _start, _end in spans.values()})
@@ -175,7 +175,9 @@ def adherence_over(spans: dict) -> dict:
     result = {}
     for key, (patient_id, start, end) in spans.items():
         planned, days = 0.0, set()
-        mine = versions.get(patient_id, [])
+        # The versions that had started by the span's end, each in force until the next one's start: one starting
+        # later plays no part in it, whatever other spans were asked about with it.
+        mine = [schedule for schedule in versions.get(patient_id, []) if schedule[0] <= end]
         for index, (starts, weekdays, per_week) in enumerate(mine):
             following = mine[index + 1][0] if index + 1 < len(mine) else None
             begins = max(start, starts)

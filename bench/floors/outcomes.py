@@ -100,26 +100,30 @@ def clinic_outcomes(request):
         [user.clinic_id],
     )
     rows = fetch(EPISODES_SQL, [user.clinic_id, start, today])
+    episodes = [(*row[:-1], read_json(row[-1]) or []) for row in rows]
+    # Each measure is named by its first answer in the period, whichever course of care it is in, as on the page:
+    # (that answer's time and id, name, higher is better, MCID, compares with the start).
+    instruments: dict[str, tuple] = {}
+    for *_row, scores in episodes:
+        for answered, mid, key, title, higher, mcid, compares, _score in scores:
+            known = instruments.get(key)
+            if known is None or (answered, mid) < known[0]:
+                instruments[key] = ((answered, mid), title, higher, mcid, compares)
     clinic = _Group("Whole clinic")
     groups: dict[object, _Group] = {}
-    # Each measure: (its first answer and that answer's id, name, higher is better, MCID, compares with the start).
-    instruments: dict[str, tuple] = {}
-    for physio, first, last, reason, referral, discharged, flags, versions, pauses, reported, scores in rows:
+    for physio, first, last, reason, referral, discharged, flags, versions, pauses, reported, scores in episodes:
         name = f"{first} {last}".strip() if physio else "No physiotherapist recorded"
         mine = groups.setdefault(physio, _Group(name))
         percent = _adherence(read_json(versions), read_json(pauses), reported, referral, discharged)
-        by_key: dict[str, list] = {}
-        for answered, mid, key, title, higher, mcid, compares, score in read_json(scores) or []:
-            known = instruments.get(key)
-            if known is None or (answered, mid) < known[0]:  # a measure's first answer names it, as on the page
-                instruments[key] = ((answered, mid), title, higher, mcid, compares)
-            by_key.setdefault(key, []).append(Decimal(score))
         for group in (clinic, mine):
             group.episodes += 1
             group.by_reason[reason] += 1
             group.flags += flags
             if percent is not None:
                 group.adherence.append(percent)
+        by_key: dict[str, list] = {}
+        for _answered, _mid, key, *_instrument, score in scores:
+            by_key.setdefault(key, []).append(Decimal(score))
         for key, values in by_key.items():
             _first, _title, higher, mcid, compares = instruments[key]
             if compares and len(values) < 2:
@@ -133,13 +137,14 @@ def clinic_outcomes(request):
                 figures = group.measures.setdefault(key, [[], 0])
                 figures[0].append(better)
                 figures[1] += status == outcome_rules.Status.REACHED
-    measures = sorted(instruments, key=lambda key: instruments[key][1])
+    measures = sorted(instruments, key=lambda key: (instruments[key][1], instruments[key][0]))
     html = [
         HEAD.format(title="Outcomes"),
         f'<form method="get"><input type="date" name="start" value="{start}"><input type="date" name="end" '
         f'value="{today}"><select name="physiotherapist"><option value="">Every physiotherapist</option>',
         *(f'<option value="{pk}">{escape(f"{first} {last}")}</option>' for pk, first, last in physios),
-        f"</select></form><p>Courses of care discharged from {start:%d %B %Y} to {today:%d %B %Y}.</p>",
+        f"</select></form><p>Courses of care discharged from {start.day} {start:%B %Y} "
+        f"to {today.day} {today:%B %Y}.</p>",
     ]
     if not rows:
         html.append("<p>No course of care was discharged in this period.</p>" + TAIL)

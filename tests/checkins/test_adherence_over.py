@@ -36,6 +36,28 @@ def test_each_version_while_in_force_and_pauses_left_out(active, physio):
     assert figures == {"reported": 2, "planned": first + 3, "percent": round(200 / (first + 3))}
 
 
+def test_a_version_put_in_force_later_with_an_earlier_start_and_one_batch_or_many(active, physio):
+    """Versions in the order they were put in force, each until the next one's start: one that starts after a course
+    of care ended plays no part in it, whichever other spans are asked about at the same time."""
+    patient = active.program.patient
+    today = patient.clinic.local_today()
+    every_day = [0, 1, 2, 3, 4, 5, 6]
+    ProgramVersion.objects.filter(pk=active.pk).update(start_date=today - timedelta(days=20), weekdays=every_day)
+    for days_ago in (2, 12):  # put in force in this order: the second starts before the first
+        revision = program_revise(program=active.program, created_by=physio)
+        revision.weekdays, revision.sessions_per_week = every_day, None
+        revision.save(update_fields=["weekdays", "sessions_per_week"])
+        program_activate(version=revision, activated_by=physio, progression_reason="Changed")
+        ProgramVersion.objects.filter(pk=revision.pk).update(start_date=today - timedelta(days=days_ago))
+    course = (patient.pk, today - timedelta(days=20), today - timedelta(days=5))
+    alone = adherence_over({"course": course})["course"]
+    with_another = adherence_over({"course": course, "later": (patient.pk, today - timedelta(days=3), today)})
+    # Version 1 from 20 days ago to 13 days ago, then the version starting 12 days ago: 16 days planned, not counted
+    # twice, the version starting two days ago (after the course ended) left out.
+    assert alone == {"reported": 0, "planned": 16, "percent": 0}
+    assert with_another["course"] == alone
+
+
 def test_no_program_means_nothing_planned(patient):
     today = patient.clinic.local_today()
     assert adherence_over({1: (patient.pk, today - timedelta(days=7), today)}) == {
