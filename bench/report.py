@@ -213,6 +213,7 @@ QUERY_LABELS = {
     "patient_detail": "Patient detail",
     "patient_detail_floor": "its floor",
     "outcomes": "Clinic outcomes",
+    "outcomes_floor": "its floor",
     "checkin": "Check-in POST",
     "checkin_floor": "its floor",
 }
