@@ -2,8 +2,8 @@
 
 The clinic's figures come from a fixed number of set-based queries whatever the number of courses of care: the
 courses of care discharged in the period with their flags counted (one query, through the clinic's discharge-date
-index), their scored measures (one), their adherence (three: checkins.selectors.adherence_over) and the names of
-the physiotherapists (one)."""
+index, with the names of the physiotherapists who looked after them), their scored measures (one) and their
+adherence (three: checkins.selectors.adherence_over)."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -108,7 +108,17 @@ def clinic_outcomes(*, user: User, start: date, end: date, physiotherapist_id: i
     rows = list(
         episodes.annotate(flags=_flags_during_episode())
         .order_by("pk")
-        .values("pk", "patient_id", "physiotherapist_id", "discharge_reason", "referral_date", "discharged_on", "flags")
+        .values(
+            "pk",
+            "patient_id",
+            "physiotherapist_id",
+            "physiotherapist__first_name",
+            "physiotherapist__last_name",
+            "discharge_reason",
+            "referral_date",
+            "discharged_on",
+            "flags",
+        )
     )
     measured = Measurement.objects.filter(
         questionnaire__episode__in=episodes.values("pk"),
@@ -129,16 +139,13 @@ def clinic_outcomes(*, user: User, start: date, end: date, physiotherapist_id: i
         instruments.setdefault(key, (name, higher, mcid, compares))
         scores[episode_id].setdefault(key, []).append(score)
     adherence = adherence_over({r["pk"]: (r["patient_id"], r["referral_date"], r["discharged_on"]) for r in rows})
-    names = {
-        u.pk: u.get_full_name()
-        for u in User.objects.filter(pk__in={r["physiotherapist_id"] for r in rows if r["physiotherapist_id"]}).only(
-            "first_name", "last_name"
-        )
-    }
     groups: dict[object, Group] = {CLINIC: Group(CLINIC, "Whole clinic")}
     for row in rows:
         physio = row["physiotherapist_id"]
-        mine = groups.setdefault(physio, Group(physio, names.get(physio, "No physiotherapist recorded")))
+        if physio not in groups:  # named as User.get_full_name has it
+            name = f"{row['physiotherapist__first_name']} {row['physiotherapist__last_name']}".strip()
+            groups[physio] = Group(physio, name if physio else "No physiotherapist recorded")
+        mine = groups[physio]
         for group in (groups[CLINIC], mine):
             group.episodes += 1
             group.by_reason[row["discharge_reason"]] += 1

@@ -123,6 +123,21 @@ def test_one_physiotherapist_and_an_empty_period(clinic_admin, known):
     assert [(g.name, g.episodes) for g in long_ago["groups"]] == [("Whole clinic", 1), ("Bea Khan", 1)]
 
 
+def test_a_course_of_care_without_a_physiotherapist_recorded_and_a_physiotherapist_without_a_last_name(
+    clinic_admin, known
+):
+    Episode.objects.filter(patient__physiotherapist=known["bea"]).update(physiotherapist=None)
+    known["alex"].last_name = ""
+    known["alex"].save(update_fields=["last_name"])
+    today = clinic_admin.clinic.local_today()
+    result = clinic_outcomes(user=clinic_admin, start=today - timedelta(days=90), end=today)
+    assert [(g.name, g.episodes) for g in result["groups"]] == [
+        ("Whole clinic", 3),
+        ("Alex", 2),
+        ("No physiotherapist recorded", 1),
+    ]
+
+
 def test_only_clinic_admins_read_it(physio, known):
     today = physio.clinic.local_today()
     assert clinic_outcomes(user=physio, start=today, end=today) == {"groups": [], "measures": []}
