@@ -132,24 +132,34 @@ class MeasureResults:
 MEASURE_FIELDS = ("key", "name", "short_name", "higher_is_better", "mcid", "compares_with_start")
 
 
+def completed_measurements(episode: Episode) -> list[Measurement]:
+    """A course of care's answered measurements in the order they were answered, with only what its results and its
+    screening result show (an instrument's whole definition, read with each of its measurements, cost more than the
+    rest of the page's outcomes: bench/, issue 23). Read once per episode object: the patient page's outcomes panel
+    and the screening note beside its threshold share them."""
+    found = getattr(episode, "_completed_measurements", None)
+    if found is None:
+        found = list(
+            _completed(episode.pk)
+            .select_related("instrument", "questionnaire")
+            .only(
+                "score",
+                "category",
+                "subscores",
+                "questionnaire__completed_at",
+                "questionnaire__timepoint",
+                *(f"instrument__{name}" for name in MEASURE_FIELDS),
+            )
+        )
+        episode._completed_measurements = found
+    return found
+
+
 def measure_results(*, episode: Episode) -> list[MeasureResults]:
-    """Each measure answered in a course of care, with its scores over time: one query, of only what the results
-    show (an instrument's whole definition, read with each of its measurements, cost more than the rest of the
-    page's outcomes: bench/, issue 23)."""
+    """Each measure answered in a course of care, with its scores over time."""
     by_key: dict[str, list] = {}
     instruments = {}
-    measurements = (
-        _completed(episode.pk)
-        .select_related("instrument", "questionnaire")
-        .only(
-            "score",
-            "category",
-            "subscores",
-            "questionnaire__completed_at",
-            "questionnaire__timepoint",
-            *(f"instrument__{name}" for name in MEASURE_FIELDS),
-        )
-    )
+    measurements = completed_measurements(episode)
     for measurement in measurements:
         if measurement.score is None:
             continue
@@ -179,12 +189,13 @@ def measure_results(*, episode: Episode) -> list[MeasureResults]:
 
 def intake_risk(*, episode: Episode) -> Measurement | None:
     """The screening result (a STarT Back risk group) of a course of care's intake questionnaire, if it has one."""
-    return (
-        _completed(episode.pk)
-        .filter(questionnaire__timepoint=Timepoint.INTAKE)
-        .exclude(category="")
-        .select_related("instrument")
-        .first()
+    return next(
+        (
+            measurement
+            for measurement in completed_measurements(episode)
+            if measurement.questionnaire.timepoint == Timepoint.INTAKE and measurement.category != ""
+        ),
+        None,
     )
 
 

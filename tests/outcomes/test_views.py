@@ -10,7 +10,7 @@ from outcomes.models import OutcomeSettings, Questionnaire, ScheduledMeasure
 from outcomes.services import schedule_update
 from patients.services import episode_discharge
 from tests.factories import make_patient
-from tests.helpers import answer_questionnaire, follow_up_due, send_checkin
+from tests.helpers import answer_questionnaire, count_queries, follow_up_due, send_checkin
 
 pytestmark = pytest.mark.django_db
 
@@ -142,10 +142,15 @@ class TestThePatientPage:
             {"start-back": {**{f"item-{n}": int(n >= 4) for n in range(1, 9)}, "item-9": 5}},
         )
         client.force_login(physio)
-        page = client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
+        with count_queries() as queries:
+            page = client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
         threshold_card = page.split('id="threshold-h"')[1].split("</section>")[0]
         assert "STarT Back at the start: high risk" in threshold_card
         assert "overall score 6, psychosocial subscore 5" in threshold_card
+        # The screening note and the outcomes panel read the course of care's measurements once, between them.
+        reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+        assert sum('FROM "outcomes_measurement"' in sql for sql in reads) == 1
+        assert "STarT Back" in page.split('id="outcomes-h"')[1]
 
     def test_a_low_risk_shows_quietly(self, client, clinic, physio, licensed):
         schedule_update(clinic=clinic, by=physio, follow_up_weeks=4, measures={"start-back": (True, False, False)})
