@@ -1,6 +1,8 @@
 """The check-ins section of the staff's patient page (patients cannot import check-ins): a panel listed in
 settings.PATIENT_DETAIL_PANELS, a function (request, patient) -> HTML."""
 
+from datetime import date
+
 from django.template.loader import render_to_string
 
 from programs.selectors import active_version_for, flare_up_in_force
@@ -13,12 +15,15 @@ RECENT = 5
 def patient_progress(*, request, patient) -> str:
     today = patient.clinic.local_today()
     version = active_version_for(patient)
+    series = selectors.pain_series(patient=patient)
+    # Every report's day is in the pain series already: the adherence figures count from it.
+    session_days = {date.fromisoformat(point["date"]) for point in series}
     context = {
         "patient": patient,
         "version": version,
         "flare_up": flare_up_in_force(patient, today=today),
-        "series": selectors.pain_series(patient=patient),
-        "adherence": selectors.adherence(patient=patient, version=version, today=today),
+        "series": series,
+        "adherence": selectors.adherence(patient=patient, version=version, today=today, session_days=session_days),
         "page": {"object_list": list(selectors.checkin_list(patient=patient)[:RECENT])},
         "show_corrections": True,
     }

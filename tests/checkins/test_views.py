@@ -284,10 +284,17 @@ class TestPatientPages:
         assert_same_query_count(few, more)
 
     def test_staff_patient_page_shows_chart_adherence_and_reports(self, client, active, physio):
+        send_checkin(active, days_ago=3)
         send_checkin(active, days_ago=1, max_pain=2)
         client.force_login(physio)
-        response = client.get(reverse("patients:detail", args=[active.program.patient_id]))
+        with count_queries() as queries:
+            response = client.get(reverse("patients:detail", args=[active.program.patient_id]))
         html = response.content.decode()
         assert "Adherence, last 14 days" in html and "Adherence, last 28 days" in html
+        assert html.count("2 sessions reported") == 2  # over 14 and 28 days
+        # The adherence figures count the days of the pain series: the reports are read twice (every report's
+        # pain, the latest five), not a third time for their days.
+        reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+        assert sum('FROM "checkins_checkin"' in sql for sql in reads) == 2
         assert 'id="pain-series"' in html
         assert "Highest pain <strong>2/5</strong>" in html
