@@ -29,13 +29,13 @@ def my_reminders(*, request, patient, form=None) -> str:
 
 def patient_reminders(*, request, patient) -> str:
     """Whether the patient gets reminders, by which channels, and when the last one went."""
-    row = selectors.settings_for(patient)
+    overview = selectors.reminders_overview(patient)
     return render_to_string(
         "reminders/_patient_panel.html",
         {
-            "reminders": row,
-            "last": selectors.last_sent(patient),
-            "devices": selectors.push_subscriptions(patient),
+            "reminders": overview.settings,
+            "last": overview.last,
+            "devices": overview.devices,
             "tz": patient.clinic.tzinfo,
         },
         request=request,

@@ -250,9 +250,46 @@ def settings_for(patient) -> ReminderSettings:
         return ReminderSettings(patient=patient)
 
 
-def last_sent(patient) -> ReminderSent | None:
-    return ReminderSent.objects.filter(patient=patient).order_by("-sent_at", "-pk").first()
-
-
 def push_subscriptions(patient) -> int:
     return PushSubscription.objects.filter(patient=patient).count()
+
+
+@dataclass
+class RemindersOverview:
+    """What the staff's patient page shows of a patient's reminders."""
+
+    settings: ReminderSettings  # the defaults, unsaved, when they have never changed them
+    last: ReminderSent | None  # only its kind and when it went
+    devices: int  # browsers with the patient's notifications on
+
+
+def reminders_overview(patient) -> RemindersOverview:
+    """A patient's reminder settings (as settings_for has them), the last reminder sent and their devices (as
+    push_subscriptions counts them), in one query."""
+    last = ReminderSent.objects.filter(patient=OuterRef("pk")).order_by("-sent_at", "-pk")
+    found = (
+        Patient.objects.filter(pk=patient.pk)
+        .select_related("reminder_settings")
+        .only("pk", *(f"reminder_settings__{field.attname}" for field in ReminderSettings._meta.concrete_fields))
+        .annotate(
+            last_kind=Subquery(last.values("kind")[:1]),
+            last_sent_at=Subquery(last.values("sent_at")[:1]),
+            devices=Coalesce(
+                Subquery(
+                    PushSubscription.objects.filter(patient=OuterRef("pk"))
+                    .order_by()
+                    .values("patient")
+                    .annotate(n=Count("pk"))
+                    .values("n")
+                ),
+                0,
+            ),
+        )
+        .get()
+    )
+    try:
+        row = found.reminder_settings
+    except ReminderSettings.DoesNotExist:
+        row = ReminderSettings(patient=patient)
+    sent = ReminderSent(patient=patient, kind=found.last_kind, sent_at=found.last_sent_at) if found.last_kind else None
+    return RemindersOverview(settings=row, last=sent, devices=found.devices)

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from reminders.models import PushSubscription, ReminderSent, ReminderSettings
 from reminders.services import push_subscription_save
+from tests.helpers import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -148,3 +149,13 @@ def test_staff_see_whether_and_when(client, physio, patient):
     assert "Session days: turned off by the patient" in page
     assert "Before the rest limit: nudged at 08:00" in page
     assert "Last sent: reminder on a session day" in page
+    ReminderSettings.objects.filter(patient=patient).update(push=True)
+    for n in (1, 2):
+        PushSubscription.objects.create(
+            patient=patient, endpoint=f"https://push.example.org/send/{n}", p256dh="key", auth="secret"
+        )
+    with count_queries() as queries:
+        page = client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
+    assert "By: e-mail and notifications on 2 devices" in page
+    # Settings, the last reminder and the devices come in one read.
+    assert sum('"reminders_' in q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")) == 1
