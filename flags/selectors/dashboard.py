@@ -3,12 +3,16 @@
 from datetime import date, timedelta
 
 from django.db.models import (
+    Case,
     Count,
     Exists,
     F,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
+    Value,
+    When,
     Window,
 )
 from django.db.models.functions import Coalesce, RowNumber
@@ -81,7 +85,10 @@ def caseload_without_program(*, physio: User, limit: int = WITHOUT_PROGRAM_LIMIT
 def caseload_rows(*, patients: list[Patient], today: date) -> list[dict]:
     """Sparkline and 14-day adherence for a page of patients: a fixed number of queries for the page."""
     ids = [p.pk for p in patients]
-    ranked = (
+    window_start = today - timedelta(days=checkin_rules.ADHERENCE_WINDOW_DAYS - 1)
+    # One read of the check-ins for both: each patient's last ten (the sparkline) and those in the adherence window.
+    in_window = Q(session_date__gte=window_start, session_date__lte=today)
+    checkins = (
         CheckIn.objects.filter(patient_id__in=ids)
         .annotate(
             rank=Window(
@@ -90,21 +97,17 @@ def caseload_rows(*, patients: list[Patient], today: date) -> list[dict]:
                 order_by=[F("session_date").desc(), F("submitted_at").desc()],
             )
         )
-        .filter(rank__lte=SPARKLINE_POINTS)
-        .values_list("patient_id", "session_date", "max_pain")
+        .annotate(wanted=Case(When(in_window, then=Value(1)), default=F("rank")))
+        .filter(wanted__lte=SPARKLINE_POINTS)
+        .values_list("patient_id", "session_date", "max_pain", "rank")
     )
     recent: dict[int, list[tuple[date, int]]] = {}
-    for patient_id, day, pain in ranked:
-        recent.setdefault(patient_id, []).append((day, pain))
-    window_start = today - timedelta(days=checkin_rules.ADHERENCE_WINDOW_DAYS - 1)
     reported: dict[int, set[date]] = {}
-    for patient_id, day in (
-        CheckIn.objects.filter(patient_id__in=ids, session_date__gte=window_start, session_date__lte=today)
-        .order_by()
-        .values_list("patient_id", "session_date")
-        .distinct()
-    ):
-        reported.setdefault(patient_id, set()).add(day)
+    for patient_id, day, pain, rank in checkins:
+        if rank <= SPARKLINE_POINTS:
+            recent.setdefault(patient_id, []).append((day, pain))
+        if window_start <= day <= today:
+            reported.setdefault(patient_id, set()).add(day)
     versions = {
         v.program.patient_id: v
         for v in ProgramVersion.objects.filter(

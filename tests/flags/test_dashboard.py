@@ -157,3 +157,25 @@ def test_staff_patient_page_query_count_fixed_at_two_sizes(client, physio, activ
     assert len(response.context["flags"]) >= 2
     assert "Typed the wrong figure." in response.content.decode()
     assert_same_query_count(small, large)
+
+
+def test_sparkline_and_adherence_from_one_read_of_the_check_ins(physio, active):
+    """The last ten reports draw the sparkline; every report in the adherence window counts, also one older than
+    the last ten (two weeks hold more than ten reports when a patient reports most days)."""
+    from flags.selectors import caseload, caseload_rows
+
+    patient = active.program.patient
+    today = patient.clinic.local_today()
+    type(active).objects.filter(pk=active.pk).update(start_date=today - timedelta(days=30))
+    active.refresh_from_db()
+    for days_ago in (20, 19, 18, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2):
+        checkin = send_checkin(active, max_pain=days_ago % 6)
+        type(checkin).objects.filter(pk=checkin.pk).update(session_date=today - timedelta(days=days_ago))
+    patients = list(caseload(physio=physio))
+    with count_queries() as queries:
+        (row,) = caseload_rows(patients=patients, today=today)
+    assert row["pains"] == [days_ago % 6 for days_ago in range(11, 1, -1)]  # the last ten, oldest first
+    short, _long = checkin_selectors.adherence(patient=patient, version=active, today=today)
+    assert short["reported"] == 11  # 12 days ago to 2 days ago
+    assert row["adherence"] == short["percent"]
+    assert sum('"checkins_checkin"' in q["sql"] for q in queries.captured_queries) == 1
