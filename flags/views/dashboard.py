@@ -1,6 +1,5 @@
 """The physiotherapist's dashboard, and progress that follows the response: stepping up or easing off."""
 
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -11,6 +10,7 @@ from checkins.rules import ADHERENCE_WINDOW_DAYS
 from patients import selectors as patient_selectors
 from patients.models import Patient
 from programs.views.common import open_prepared
+from rehab.pagination import CountedPaginator
 from rehab.permissions import physio_required
 
 from .. import progress, selectors, services
@@ -26,7 +26,7 @@ def dashboard(request):
     today = physio.clinic.local_today()
     discharged = request.GET.get("episodes") == patient_selectors.DISCHARGED
     episodes = patient_selectors.DISCHARGED if discharged else patient_selectors.ACTIVE
-    page = Paginator(selectors.caseload(physio=physio, episodes=episodes), DASHBOARD_PAGE_SIZE).get_page(
+    page = CountedPaginator(selectors.caseload(physio=physio, episodes=episodes), DASHBOARD_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     patients = list(page.object_list)

@@ -16,6 +16,7 @@ from patients import selectors as patient_selectors
 from patients.models import Patient
 from rehab.audit import mark_refused
 from rehab.forms import run_service
+from rehab.pagination import CountedPaginator
 from rehab.permissions import clinic_admin_required
 
 from .. import selectors, services
@@ -53,13 +54,13 @@ def _queue_page(request, params, *, bulk_form=None, selected=()):
     if invalid:
         page = Paginator([], QUEUE_PAGE_SIZE).get_page(1)
     elif per_flag:
-        page = Paginator(selectors.flag_queue(user=request.user, **filters), QUEUE_PAGE_SIZE).get_page(
+        page = CountedPaginator(selectors.flag_queue(user=request.user, **filters), QUEUE_PAGE_SIZE).get_page(
             params.get("page")
         )
     else:
-        page = Paginator(selectors.queue_patients(user=request.user, now=now, **filters), QUEUE_PAGE_SIZE).get_page(
-            params.get("page")
-        )
+        page = CountedPaginator(
+            selectors.queue_patients(user=request.user, now=now, **filters), QUEUE_PAGE_SIZE
+        ).get_page(params.get("page"))
     patient_rows = []
     if not invalid and not per_flag:
         patient_rows = selectors.queue_patient_rows(
