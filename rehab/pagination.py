@@ -21,11 +21,13 @@ class CountedPaginator(Paginator):
         super().__init__(object_list, per_page, **kwargs)
 
     def get_page(self, number):
-        try:
+        try:  # as Django reads a page number: anything but a whole number is page 1
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
             wanted = int(number)
         except (TypeError, ValueError):
-            wanted = None
-        if wanted is not None and wanted >= 1:
+            wanted = 1
+        if wanted >= 1:
             bottom = (wanted - 1) * self.per_page
             rows = list(self.object_list.annotate(**{TOTAL: Window(Count("*"))})[bottom : bottom + self.per_page])
             if rows:

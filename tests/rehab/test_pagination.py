@@ -41,11 +41,16 @@ def test_the_same_pages_as_djangos(seven, number):
     assert summary(CountedPaginator(seven, 3).get_page(number)) == summary(Paginator(seven, 3).get_page(number))
 
 
-def test_a_page_with_rows_is_one_query_and_a_page_past_the_end_counts(seven):
+@pytest.mark.parametrize("number", ["2", None, "two"])
+def test_a_page_with_rows_is_one_query(seven, number):
     with count_queries() as one:
-        page = CountedPaginator(seven, 3).get_page("2")
-    assert (page.paginator.count, page.paginator.num_pages, len(page)) == (7, 3, 3)
+        page = CountedPaginator(seven, 3).get_page(number)
+        assert (page.paginator.count, page.paginator.num_pages, len(page)) == (7, 3, 3)
+        assert page.has_next() and page.paginator.page_range == range(1, 4)
     assert len(one.captured_queries) == 1
+
+
+def test_a_page_past_the_end_counts(seven):
     with count_queries() as past:
         page = CountedPaginator(seven, 3).get_page("9")
     assert len(past.captured_queries) == 2  # the empty page, then the count (the last page is read when listed)
