@@ -3,13 +3,16 @@
 Django's Paginator counts the rows (a COUNT query of its own) before it reads the page. Here the page's query also
 carries the number of rows matched (COUNT(*) OVER (), which the database computes before LIMIT and OFFSET), so a page
 that has rows costs one query. A page past the end, or a list with nothing in it, falls back to Django's way (a
-count, then the last page), which those rare requests can afford. PostgreSQL and SQLite both have window functions.
+count, then the last page), which those rare requests can afford; so do a page number too large to be a row's
+offset, and a DISTINCT or combined (UNION) query, whose rows a window count would miscount or could not carry.
+PostgreSQL and SQLite both have window functions.
 """
 
 from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet, Window
 
 TOTAL = "paginator_total_rows"
+MOST_PAGES = 1_000_000  # past this, a page number goes Django's way (an OFFSET must stay a 64-bit number)
 
 
 class CountedPaginator(Paginator):
@@ -27,7 +30,8 @@ class CountedPaginator(Paginator):
             wanted = int(number)
         except (TypeError, ValueError):
             wanted = 1
-        if wanted >= 1:
+        query = self.object_list.query
+        if 1 <= wanted <= MOST_PAGES and not query.distinct and not query.combinator:
             bottom = (wanted - 1) * self.per_page
             rows = list(self.object_list.annotate(**{TOTAL: Window(Count("*"))})[bottom : bottom + self.per_page])
             if rows:

@@ -36,7 +36,9 @@ def summary(page) -> tuple:
     )
 
 
-@pytest.mark.parametrize("number", [None, "", "1", 2, "3", "4", "99", "0", "-1", "2.0", "two", 1.5])
+@pytest.mark.parametrize(
+    "number", [None, "", "1", 2, "3", "4", "99", "0", "-1", "2.0", "two", 1.5, "1000000000000000000", 10**40]
+)
 def test_the_same_pages_as_djangos(seven, number):
     assert summary(CountedPaginator(seven, 3).get_page(number)) == summary(Paginator(seven, 3).get_page(number))
 
@@ -69,3 +71,11 @@ def test_nothing_to_list_and_grouped_values(clinic, seven):
 def test_orphans_are_refused(seven):
     with pytest.raises(ValueError, match="orphans"):
         CountedPaginator(seven, 3, orphans=1)
+
+
+def test_a_distinct_query_is_counted_as_django_counts_it(seven):
+    distinct = User.objects.filter(pk__in=seven.values("pk")).values("last_name").distinct().order_by("last_name")
+    with count_queries() as queries:
+        page = CountedPaginator(distinct, 2).get_page(1)
+        assert (page.paginator.count, [row["last_name"] for row in page.object_list]) == (3, ["Name 0", "Name 1"])
+    assert len(queries.captured_queries) == 2  # Django's count, then the page
