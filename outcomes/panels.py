@@ -28,10 +28,9 @@ def start_back_risk(*, request, patient) -> str:
     result = selectors.intake_risk(episode=episode) if episode else None
     if result is None:
         return ""
-    risk = rules.Risk(result.category) if result.category in set(rules.Risk) else None
-    return render_to_string(
-        "outcomes/_risk_note.html", {"result": result, "risk": risk, "Risk": rules.Risk}, request=request
-    )
+    # Whether the group is high is decided here: a template cannot name an enum's member (it would call the enum).
+    high = result.category == rules.Risk.HIGH
+    return render_to_string("outcomes/_risk_note.html", {"result": result, "high": high}, request=request)
 
 
 def due_questionnaires(*, request, patient) -> str:

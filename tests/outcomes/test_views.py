@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from outcomes.models import OutcomeSettings, Questionnaire, ScheduledMeasure
+from outcomes.models import Measurement, OutcomeSettings, Questionnaire, ScheduledMeasure
 from outcomes.services import schedule_update
 from patients.services import episode_discharge
 from tests.factories import make_patient
@@ -145,12 +145,29 @@ class TestThePatientPage:
         with count_queries() as queries:
             page = client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
         threshold_card = page.split('id="threshold-h"')[1].split("</section>")[0]
-        assert "STarT Back at the start: high risk" in threshold_card
+        assert '<div class="alert alert-warning small mb-2" role="note"><strong>STarT Back at the start: high risk' in (
+            threshold_card
+        )
+        assert "fear of movement weigh on this patient's recovery" in threshold_card
         assert "overall score 6, psychosocial subscore 5" in threshold_card
         # The screening note and the outcomes panel read the course of care's measurements once, between them.
         reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
         assert sum('FROM "outcomes_measurement"' in sql for sql in reads) == 1
         assert "STarT Back" in page.split('id="outcomes-h"')[1]
+
+    def test_a_screening_result_without_a_score_still_shows_its_group(self, client, clinic, physio, licensed):
+        schedule_update(clinic=clinic, by=physio, follow_up_weeks=4, measures={"start-back": (True, False, False)})
+        patient = make_patient(physio=physio)
+        answer_questionnaire(
+            intake(patient),
+            {"start-back": {**{f"item-{n}": int(n >= 4) for n in range(1, 9)}, "item-9": 5}},
+        )
+        screened = Measurement.objects.filter(questionnaire__patient=patient, instrument__key="start-back")
+        assert screened.update(score=None) == 1
+        client.force_login(physio)
+        page = client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
+        threshold_card = page.split('id="threshold-h"')[1].split("</section>")[0]
+        assert "STarT Back at the start: high risk</strong> (overall score –" in threshold_card
 
     def test_a_low_risk_shows_quietly(self, client, clinic, physio, licensed):
         schedule_update(clinic=clinic, by=physio, follow_up_weeks=4, measures={"start-back": (True, False, False)})

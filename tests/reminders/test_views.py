@@ -1,7 +1,7 @@
 """The patient's reminder settings and notification subscriptions on My details, and what staff see."""
 
 import json
-from datetime import time
+from datetime import time, timedelta
 
 import pytest
 from django.test import Client, override_settings
@@ -118,6 +118,20 @@ def test_a_subscription_that_cannot_be_read_stores_nothing(signed_in, body):
     response = signed_in.post(reverse("reminders:push_subscription"), data, content_type="application/json")
     assert response.status_code == 400
     assert not PushSubscription.objects.exists()
+
+
+def test_staff_see_the_last_reminder_sent_when_two_went_at_the_same_moment(client, physio, patient):
+    from django.utils import timezone
+
+    moment = timezone.now()
+    today = timezone.localdate()
+    ReminderSent.objects.create(patient=patient, kind="session", local_date=today, sent_at=moment)
+    ReminderSent.objects.create(  # recorded later: the last
+        patient=patient, kind="nudge", local_date=today, sent_at=moment, rest_since=today - timedelta(days=2)
+    )
+    client.force_login(physio)
+    page = client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
+    assert "Last sent: nudge before the rest limit" in page
 
 
 def test_a_subscription_needs_the_sessions_csrf_token(patient):
