@@ -157,13 +157,15 @@ class SweepBench:
     def reset(self) -> None:
         from checkins.models import CheckIn as SessionReport
         from flags.models import Flag
+        from rehab.db import BULK_BATCH
 
         with self.connection.cursor() as cursor:
             cursor.execute("DELETE FROM flags_flagevent WHERE id > %s", [self.max_event])
             cursor.execute("DELETE FROM flags_flag WHERE id > %s", [self.max_flag])
         if self.flags_before:
-            # In batches: one statement for every flag would pass PostgreSQL's limit of 65,535 parameters.
-            Flag.objects.bulk_update(self.flags_before, self.flag_fields, batch_size=500)
+            # In batches, as the app writes (rehab.db.BULK_BATCH): one statement for every flag would pass
+            # PostgreSQL's limit of 65,535 parameters.
+            Flag.objects.bulk_update(self.flags_before, self.flag_fields, batch_size=BULK_BATCH)
         SessionReport.objects.filter(pk__in=[pk for pk, _ in self.lost]).update(evaluated_at=None)
         with self.connection.cursor() as cursor:
             cursor.execute("VACUUM flags_flag, flags_flagevent, checkins_checkin")

@@ -109,6 +109,38 @@ def adherence(
     }
 
 
+def adherence_over_versions(
+    *,
+    versions: Sequence[tuple[date, Sequence[int], int | None]],
+    start: date,
+    end: date,
+    reported_days: Iterable[date],
+    paused_days: frozenset[date] = frozenset(),
+) -> dict:
+    """Adherence from `start` to `end` inclusive (a course of care) while the plan changed: `versions` are (first day,
+    weekdays, sessions a week) in the order they were put in force, each planning from its first day until the
+    next one's; only those that had started by `end` count, so that one starting later plays no part. As adherence:
+    {"reported": days with a check-in while a version was in force, "planned", "percent"}."""
+    started = [version for version in versions if version[0] <= end]
+    reported = set(reported_days)
+    planned, days = 0.0, set()
+    for index, (starts, weekdays, per_week) in enumerate(started):
+        following = started[index + 1][0] if index + 1 < len(started) else None
+        begins = max(start, starts)
+        ends = min(end, following - timedelta(days=1)) if following else end
+        if ends < begins:
+            continue
+        planned += planned_sessions(
+            start=begins, end=ends, weekdays=weekdays, sessions_per_week=per_week, paused_days=paused_days
+        )
+        days |= {day for day in reported if begins <= day <= ends}
+    return {
+        "reported": len(days),
+        "planned": round(planned),
+        "percent": adherence_percent(reported=len(days), planned=planned),
+    }
+
+
 def pain_by_week(points: Iterable[tuple[date, int]], *, start: date) -> list[dict]:
     """The highest pain of each check-in, averaged by week from `start` (week 1 is its first seven days): for a
     summary of a course of care. Weeks without a check-in are left out."""

@@ -144,8 +144,8 @@ def adherence(
 def adherence_over(spans: dict) -> dict:
     """Adherence over spans of days (a course of care, say), many at once in three queries: `spans` maps any key to
     (patient id, first day, last day); the answer maps each key to rules.adherence's figures, the sessions planned
-    being those of each version of the patient's programs that had started by the span's last day, while it was in
-    force (from its start to the next one's), paused days left out. A span's figures do not depend on the others."""
+    being those of each version of the patient's programs while it was in force (rules.adherence_over_versions),
+    paused days left out. A span's figures do not depend on the others."""
     if not spans:
         return {}
     patient_ids = sorted({patient_id for patient_id, _start, _end in spans.values()})
@@ -172,29 +172,16 @@ def adherence_over(spans: dict) -> dict:
         .distinct()
     ):
         reported.setdefault(patient_id, set()).add(day)
-    result = {}
-    for key, (patient_id, start, end) in spans.items():
-        planned, days = 0.0, set()
-        # The versions that had started by the span's end, each in force until the next one's start: one starting
-        # later plays no part in it, whatever other spans were asked about with it.
-        mine = [schedule for schedule in versions.get(patient_id, []) if schedule[0] <= end]
-        for index, (starts, weekdays, per_week) in enumerate(mine):
-            following = mine[index + 1][0] if index + 1 < len(mine) else None
-            begins = max(start, starts)
-            ends = min(end, following - timedelta(days=1)) if following else end
-            if ends < begins:
-                continue
-            paused = days_paused(pauses.get(patient_id, []), start=begins, end=ends)
-            planned += rules.planned_sessions(
-                start=begins, end=ends, weekdays=weekdays, sessions_per_week=per_week, paused_days=paused
-            )
-            days |= {day for day in reported.get(patient_id, ()) if begins <= day <= ends}
-        result[key] = {
-            "reported": len(days),
-            "planned": round(planned),
-            "percent": rules.adherence_percent(reported=len(days), planned=planned),
-        }
-    return result
+    return {
+        key: rules.adherence_over_versions(
+            versions=versions.get(patient_id, []),
+            start=start,
+            end=end,
+            reported_days=reported.get(patient_id, ()),
+            paused_days=days_paused(pauses.get(patient_id, []), start=start, end=end),
+        )
+        for key, (patient_id, start, end) in spans.items()
+    }
 
 
 # Today's one read covers this week (at most seven days), the trend's four weeks and the adherence window.

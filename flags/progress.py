@@ -30,6 +30,7 @@ from patients.selectors import in_care, patients_visible_to
 from programs.models import FlareUp, Program, ProgramVersion
 from programs.rules import DAYS_IN_WEEK
 from programs.selectors import first_start
+from rehab.db import count_of
 from rehab.models import Clinic, User
 
 from . import rules
@@ -102,10 +103,6 @@ def _threshold_on_session_day(clinic: Clinic):
     return Coalesce(Subquery(on_or_before), Subquery(first), F("patient__pain_threshold"))
 
 
-def _count(queryset, group: str) -> Coalesce:
-    return Coalesce(Subquery(queryset.order_by().values(group).annotate(n=Count("pk")).values("n")), 0)
-
-
 def _evidence(*, clinic: Clinic, today: date, started_by: date | None = None) -> dict:
     """The evidence on a version in force, as expressions for a ProgramVersion query (flags.rules.ProgressEvidence):
     the check-ins on it, those over the threshold of their day or with sharp pain, the days with a session and the
@@ -120,7 +117,7 @@ def _evidence(*, clinic: Clinic, today: date, started_by: date | None = None) ->
     on_version = CheckIn.objects.filter(version=OuterRef("pk"))
     return {
         "window_start": window_start,
-        "sessions": _count(on_version, "version"),
+        "sessions": count_of(on_version, by="version"),
         "highest_pain": Subquery(on_version.order_by().values("version").annotate(m=Max("max_pain")).values("m")),
         "over_threshold": on_version.filter(max_pain__gt=_threshold_on_session_day(clinic)),
         "sharp": on_version.filter(sharp_pain=True),
@@ -228,11 +225,11 @@ def progress_verdict_for(*, patient, today: date | None = None) -> tuple[Program
         .annotate(
             sessions=e["sessions"],
             highest_pain=e["highest_pain"],
-            over_threshold=_count(e["over_threshold"], "version"),
-            sharp=_count(e["sharp"], "version"),
+            over_threshold=count_of(e["over_threshold"], by="version"),
+            sharp=count_of(e["sharp"], by="version"),
             reported_days=e["reported_days"],
             planned_sevenths=e["planned_sevenths"],
-            open_flags=_count(e["open_flags"], "patient"),
+            open_flags=count_of(e["open_flags"], by="patient"),
             in_flare_up=Exists(e["in_flare_up"]),
         )
         .first()

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Case, CharField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
+from rehab.db import read_once
 from rehab.models import AuditEvent, User
 
 from . import rules
@@ -101,11 +102,11 @@ def patient_detail(*, user: User, pk: int) -> Patient:
 def threshold_history(*, patient: Patient) -> list[ThresholdChange]:
     """The patient's threshold changes, the latest first, with who made each. Read once per patient object: the
     patient page, its threshold review and the pain chart another app adds to it ask for it on the same object."""
-    if not hasattr(patient, "_threshold_history"):
-        patient._threshold_history = list(
-            patient.threshold_changes.select_related("changed_by").order_by("-changed_at", "-id")
-        )
-    return patient._threshold_history
+    return read_once(
+        patient,
+        "_threshold_history",
+        lambda: list(patient.threshold_changes.select_related("changed_by").order_by("-changed_at", "-id")),
+    )
 
 
 def physiotherapists_of(clinic_id: int) -> QuerySet[User]:
@@ -181,11 +182,11 @@ def episode_history(patient: Patient) -> list[Episode]:
     """Every course of care of the patient, the latest first, with who opened and discharged it. Read once per
     patient object: a page and the panels other apps add to it ask for it on the same object (a patient has a few
     courses of care at most, so reading them all costs what reading the latest did)."""
-    if not hasattr(patient, "_episode_history"):
-        patient._episode_history = list(
-            patient.episodes.select_related("opened_by", "discharged_by").order_by("-opened_at", "-pk")
-        )
-    return patient._episode_history
+    return read_once(
+        patient,
+        "_episode_history",
+        lambda: list(patient.episodes.select_related("opened_by", "discharged_by").order_by("-opened_at", "-pk")),
+    )
 
 
 def episodes_visible_to(user: User) -> QuerySet[Episode]:

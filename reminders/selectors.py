@@ -27,6 +27,7 @@ from flags.models import Flag, FlagReason, FlagStatus
 from patients.models import Patient, Pause
 from patients.selectors import in_care
 from programs.models import FlareUp, Program, ProgramVersion
+from rehab.db import count_of
 from rehab.models import Clinic
 
 from . import rules
@@ -274,16 +275,7 @@ def reminders_overview(patient) -> RemindersOverview:
         .annotate(
             last_kind=Subquery(last.values("kind")[:1]),
             last_sent_at=Subquery(last.values("sent_at")[:1]),
-            devices=Coalesce(
-                Subquery(
-                    PushSubscription.objects.filter(patient=OuterRef("pk"))
-                    .order_by()
-                    .values("patient")
-                    .annotate(n=Count("pk"))
-                    .values("n")
-                ),
-                0,
-            ),
+            devices=count_of(PushSubscription.objects.filter(patient=OuterRef("pk")), by="patient"),
         )
         .get()
     )

@@ -1,7 +1,7 @@
 """The clinic outcomes page's floor (its default view: the courses of care discharged in the last 90 days, per
 physiotherapist and for the whole clinic)."""
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from html import escape
 from statistics import median
@@ -45,20 +45,14 @@ EPISODES_SQL = """
 
 def _adherence(versions, pauses, reported, start: date, end: date) -> int | None:
     """Days reported against sessions planned by each version while it was in force, paused days left out (the app's
-    own arithmetic, checkins.rules: plain Python on what the floor read)."""
-    planned, days = 0.0, set()
-    for index, (starts, weekdays, per_week) in enumerate(versions or []):
-        begins = max(start, date.fromisoformat(starts))
-        following = versions[index + 1][0] if index + 1 < len(versions) else None
-        ends = min(end, date.fromisoformat(following) - timedelta(days=1)) if following else end
-        if ends < begins:
-            continue
-        paused = frozenset(day for day in paused_days(pauses, until=ends) if day >= begins)
-        planned += checkin_rules.planned_sessions(
-            start=begins, end=ends, weekdays=weekdays, sessions_per_week=per_week, paused_days=paused
-        )
-        days |= {day for day in reported or () if begins <= day <= ends}
-    return checkin_rules.adherence_percent(reported=len(days), planned=planned)
+    own pure rule, checkins.rules.adherence_over_versions, on what the floor read)."""
+    return checkin_rules.adherence_over_versions(
+        versions=[(date.fromisoformat(starts), weekdays, per_week) for starts, weekdays, per_week in versions or []],
+        start=start,
+        end=end,
+        reported_days=reported or (),
+        paused_days=frozenset(paused_days(pauses, until=end)),
+    )["percent"]
 
 
 class _Group:

@@ -4,7 +4,6 @@ from datetime import date, timedelta
 
 from django.db.models import (
     Case,
-    Count,
     Exists,
     F,
     OuterRef,
@@ -15,7 +14,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import RowNumber
 
 from checkins import rules as checkin_rules
 from checkins.models import CheckIn
@@ -24,6 +23,7 @@ from patients.models import Patient, Pause
 from patients.selectors import ACTIVE, by_episode_status, in_care, patients_visible_to
 from programs.models import Program, ProgramVersion
 from programs.selectors import first_start
+from rehab.db import count_of
 from rehab.models import User
 
 from ..models import Flag, FlagStatus
@@ -48,20 +48,13 @@ def caseload(*, physio: User, episodes: str = ACTIVE) -> QuerySet[Patient]:
     Only the fields the dashboard shows are read.
     """
     last = CheckIn.objects.filter(patient=OuterRef("pk")).order_by("-session_date", "-submitted_at")
-    open_flags = (
-        Flag.objects.filter(patient=OuterRef("pk"))
-        .exclude(status=FlagStatus.RESOLVED)
-        .order_by()
-        .values("patient")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
+    open_flags = Flag.objects.filter(patient=OuterRef("pk")).exclude(status=FlagStatus.RESOLVED)
     return (
         by_episode_status(_own_caseload(physio), episodes)
         .select_related("user")
         .only("onset_date", "pain_threshold", "user__first_name", "user__last_name")
         .annotate(
-            open_flags=Coalesce(Subquery(open_flags), 0),
+            open_flags=count_of(open_flags, by="patient"),
             last_date=Subquery(last.values("session_date")[:1]),
             last_pain=Subquery(last.values("max_pain")[:1]),
             has_program=Exists(_active_program()),

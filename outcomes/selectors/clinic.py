@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from statistics import median
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import OuterRef
 from django.db.models.functions import Coalesce
 
 from checkins import rules as checkin_rules
@@ -19,6 +19,7 @@ from checkins.selectors import adherence_over, pain_series
 from flags.models import Flag
 from patients.models import DischargeReason, Episode
 from patients.selectors import episodes_visible_to
+from rehab.db import count_of
 from rehab.models import User
 
 from .. import rules
@@ -72,21 +73,15 @@ class Group:
         return (Decimal(self.flags) / self.episodes).quantize(Decimal("0.1")) if self.episodes else None
 
 
-def _flags_during_episode() -> Subquery:
+def _flags_during_episode() -> Coalesce:
     """How many flags were raised for the patient while the course of care was open."""
-    return Coalesce(
-        Subquery(
-            Flag.objects.filter(
-                patient_id=OuterRef("patient_id"),
-                opened_at__gte=OuterRef("opened_at"),
-                opened_at__lte=OuterRef("discharged_at"),
-            )
-            .order_by()
-            .values("patient_id")
-            .annotate(n=Count("pk"))
-            .values("n")
+    return count_of(
+        Flag.objects.filter(
+            patient_id=OuterRef("patient_id"),
+            opened_at__gte=OuterRef("opened_at"),
+            opened_at__lte=OuterRef("discharged_at"),
         ),
-        0,
+        by="patient_id",
     )
 
 

@@ -7,6 +7,7 @@ from django.db.models import Prefetch, QuerySet
 
 from patients.models import Episode, Patient
 from patients.selectors import patients_visible_to
+from rehab.db import read_once
 from rehab.models import User
 
 from .. import rules
@@ -137,9 +138,10 @@ def completed_measurements(episode: Episode) -> list[Measurement]:
     screening result show (an instrument's whole definition, read with each of its measurements, cost more than the
     rest of the page's outcomes: bench/, issue 23). Read once per episode object: the patient page's outcomes panel
     and the screening note beside its threshold share them."""
-    found = getattr(episode, "_completed_measurements", None)
-    if found is None:
-        found = list(
+    return read_once(
+        episode,
+        "_completed_measurements",
+        lambda: list(
             _completed(episode.pk)
             .select_related("instrument", "questionnaire")
             .only(
@@ -150,9 +152,8 @@ def completed_measurements(episode: Episode) -> list[Measurement]:
                 "questionnaire__timepoint",
                 *(f"instrument__{name}" for name in MEASURE_FIELDS),
             )
-        )
-        episode._completed_measurements = found
-    return found
+        ),
+    )
 
 
 def measure_results(*, episode: Episode) -> list[MeasureResults]:

@@ -83,3 +83,18 @@ def test_adherence_words_name_the_window_they_cover():
 
     words = adherence_words(reported=9, planned=10, percent=90, since=None)
     assert words.startswith(f"Over the last {span_words(ADHERENCE_WINDOW_DAYS)}, you reported 9 of the 10 sessions")
+
+
+def test_adherence_over_versions_each_until_the_next_and_none_started_after_the_end():
+    day = date(2026, 3, 2)  # a Monday
+    at = lambda n: day + timedelta(days=n)  # noqa: E731
+    every_day, mondays = [0, 1, 2, 3, 4, 5, 6], [0]
+    versions = [
+        (at(0), every_day, None),  # days 0-6 (until the next one's start)
+        (at(20), mondays, None),  # put in force next, but starts after the end: no part
+        (at(7), mondays, None),  # days 7-9: one Monday
+    ]
+    figures = rules.adherence_over_versions(
+        versions=versions, start=at(0), end=at(9), reported_days=[at(1), at(1), at(7), at(15)], paused_days={at(3)}
+    )
+    assert figures == {"reported": 2, "planned": 7, "percent": 29}  # 6 days + 1 Monday; day 15 is after the end

@@ -112,6 +112,22 @@ class TestToday:
         assert "now that your care has ended" in page
 
 
+HIGH_RISK = {**{f"item-{n}": int(n >= 4) for n in range(1, 9)}, "item-9": 5}  # overall 6, psychosocial 5
+LOW_RISK = {**{f"item-{n}": 0 for n in range(1, 9)}, "item-9": 1}
+
+
+def screened_at_intake(clinic, physio, answers: dict):
+    """A new patient of a clinic that asks STarT Back at intake, who answered it with `answers`."""
+    schedule_update(clinic=clinic, by=physio, follow_up_weeks=4, measures={"start-back": (True, False, False)})
+    patient = make_patient(physio=physio)
+    answer_questionnaire(intake(patient), {"start-back": answers})
+    return patient
+
+
+def threshold_card_of(page: str) -> str:
+    return page.split('id="threshold-h"')[1].split("</section>")[0]
+
+
 class TestThePatientPage:
     def test_each_measure_over_time_against_its_mcid(self, client, patient, physio):
         answer_questionnaire(intake(patient), START)
@@ -135,16 +151,11 @@ class TestThePatientPage:
         assert "No questionnaire answered in this course of care yet." in page
 
     def test_a_start_back_high_risk_at_intake_shows_beside_the_threshold(self, client, clinic, physio, licensed):
-        schedule_update(clinic=clinic, by=physio, follow_up_weeks=4, measures={"start-back": (True, False, False)})
-        patient = make_patient(physio=physio)
-        answer_questionnaire(
-            intake(patient),
-            {"start-back": {**{f"item-{n}": int(n >= 4) for n in range(1, 9)}, "item-9": 5}},
-        )
+        patient = screened_at_intake(clinic, physio, HIGH_RISK)
         client.force_login(physio)
         with count_queries() as queries:
             page = client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
-        threshold_card = page.split('id="threshold-h"')[1].split("</section>")[0]
+        threshold_card = threshold_card_of(page)
         assert '<div class="alert alert-warning small mb-2" role="note"><strong>STarT Back at the start: high risk' in (
             threshold_card
         )
@@ -156,23 +167,16 @@ class TestThePatientPage:
         assert "STarT Back" in page.split('id="outcomes-h"')[1]
 
     def test_a_screening_result_without_a_score_still_shows_its_group(self, client, clinic, physio, licensed):
-        schedule_update(clinic=clinic, by=physio, follow_up_weeks=4, measures={"start-back": (True, False, False)})
-        patient = make_patient(physio=physio)
-        answer_questionnaire(
-            intake(patient),
-            {"start-back": {**{f"item-{n}": int(n >= 4) for n in range(1, 9)}, "item-9": 5}},
-        )
+        patient = screened_at_intake(clinic, physio, HIGH_RISK)
         screened = Measurement.objects.filter(questionnaire__patient=patient, instrument__key="start-back")
         assert screened.update(score=None) == 1
         client.force_login(physio)
         page = client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
-        threshold_card = page.split('id="threshold-h"')[1].split("</section>")[0]
+        threshold_card = threshold_card_of(page)
         assert "STarT Back at the start: high risk</strong> (overall score –" in threshold_card
 
     def test_a_low_risk_shows_quietly(self, client, clinic, physio, licensed):
-        schedule_update(clinic=clinic, by=physio, follow_up_weeks=4, measures={"start-back": (True, False, False)})
-        patient = make_patient(physio=physio)
-        answer_questionnaire(intake(patient), {"start-back": {**{f"item-{n}": 0 for n in range(1, 9)}, "item-9": 1}})
+        patient = screened_at_intake(clinic, physio, LOW_RISK)
         client.force_login(physio)
         page = client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
         assert "STarT Back at the start: low risk" in page and "alert-warning" not in page.split('id="threshold-h"')[1]
