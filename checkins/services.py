@@ -77,7 +77,18 @@ def _in_force(patient: Patient, version: ProgramVersion) -> bool:
     return plan is not None and plan.pk == version.pk
 
 
-@transaction.atomic
+ALREADY_USED = "This form has already been used. Please open the check-in again."
+
+
+def _stored_by_form(*, idempotency_key, patient: Patient) -> CheckIn | None:
+    """The check-in this form has stored already (the same form sent twice, or again by a phone that lost the answer),
+    if it has; refused if the form stored another patient's."""
+    existing = CheckIn.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None and existing.patient_id != patient.pk:
+        raise ValidationError(ALREADY_USED)
+    return existing
+
+
 def checkin_submit(
     *,
     patient: Patient,
@@ -93,18 +104,12 @@ def checkin_submit(
     leg_weakness: bool = False,
     note: str = "",
 ) -> tuple[CheckIn, bool]:
-    """Save a check-in once. The same idempotency key again returns the stored check-in: (check-in, created)."""
-    existing = CheckIn.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        if existing.patient_id != patient.pk:
-            raise ValidationError("This form has already been used. Please open the check-in again.")
-        return existing, False
-    if version.program.patient_id != patient.pk or not _in_force(patient, version):
-        # A version in force belongs to a patient in a course of care (a discharge ends the program, and no program
-        # is put in force without one), so only a refused check-in asks whether the patient is discharged.
-        if version.program.patient_id == patient.pk and open_episode(patient) is None:
-            raise ValidationError(DISCHARGED)
-        raise ValidationError("This is not your current program. Please open the check-in again.")
+    """Save a check-in once, with its exercises, in one transaction. The same idempotency key again returns the
+    stored check-in: (check-in, created).
+
+    The key is looked up only when the form cannot be stored as it is: when it is refused (it may have been stored
+    before the program changed) or when the database refuses a second check-in with its key. Sending a report
+    reads nothing before writing it."""
     values = {
         "session_date": session_date,
         "max_pain": max_pain,
@@ -115,20 +120,36 @@ def checkin_submit(
         "leg_weakness": leg_weakness,
         "note": (note or "").strip(),
     }
-    _check(patient=patient, version=version, outcomes=outcomes, values=values)
     checkin = CheckIn(patient=patient, version=version, idempotency_key=idempotency_key, **values)
-    # _check has checked the ranges with the patient's own words and the database's CHECK constraints enforce
-    # them again, so Django's constraint checks (a query each) and foreign-key lookups are skipped.
-    checkin.full_clean(exclude=["patient", "version"], validate_unique=False, validate_constraints=False)
     try:
+        if version.program.patient_id != patient.pk or not _in_force(patient, version):
+            # A version in force belongs to a patient in a course of care (a discharge ends the program, and no
+            # program is put in force without one), so only a refused check-in asks whether the patient is discharged.
+            if version.program.patient_id == patient.pk and open_episode(patient) is None:
+                raise ValidationError(DISCHARGED)
+            raise ValidationError("This is not your current program. Please open the check-in again.")
+        _check(patient=patient, version=version, outcomes=outcomes, values=values)
+        # _check has checked the ranges with the patient's own words and the database's CHECK constraints enforce
+        # them again, so Django's constraint checks (a query each) and foreign-key lookups are skipped.
+        checkin.full_clean(exclude=["patient", "version"], validate_unique=False, validate_constraints=False)
+    except ValidationError:
+        stored = _stored_by_form(idempotency_key=idempotency_key, patient=patient)
+        if stored is not None:
+            return stored, False
+        raise
+    try:
+        # A savepoint inside the request's transaction: a key the database refuses leaves the rest of it usable.
         with transaction.atomic():
             checkin.save()
+            ExerciseResult.objects.bulk_create(
+                ExerciseResult(checkin=checkin, item_id=pk, outcome=outcome) for pk, outcome in sorted(outcomes.items())
+            )
     except IntegrityError:
-        # The same form submitted twice at the same moment: the other request stored it.
-        return CheckIn.objects.get(idempotency_key=idempotency_key), False
-    ExerciseResult.objects.bulk_create(
-        ExerciseResult(checkin=checkin, item_id=pk, outcome=outcome) for pk, outcome in sorted(outcomes.items())
-    )
+        # Stored already, perhaps a moment ago by the same form sent twice at once (the unique key waits for it).
+        stored = _stored_by_form(idempotency_key=idempotency_key, patient=patient)
+        if stored is None:
+            raise
+        return stored, False
     enqueue_on_commit(EVALUATE_TASK, checkin.pk)
     return checkin, True
 

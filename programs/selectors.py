@@ -229,16 +229,21 @@ def first_start(program_ref: OuterRef) -> Subquery:
     )
 
 
-def active_version_for(patient) -> ProgramVersion | None:
-    """The version in force, with its program and, as `program_start`, the program's first day."""
+def _versions_in_force(patient) -> QuerySet[ProgramVersion]:
+    """The version of the patient's program in force (one at most), with its program and, as `program_start`, the
+    program's first day."""
     return (
         ProgramVersion.objects.filter(
             program__patient=patient, program__status=Program.Status.ACTIVE, status=ProgramVersion.Status.ACTIVE
         )
         .select_related("program")
         .annotate(program_start=first_start(OuterRef("program")))
-        .first()
     )
+
+
+def active_version_for(patient) -> ProgramVersion | None:
+    """The version in force, with its program and, as `program_start`, the program's first day."""
+    return _versions_in_force(patient).first()
 
 
 def program_start_date(program: Program) -> date | None:
@@ -270,15 +275,17 @@ def flare_ups_visible_to(user: User) -> QuerySet[FlareUp]:
     return FlareUp.objects.filter(patient__in=patients_visible_to(user).values("pk"))
 
 
+def _flare_ups_on(patient, *, today: date) -> QuerySet[FlareUp]:
+    """The patient's flare-ups on `today` (the clinic's day), latest first: one at most, in practice."""
+    return FlareUp.objects.filter(patient=patient, starts_on__lte=today, last_day__gte=today).order_by(
+        "-started_at", "-pk"
+    )
+
+
 def flare_up_in_force(patient, *, today: date) -> FlareUp | None:
     """The patient's flare-up on `today` (the clinic's day), with its plan, or None. Worked out from its days: it
     ends at the clinic's midnight after its last day, with nothing to run."""
-    return (
-        FlareUp.objects.filter(patient=patient, starts_on__lte=today, last_day__gte=today)
-        .select_related("plan__program")
-        .order_by("-started_at", "-pk")
-        .first()
-    )
+    return _flare_ups_on(patient, today=today).select_related("plan__program").first()
 
 
 def plan_in_force(flare_up: FlareUp | None) -> ProgramVersion | None:
@@ -290,18 +297,30 @@ def plan_in_force(flare_up: FlareUp | None) -> ProgramVersion | None:
 
 def version_in_force(patient, *, today: date) -> tuple[ProgramVersion | None, FlareUp | None]:
     """What the patient does today: their flare-up plan while a flare-up with one lasts, else the version of their
-    program in force (active_version_for); and the flare-up, if one is on. The version comes with `program_start`."""
+    program in force (active_version_for); and the flare-up, if one is on. The version comes with `program_start`.
+
+    One query on a day without a flare-up (the version in force, asked whether a flare-up is on), two while one is."""
+    version = (
+        _versions_in_force(patient)
+        .annotate(flare_up_on=Subquery(_flare_ups_on(patient, today=today).values("pk")[:1]))
+        .first()
+    )
+    if version is not None and version.flare_up_on is None:
+        return version, None
     flare_up = flare_up_in_force(patient, today=today)
     plan = plan_in_force(flare_up)
     if plan is None:
-        return active_version_for(patient), flare_up
-    version = (
+        return version, flare_up
+    if version is not None and plan.program_id == version.program_id:
+        plan.program_start = version.program_start  # the same program: the same first day
+        return plan, flare_up
+    plan = (
         ProgramVersion.objects.filter(pk=plan.pk)
         .select_related("program")
         .annotate(program_start=first_start(OuterRef("program")))
         .get()
     )
-    return version, flare_up
+    return plan, flare_up
 
 
 def kept_plan(program: Program | None) -> ProgramVersion | None:

@@ -131,6 +131,16 @@ class TestCheckInPage:
         assert len(reads_from("programs_programversion")) == 1
         assert len(reads_from("programs_programexercise")) == 1
         assert not [sql for sql in reads if sql.startswith('SELECT MIN("programs_programversion"."start_date")')]
+        # Whether a flare-up is on is asked with the version; the report is written without being looked for first,
+        # in one savepoint of the request's transaction.
+        assert not reads_from("programs_flareup") and not reads_from("checkins_checkin")
+        sqls = [q["sql"] for q in captured.captured_queries]
+        opened = next(i for i, sql in enumerate(sqls) if sql.startswith("SAVEPOINT"))  # the request's (BEGIN, live)
+        audited = next(i for i, sql in enumerate(sqls) if sql.startswith('INSERT INTO "rehab_auditevent"'))
+        assert [sql.split()[0] for sql in sqls[opened + 1 : audited] if sql.startswith(("SAVEPOINT", "RELEASE"))] == [
+            "SAVEPOINT",
+            "RELEASE",
+        ]
 
     def test_missing_csrf_token_is_403(self, active):
         client = Client(enforce_csrf_checks=True)

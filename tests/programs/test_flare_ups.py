@@ -117,6 +117,20 @@ class TestStart:
         version, now = selectors.version_in_force(patient, today=today)
         assert (version.pk, now.pk) == (plan.pk, flare_up.pk)
 
+    def test_what_the_patient_does_today_is_one_read_without_a_flare_up_and_two_with_one(
+        self, active, plan, django_assert_num_queries
+    ):
+        patient = active.program.patient
+        today = patient.clinic.local_today()
+        with django_assert_num_queries(1):
+            version, now = selectors.version_in_force(patient, today=today)
+        assert (version.pk, now, version.program_start) == (active.pk, None, active.start_date)
+        flare_up, _ = services.flare_up_start(patient=patient)
+        with django_assert_num_queries(2):
+            version, now = selectors.version_in_force(patient, today=today)
+        # The plan carries its program's first day, as the version in force does: a check-in's date is checked on it.
+        assert (version.pk, now.pk, version.program_start) == (plan.pk, flare_up.pk, active.start_date)
+
     def test_the_clinics_number_of_days(self, active, plan):
         Clinic.objects.filter(pk=active.program.patient.clinic_id).update(flare_up_days=1)
         flare_up, _ = services.flare_up_start(patient=active.program.patient)
