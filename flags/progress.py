@@ -47,23 +47,28 @@ def criteria_of(clinic: Clinic) -> rules.ProgressCriteria:
     )
 
 
-# One day of PlannedSevenths: whether the day is in the window and not paused, then what the schedule plans for it.
-DAY_SQL = (
-    "CASE WHEN {start} <= %s AND NOT EXISTS (SELECT 1 FROM {pause} WHERE {pause}.patient_id = {patient} "  # noqa: S608
-    "AND {pause}.starts_on <= %s AND {pause}.ends_on >= %s "
-    "AND ({pause}.resumed_on IS NULL OR {pause}.resumed_on > %s)) "
-    "THEN CASE WHEN {weekdays} = '[]' THEN COALESCE({per_week}, 0) "
-    f"WHEN {{weekdays}} LIKE %s THEN {DAYS_IN_WEEK} ELSE 0 END ELSE 0 END"
+# PlannedSevenths over the window's days, given as a list of (day, its weekday's digit as a LIKE pattern): the days in
+# the window and not paused, each counting what the schedule plans for it. A VALUES list names its columns column1 and
+# column2 in PostgreSQL and SQLite alike.
+PLANNED_SQL = (
+    "(SELECT COALESCE(SUM(CASE WHEN {weekdays} = '[]' THEN COALESCE({per_week}, 0) "  # noqa: S608
+    f"WHEN {{weekdays}} LIKE window_day.column2 THEN {DAYS_IN_WEEK} ELSE 0 END), 0) "
+    "FROM (VALUES {days}) AS window_day WHERE window_day.column1 >= {start} "
+    "AND NOT EXISTS (SELECT 1 FROM {pause} WHERE {pause}.patient_id = {patient} "
+    "AND {pause}.starts_on <= window_day.column1 AND {pause}.ends_on >= window_day.column1 "
+    "AND ({pause}.resumed_on IS NULL OR {pause}.resumed_on > window_day.column1)))"
 )
 
 
 class PlannedSevenths(Func):
     """Sessions a version's schedule plans over the days of the adherence window from `window_start` on, paused days
     left out, times seven so that the sum stays a whole number (checkins.rules.planned_sessions: a planned weekday
-    counts 1, a day of a schedule of n sessions a week n/7): one CASE per day of the window.
+    counts 1, a day of a schedule of n sessions a week n/7).
 
-    Written as one SQL expression (it reads the same in PostgreSQL and SQLite) rather than fourteen of the ORM's:
-    its columns are compiled once, not once a day, which keeps the dashboard's query quick to build."""
+    Written as one SQL subquery over the window's days (it reads the same in PostgreSQL and SQLite) rather than an
+    expression of the ORM's per day: its columns are compiled once and written once, not once a day, which keeps the
+    dashboard's query quick to build and to plan (a CASE per day made it 18 KB of SQL that PostgreSQL took longer to
+    plan than to run; measured in bench/, issue 23)."""
 
     output_field = IntegerField()
 
@@ -75,17 +80,21 @@ class PlannedSevenths(Func):
         (weekdays, weekdays_params), (per_week, per_week_params), (start, start_params), (patient, patient_params) = (
             compiler.compile(expression) for expression in self.get_source_expressions()
         )
-        pause = Pause._meta.db_table
         # The app's own table and compiled columns; every value is a parameter. Weekdays are kept as a JSON list of
         # single digits (0 = Monday): the day's digit is in it, or not.
-        template = DAY_SQL.format(pause=pause, start=start, patient=patient, weekdays=weekdays, per_week=per_week)
-        sql, params = [], []
+        day_params = []
         for day in self.days:
-            value = connection.ops.adapt_datefield_value(day)
-            sql.append(template)
-            params += [*start_params, value, *patient_params, value, value, value]
-            params += [*weekdays_params, *per_week_params, *weekdays_params, f"%{day.weekday()}%"]
-        return "(" + " + ".join(sql) + ")", params
+            day_params += [connection.ops.adapt_datefield_value(day), f"%{day.weekday()}%"]
+        sql = PLANNED_SQL.format(
+            weekdays=weekdays,
+            per_week=per_week,
+            days=", ".join(["(%s, %s)"] * len(self.days)),
+            start=start,
+            pause=Pause._meta.db_table,
+            patient=patient,
+        )
+        params = [*weekdays_params, *per_week_params, *weekdays_params, *day_params, *start_params, *patient_params]
+        return sql, params
 
 
 def _threshold_on_session_day(clinic: Clinic):
