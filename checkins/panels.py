@@ -5,7 +5,7 @@ from datetime import date
 
 from django.template.loader import render_to_string
 
-from programs.selectors import active_version_for, flare_up_in_force
+from programs.selectors import program_version_and_flare_up
 
 from . import selectors
 
@@ -14,14 +14,14 @@ RECENT = 5
 
 def patient_progress(*, request, patient) -> str:
     today = patient.clinic.local_today()
-    version = active_version_for(patient)
+    version, flare_up = program_version_and_flare_up(patient, today=today)
     series = selectors.pain_series(patient=patient)
     # Every report's day is in the pain series already: the adherence figures count from it.
     session_days = {date.fromisoformat(point["date"]) for point in series}
     context = {
         "patient": patient,
         "version": version,
-        "flare_up": flare_up_in_force(patient, today=today),
+        "flare_up": flare_up,
         "series": series,
         "adherence": selectors.adherence(patient=patient, version=version, today=today, session_days=session_days),
         "page": {"object_list": list(selectors.checkin_list(patient=patient)[:RECENT])},

@@ -295,11 +295,10 @@ def plan_in_force(flare_up: FlareUp | None) -> ProgramVersion | None:
     return flare_up.plan
 
 
-def version_in_force(patient, *, today: date) -> tuple[ProgramVersion | None, FlareUp | None]:
-    """What the patient does today: their flare-up plan while a flare-up with one lasts, else the version of their
-    program in force (active_version_for); and the flare-up, if one is on. The version comes with `program_start`.
-
-    One query on a day without a flare-up (the version in force, asked whether a flare-up is on), two while one is."""
+def program_version_and_flare_up(patient, *, today: date) -> tuple[ProgramVersion | None, FlareUp | None]:
+    """The version of the patient's program in force (active_version_for) and their flare-up on `today`, if one is on
+    (flare_up_in_force): one query on a day without a flare-up (the version, asked whether one is on), two while
+    one is or without a program in force."""
     version = (
         _versions_in_force(patient)
         .annotate(flare_up_on=Subquery(_flare_ups_on(patient, today=today).values("pk")[:1]))
@@ -307,7 +306,14 @@ def version_in_force(patient, *, today: date) -> tuple[ProgramVersion | None, Fl
     )
     if version is not None and version.flare_up_on is None:
         return version, None
-    flare_up = flare_up_in_force(patient, today=today)
+    return version, flare_up_in_force(patient, today=today)
+
+
+def version_in_force(patient, *, today: date) -> tuple[ProgramVersion | None, FlareUp | None]:
+    """What the patient does today: their flare-up plan while a flare-up with one lasts, else the version of their
+    program in force (active_version_for); and the flare-up, if one is on. The version comes with `program_start`.
+    One query on a day without a flare-up, two while one is (program_version_and_flare_up)."""
+    version, flare_up = program_version_and_flare_up(patient, today=today)
     plan = plan_in_force(flare_up)
     if plan is None:
         return version, flare_up

@@ -15,7 +15,7 @@ from programs import selectors, services
 from programs.models import FlareUp, ProgramVersion
 from rehab.models import Clinic
 from tests.factories import make_patient
-from tests.helpers import add_exercises, checkin_form_data, send_checkin
+from tests.helpers import add_exercises, checkin_form_data, count_queries, send_checkin
 
 pytestmark = pytest.mark.django_db
 
@@ -130,6 +130,19 @@ class TestStart:
             version, now = selectors.version_in_force(patient, today=today)
         # The plan carries its program's first day, as the version in force does: a check-in's date is checked on it.
         assert (version.pk, now.pk, version.program_start) == (plan.pk, flare_up.pk, active.start_date)
+
+    def test_the_patient_page_says_so_while_it_lasts(self, client, active, plan, physio):
+        patient = active.program.patient
+        url = reverse("patients:detail", args=[patient.pk])
+        client.force_login(physio)
+        with count_queries() as queries:
+            page = client.get(url).content.decode()
+        assert 'id="flare-up-now"' not in page
+        # Without a flare-up, whether one is on comes with the version in force.
+        assert not [q for q in queries.captured_queries if q["sql"].startswith('SELECT "programs_flareup"')]
+        services.flare_up_start(patient=patient)
+        page = client.get(url).content.decode()
+        assert 'id="flare-up-now"' in page and f"on the flare-up plan (version {plan.number})" in page
 
     def test_the_clinics_number_of_days(self, active, plan):
         Clinic.objects.filter(pk=active.program.patient.clinic_id).update(flare_up_days=1)
