@@ -3,11 +3,10 @@ patient (measured in bench/, issue 23: as template nodes, a URL, a phase, a date
 than the caseload's queries, and a physiotherapist may have a dozen reviews due at once)."""
 
 from django import template
-from django.utils import dateformat
 from django.utils.safestring import mark_safe
 
 from patients.rules import condition_phase
-from rehab.markup import esc, html, url_with_id
+from rehab.markup import date_format, esc, html, url_with_id
 
 register = template.Library()
 
@@ -36,7 +35,7 @@ def caseload_row(row: dict, today) -> str:
     phase = condition_phase(p.onset_date, today)
     out.append(html('</td>\n  <td><span class="badge phase-{}">{}</span></td>\n', phase.value, phase.label))
     out.append(f"  <td>{int(p.pain_threshold)}/5</td>\n")
-    out.append(f"  <td>{esc(dateformat.format(p.last_date, 'j M')) if p.last_date else '–'}</td>\n")
+    out.append(f"  <td>{esc(date_format(p.last_date, 'j M')) if p.last_date else '–'}</td>\n")
     out.append(f"  <td>{'–' if p.last_pain is None else f'{int(p.last_pain)}/5'}</td>\n")
     adherence = row["adherence"]
     out.append(f"  <td>{'–' if adherence is None else f'{int(adherence)}%'}</td>\n  <td>")

@@ -7,12 +7,12 @@ pages (measured in bench/, issue 23). The markup is the one their templates had,
 """
 
 from django import template
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from flags.forms import DISCHARGE, DISCHARGE_LABEL, offers_discharge
 from flags.models import FlagOutcome, FlagReason, FlagStatus
-from rehab.markup import esc, html, url_with_id
+from rehab.markup import date_format, esc, html, url_with_id
 from rehab.templatetags.rehab_tags import ago, choice_options
 
 register = template.Library()
@@ -46,7 +46,7 @@ def _flag_item(flag, now) -> str:
             url_with_id("flags:detail", pk),
             REASON[flag.reason],
             STATUS[flag.status].lower(),
-            dateformat.format(timezone.localtime(flag.opened_at), "j M Y, H:i"),
+            date_format(timezone.localtime(flag.opened_at), "j M Y, H:i"),
             ago(flag.opened_at, now),
         )
     )
@@ -57,10 +57,10 @@ def _flag_item(flag, now) -> str:
         parts.append(html(": {}", OUTCOME.get(flag.outcome, flag.outcome).lower()))
     parts.append("</span>")
     if flag.is_overdue(now):
-        due = dateformat.format(timezone.localtime(flag.ack_due_at), "j M, H:i")
+        due = date_format(timezone.localtime(flag.ack_due_at), "j M, H:i")
         parts.append(f' <span class="badge text-bg-danger">Overdue</span> <span class="small">due {due}</span>')
     if flag.escalated_at and is_open:
-        escalated = dateformat.format(timezone.localtime(flag.escalated_at), "j M, H:i")
+        escalated = date_format(timezone.localtime(flag.escalated_at), "j M, H:i")
         parts.append(f' <span class="small">escalated {escalated}</span>')
     parts.append(html('<div class="small">{}</div>', flag.explanation))
     if is_open and flag.last_evidence_at > flag.opened_at:
@@ -101,7 +101,7 @@ def patient_row(context, row):
         + f'">\n  <td>{box}</td>\n  <td>',
         html('<a href="{}">{}</a>', url_with_id("patients:detail", pk), name),
     ]
-    if patient.phone:
+    if has_phone(patient):
         out.append(html('<div class="small">{}</div>', phone_link(patient)))
     out.append(
         html(
@@ -199,6 +199,12 @@ def _flag_inputs(flags) -> str:
     return mark_safe("".join(f'<input type="hidden" name="flags" value="{flag.pk}">' for flag in flags))  # noqa: S308 - integers
 
 
+def has_phone(patient) -> bool:
+    """Whether the patient has a number, without asking the number itself: a stored number's truth is worked out by
+    validating and formatting it (phonenumber_field), and a patient without one has an empty string."""
+    return not isinstance(patient.phone, str | None)
+
+
 @register.simple_tag
 def phone_link(patient) -> str:
     """The patient's number as a tap-to-call link (templates/patients/_phone.html, for a patient with a number)."""
@@ -219,7 +225,7 @@ def phone_link(patient) -> str:
 
 def local_time(moment, fmt: str) -> str:
     """`moment` in the current time zone (the clinic's), formatted as Django's date filter does."""
-    return dateformat.format(timezone.localtime(moment), fmt)
+    return date_format(timezone.localtime(moment), fmt)
 
 
 @register.simple_tag(takes_context=True)
@@ -264,7 +270,7 @@ def flag_row(context, flag):
             )
         )
     out.append(html('  </td>\n  <td><a href="{}">{}</a>', url_with_id("flags:detail", pk), name))
-    if patient.phone:
+    if has_phone(patient):
         out.append(html('<div class="small">{}</div>', phone_link(patient)))
     out.append(
         html(

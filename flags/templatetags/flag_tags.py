@@ -3,9 +3,9 @@
 from datetime import date
 
 from django import template
-from django.utils import dateformat
 
 from patients.rules import SYMPTOM_WORDS
+from rehab.markup import date_format
 
 register = template.Library()
 
@@ -40,7 +40,7 @@ def _readable_date(iso: str) -> str:
         day = date.fromisoformat(iso)
     except ValueError:
         return iso
-    return dateformat.format(day, "D j M Y")
+    return date_format(day, "D j M Y")
 
 
 DATES = ("session_date", "last_session", "reported_on", "completed_on", "started_on", "until")

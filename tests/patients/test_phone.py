@@ -98,6 +98,21 @@ class TestTapToCall:
         page = client.get(reverse("flags:detail", args=[flag.pk])).content.decode()
         assert link in page and "+44 20 7946 0321" in page
 
+    def test_beside_the_patient_on_every_rows_view_with_a_number_and_not_without_one(
+        self, client, active, clinic_admin, physio
+    ):
+        patient = active.program.patient
+        checkin_evaluate(checkin_id=send_checkin(active, max_pain=4).pk)
+        pages = [(clinic_admin, reverse("flags:queue")), (clinic_admin, reverse("flags:queue") + "?rows=flag")]
+        pages.append((physio, reverse("flags:dashboard")))
+        for user, url in pages:
+            client.force_login(user)
+            assert "tel:" not in client.get(url).content.decode(), url
+        patient_set_phone(patient=patient, phone="020 7946 0321")
+        for user, url in pages:
+            client.force_login(user)
+            assert 'href="tel:+442079460321"' in client.get(url).content.decode(), url
+
     def test_without_a_number_the_flag_page_says_so(self, client, active, clinic_admin):
         (flag,) = checkin_evaluate(checkin_id=send_checkin(active, max_pain=4).pk)
         client.force_login(clinic_admin)
