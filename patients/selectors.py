@@ -4,7 +4,7 @@ from collections import defaultdict
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from django.db.models import Case, CharField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from rehab.db import read_once
@@ -130,33 +130,48 @@ def threshold_steps(*, patient_ids) -> dict[int, list[tuple[date, int]]]:
     return steps
 
 
-def threshold_reviews_due(*, physio: User, now=None) -> list[Patient]:
-    """The physiotherapist's patients whose phase changed since the last decision about their threshold (rule 15),
-    in one query: each with `phase` (today's, in the clinic's time zone) and `default` (that phase's default)."""
-    today = (now or timezone.now()).astimezone(physio.clinic.tzinfo).date()
-    acute_after, _ = rules.onset_range(rules.Phase.ACUTE, today)
-    subacute_after, _ = rules.onset_range(rules.Phase.SUBACUTE, today)
-    phase_now = Case(
-        When(onset_date__gt=acute_after, then=Value(rules.Phase.ACUTE.value)),
-        When(onset_date__gt=subacute_after, then=Value(rules.Phase.SUBACUTE.value)),
-        default=Value(rules.Phase.LONG_TERM.value),
-        output_field=CharField(),
+def last_decided_phase() -> Subquery:
+    """For a patient query: the phase their threshold was last decided for ("" for a change made before phases were
+    recorded, None without a change)."""
+    return Subquery(
+        ThresholdChange.objects.filter(patient=OuterRef("pk")).order_by("-changed_at", "-id").values("phase")[:1]
     )
-    decided_for = ThresholdChange.objects.filter(patient=OuterRef("pk")).order_by("-changed_at", "-id").values("phase")
-    patients = list(
+
+
+def reviews_due_among(patients, *, today: date) -> list[Patient]:
+    """Of patients read with `decided_for` (last_decided_phase), those whose threshold is due for review today (rule
+    15: rules.threshold_review_due), by onset: each with `review_phase` and `review_default` (that phase's default)."""
+    due = []
+    for patient in patients:
+        phase = rules.threshold_review_due(decided_for=patient.decided_for or "", onset=patient.onset_date, today=today)
+        if phase is not None:
+            patient.review_phase, patient.review_default = phase, rules.default_threshold(phase)
+            due.append(patient)
+    return sorted(due, key=lambda patient: (patient.onset_date, patient.pk))
+
+
+# What a list of patients in care shows of each: a name, and what a threshold review says.
+IN_CARE_FIELDS = ("onset_date", "pain_threshold", "user__first_name", "user__last_name")
+
+
+def in_care_of(physio: User) -> QuerySet[Patient]:
+    """The physiotherapist's own patients in a course of care, with their names and the phase their threshold was
+    last decided for (`decided_for`), by name. A caseload is some tens of patients, whatever the network's size."""
+    return (
         patients_visible_to(physio)
         .filter(in_care(), physiotherapist=physio)
         .select_related("user")
-        .only("onset_date", "pain_threshold", "user__first_name", "user__last_name")
-        .annotate(phase_now=phase_now, decided_for=Subquery(decided_for[:1]))
-        .exclude(decided_for=F("phase_now"))
-        .exclude(decided_for="")
-        .order_by("onset_date", "pk")
+        .only(*IN_CARE_FIELDS)
+        .annotate(decided_for=last_decided_phase())
+        .order_by("user__last_name", "user__first_name", "pk")
     )
-    for patient in patients:
-        patient.review_phase = rules.Phase(patient.phase_now)
-        patient.review_default = rules.default_threshold(patient.review_phase)
-    return patients
+
+
+def threshold_reviews_due(*, physio: User, now=None) -> list[Patient]:
+    """The physiotherapist's patients whose phase changed since the last decision about their threshold (rule 15),
+    in one query, by onset: each with `review_phase` (today's, in the clinic's time zone) and `review_default`."""
+    today = (now or timezone.now()).astimezone(physio.clinic.tzinfo).date()
+    return reviews_due_among(in_care_of(physio), today=today)
 
 
 def threshold_review_for(*, patient: Patient, today) -> rules.Phase | None:

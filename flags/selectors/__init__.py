@@ -2,7 +2,7 @@
 dashboard. Every query starts from what the requesting user may see. By sub-domain: `flags` (what a user may see, rows,
 counts, one flag), `queue`, `dashboard`."""
 
-from .dashboard import SPARKLINE_POINTS, caseload, caseload_rows, caseload_without_program, own_open_flags, sparkline
+from .dashboard import SPARKLINE_POINTS, caseload, caseload_aside, caseload_rows, own_open_flags, sparkline
 from .flags import (
     FLAG_ROW_FIELDS,
     RECENTLY_RESOLVED,
@@ -25,7 +25,7 @@ from .queue import (
 __all__ = [
     "caseload",
     "caseload_rows",
-    "caseload_without_program",
+    "caseload_aside",
     "flag_counts",
     "flag_detail",
     "flag_queue",

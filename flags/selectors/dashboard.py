@@ -20,7 +20,7 @@ from checkins import rules as checkin_rules
 from checkins.models import CheckIn
 from checkins.selectors import days_paused
 from patients.models import Patient, Pause
-from patients.selectors import ACTIVE, by_episode_status, in_care, patients_visible_to
+from patients.selectors import ACTIVE, by_episode_status, in_care_of, patients_visible_to, reviews_due_among
 from programs.models import Program, ProgramVersion
 from programs.selectors import first_start
 from rehab.db import count_of
@@ -63,16 +63,15 @@ def caseload(*, physio: User, episodes: str = ACTIVE) -> QuerySet[Patient]:
     )
 
 
-def caseload_without_program(*, physio: User, limit: int = WITHOUT_PROGRAM_LIMIT) -> list[Patient]:
-    """A physiotherapist's patients in a course of care with no program in force, by name: only what the list
-    shows."""
-    return list(
-        _own_caseload(physio)
-        .filter(~Exists(_active_program()), in_care())
-        .select_related("user")
-        .only("pk", "user__first_name", "user__last_name")
-        .order_by("user__last_name", "user__first_name", "pk")[:limit]
-    )
+def caseload_aside(*, physio: User, today: date, limit: int = WITHOUT_PROGRAM_LIMIT) -> dict[str, list[Patient]]:
+    """The dashboard's two short lists, from one read of the physiotherapist's patients in a course of care:
+    `reviews`, those whose threshold is due for review (patients.selectors.reviews_due_among), by onset; and
+    `without_program`, those with no program in force, by name (at most `limit`)."""
+    patients = list(in_care_of(physio).annotate(has_program=Exists(_active_program())))
+    return {
+        "reviews": reviews_due_among(patients, today=today),
+        "without_program": [patient for patient in patients if not patient.has_program][:limit],
+    }
 
 
 def caseload_rows(*, patients: list[Patient], today: date) -> list[dict]:

@@ -30,7 +30,7 @@ def dashboard(request):
         request.GET.get("page")
     )
     patients = list(page.object_list)
-    reviews = list(patient_selectors.threshold_reviews_due(physio=physio))
+    aside = selectors.caseload_aside(physio=physio, today=today)
     return render(
         request,
         "flags/dashboard.html",
@@ -39,8 +39,8 @@ def dashboard(request):
             "rows": selectors.caseload_rows(patients=patients, today=today),
             "flags": list(selectors.own_open_flags(physio=physio)),
             "ready": progress.ready_to_progress(physio=physio, today=today),
-            "without_program": selectors.caseload_without_program(physio=physio),
-            "reviews": reviews,
+            "without_program": aside["without_program"],
+            "reviews": aside["reviews"],
             "resolve_form": ResolveForm(),
             "now": timezone.now(),
             "next": request.get_full_path(),

@@ -180,3 +180,24 @@ def test_sparkline_and_adherence_from_one_read_of_the_check_ins(physio, active):
     assert short["reported"] == 11  # 12 days ago to 2 days ago
     assert row["adherence"] == short["percent"] == round(11 * 100 / 14)
     assert sum('"checkins_checkin"' in q["sql"] for q in queries.captured_queries) == 1
+
+
+def test_the_threshold_reviews_and_the_patients_without_a_program_come_from_one_read(client, physio, active):
+    from patients.models import ThresholdChange
+
+    with_program = active.program.patient
+    due = make_patient(physio=physio, first_name="Dee", last_name="Zane", onset_days=60)  # subacute, no program
+    ThresholdChange.objects.filter(patient=due).update(phase="acute")  # decided when acute: a review is due
+    without = [make_patient(physio=physio, first_name="Ann", last_name=name) for name in ("Byrne", "Abbot", "Cole")]
+    client.force_login(physio)
+    with count_queries() as queries:
+        response = client.get(reverse("flags:dashboard"))
+    assert [p.pk for p in response.context["reviews"]] == [due.pk]
+    assert response.context["reviews"][0].review_default == 1
+    assert [p.user.last_name for p in response.context["without_program"]] == ["Abbot", "Byrne", "Cole", "Zane"]
+    assert with_program not in response.context["without_program"]
+    html = response.content.decode()
+    assert f'id="review-{due.pk}"' in html and f'id="no-program-{without[1].pk}"' in html
+    # The caseload in care is read once for both lists: the last decision on each threshold with the program in force.
+    (read,) = [q["sql"] for q in queries.captured_queries if 'AS "decided_for"' in q["sql"]]
+    assert 'AS "has_program"' in read
