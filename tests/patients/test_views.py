@@ -230,3 +230,12 @@ def test_the_patient_page_reads_courses_of_care_and_threshold_changes_once(clien
     assert "Coping well at two" in page and "→ 3/5" in page  # the history
     assert 'id="threshold-review"' in page and "now in the subacute phase" in page  # from the latest change
     assert "Courses of care" in page  # the outcomes panel's history
+
+
+def test_the_threshold_form_on_the_patient_page_names_its_help_beside_the_field(client, physio):
+    patient = make_patient(physio=physio)
+    client.force_login(physio)
+    page = client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
+    assert '<label for="id_value" class="form-label">New pain threshold</label>' in page
+    assert 'aria-describedby="id_reason_helptext"' in page
+    assert '<div id="id_reason_helptext" class="form-text">Why the threshold changes now' in page
