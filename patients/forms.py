@@ -97,10 +97,16 @@ class PatientForm(PhoneFieldMixin):
 
 
 class ThresholdForm(forms.Form):
-    value = forms.TypedChoiceField(label="New pain threshold", choices=THRESHOLD_CHOICES, coerce=int)
+    # Bootstrap's classes on the widgets: the patient page draws this form with the field partial, not crispy-forms.
+    value = forms.TypedChoiceField(
+        label="New pain threshold",
+        choices=THRESHOLD_CHOICES,
+        coerce=int,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
     reason = forms.CharField(
         max_length=300,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
         help_text="Why the threshold changes now, e.g. 'Tolerating 1/5 well for two weeks; building up'.",
         error_messages={"required": "Say why the threshold changes: the next clinician will read it."},
     )

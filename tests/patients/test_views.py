@@ -238,4 +238,7 @@ def test_the_threshold_form_on_the_patient_page_names_its_help_beside_the_field(
     page = client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
     assert '<label for="id_value" class="form-label">New pain threshold</label>' in page
     assert 'aria-describedby="id_reason_helptext"' in page
+    # Bootstrap's classes, so that the fields fit a phone's width (the textarea is 40 columns wide without them).
+    assert '<select name="value" class="form-select" id="id_value">' in page
+    assert '<textarea name="reason" cols="40" rows="2" class="form-control"' in page
     assert '<div id="id_reason_helptext" class="form-text">Why the threshold changes now' in page
