@@ -42,6 +42,12 @@ STAFF_OUTCOMES = [c for c in FlagOutcome.choices if c[0] not in (FlagOutcome.PAT
 UNRESOLVED = ~Q(status=FlagStatus.RESOLVED)
 
 
+def overdue_at(now) -> Q:
+    """Flags nobody acknowledged by their deadline (rule 9), at `now`: Flag.is_overdue as a query condition, for the
+    queue's rows and tiles and the escalation."""
+    return Q(status=FlagStatus.OPEN, acknowledged_at__isnull=True, ack_due_at__lt=now)
+
+
 class Flag(models.Model):
     """A patient who needs a clinician's attention, and why. Nothing about a flag is ever deleted."""
 
@@ -128,6 +134,7 @@ class Flag(models.Model):
         return self.details.get("explanation", "")
 
     def is_overdue(self, now=None) -> bool:
+        """Nobody acknowledged it by its deadline (rule 9); overdue_at() is the same as a query condition."""
         return (
             self.acknowledged_at is None
             and self.status == FlagStatus.OPEN

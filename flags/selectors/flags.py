@@ -15,7 +15,7 @@ from patients.models import Patient
 from patients.selectors import patients_visible_to
 from rehab.models import User
 
-from ..models import UNRESOLVED, Flag, FlagEvent, FlagReason, FlagStatus
+from ..models import UNRESOLVED, Flag, FlagEvent, FlagReason, FlagStatus, overdue_at
 
 
 def flags_visible_to(user: User) -> QuerySet[Flag]:
@@ -67,7 +67,7 @@ def flag_counts(*, user: User, now) -> dict:
         .filter(UNRESOLVED | Q(status=FlagStatus.RESOLVED, resolved_at__gte=now - RECENTLY_RESOLVED))
         .order_by()
         .values("reason", "status")
-        .annotate(n=Count("pk"), overdue=Count("pk", filter=Q(status=FlagStatus.OPEN, ack_due_at__lt=now)))
+        .annotate(n=Count("pk"), overdue=Count("pk", filter=overdue_at(now)))
     )
     by_reason = dict.fromkeys(FlagReason.values, 0)
     by_status = dict.fromkeys(FlagStatus.values, 0)

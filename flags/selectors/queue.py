@@ -15,7 +15,7 @@ from django.db.models import (
 from patients.models import Patient
 from rehab.models import User
 
-from ..models import Flag, FlagReason, FlagStatus
+from ..models import Flag, FlagReason, FlagStatus, overdue_at
 from .flags import flag_rows, flags_visible_to
 
 
@@ -78,10 +78,6 @@ REASON_RANK = {
 }
 
 
-def _overdue(now) -> Q:
-    return Q(status=FlagStatus.OPEN, acknowledged_at__isnull=True, ack_due_at__lt=now)
-
-
 def queue_patients(*, user: User, now, **filters) -> QuerySet:
     """The queue one row per patient: the ids of the patients with flags the filters select, worst first (an urgent
     flag, then an overdue one, then the oldest flag), as rows of `patient_id`. Page it, then read the flags of a
@@ -92,7 +88,7 @@ def queue_patients(*, user: User, now, **filters) -> QuerySet:
         .values("patient_id")
         .annotate(
             any_urgent=Max(Case(When(urgent=True, then=1), default=0)),
-            any_overdue=Max(Case(When(_overdue(now), then=1), default=0)),
+            any_overdue=Max(Case(When(overdue_at(now), then=1), default=0)),
             first_opened=Min("opened_at"),
         )
         .order_by("-any_urgent", "-any_overdue", "first_opened", "patient_id")

@@ -16,7 +16,7 @@ from patients.selectors import in_care
 from rehab.db import id_slices
 from rehab.models import User
 
-from ..models import Flag, FlagEvent, FlagEventKind, FlagReason, FlagStatus
+from ..models import Flag, FlagEvent, FlagEventKind, FlagReason, FlagStatus, overdue_at
 from .lifecycle import flag_claim, flag_unclaim
 
 logger = logging.getLogger(__name__)
@@ -139,13 +139,7 @@ def flag_escalate_overdue(*, now=None) -> int:
     are not escalated (a discharge closes them; one raised later by a check-in sent before it goes to the
     physiotherapist only)."""
     now = now or timezone.now()
-    due = Flag.objects.filter(
-        in_care(OuterRef("patient")),
-        status=FlagStatus.OPEN,
-        acknowledged_at__isnull=True,
-        escalated_at__isnull=True,
-        ack_due_at__lte=now,
-    )
+    due = Flag.objects.filter(overdue_at(now), in_care(OuterRef("patient")), escalated_at__isnull=True)
     claimed = _claim_batch(
         due, field="escalated_at", now=now, key=lambda f: (f.patient.clinic_id, not f.urgent, f.opened_at, f.pk)
     )

@@ -204,3 +204,36 @@ class TestFailedBulkResolveKeepsTheSelection:
         html = client.post(reverse("flags:bulk_resolve"), {"flags": [rest.pk], "next": "/flags/"}).content.decode()
         assert f'id="select-{rest.pk}" aria-label="Select the rest flag of' in html
         assert html.split(f'id="select-{rest.pk}"')[1].split(">")[0].endswith(" checked")
+
+
+def test_overdue_means_one_thing_for_the_rows_the_tiles_and_the_escalation(admin, physio):
+    """A flag nobody acknowledged by its deadline: the same flags marked in the rows (Flag.is_overdue), counted on
+    the tiles and ranked first in the queue (flags.models.overdue_at), and escalated."""
+    from flags.models import overdue_at
+    from flags.selectors import flag_counts, queue_patients
+
+    now = timezone.now()
+    patient = make_patient(physio=physio)
+    late = Flag.objects.create(patient=patient, reason=FlagReason.PAIN, ack_due_at=now - timedelta(minutes=1))
+    on_time = Flag.objects.create(patient=patient, reason=FlagReason.REST, ack_due_at=now + timedelta(minutes=1))
+    at_deadline = Flag.objects.create(patient=patient, reason=FlagReason.SHARP_PAIN, ack_due_at=now)
+    acknowledged = Flag.objects.create(
+        patient=patient,
+        reason=FlagReason.WORSENING,
+        ack_due_at=now - timedelta(hours=1),
+        status=FlagStatus.ACKNOWLEDGED,
+        acknowledged_at=now - timedelta(hours=2),
+    )
+    other = make_patient(physio=physio, first_name="Ola", email="ola@example.com")
+    resolved = raise_flag(other, FlagReason.PAIN, opened_days_ago=3)
+    Flag.objects.filter(pk=resolved.pk).update(
+        status=FlagStatus.RESOLVED, resolved_at=now, outcome="no_action", ack_due_at=now - timedelta(days=2)
+    )
+    flags = list(Flag.objects.all())
+    marked = {flag.pk for flag in flags if flag.is_overdue(now)}
+    assert marked == {late.pk} and {on_time.pk, at_deadline.pk, acknowledged.pk}.isdisjoint(marked)
+    assert set(Flag.objects.filter(overdue_at(now)).values_list("pk", flat=True)) == marked
+    assert flag_counts(user=admin, now=now)["overdue"] == 1
+    assert queue_patients(user=admin, now=now).first()["any_overdue"] == 1
+    assert services.flag_escalate_overdue(now=now) == 1
+    assert list(Flag.objects.filter(escalated_at__isnull=False).values_list("pk", flat=True)) == [late.pk]
