@@ -236,7 +236,11 @@ def test_the_threshold_form_on_the_patient_page_names_its_help_beside_the_field(
     patient = make_patient(physio=physio)
     client.force_login(physio)
     page = client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
-    assert '<label for="id_value" class="form-label">New pain threshold</label>' in page
+    # Marked required as crispy-forms marks the app's other forms.
+    assert (
+        '<label for="id_value" class="form-label requiredField">New pain threshold<span class="asteriskField">*</span>'
+        in page
+    )
     assert 'aria-describedby="id_reason_helptext"' in page
     # Bootstrap's classes, so that the fields fit a phone's width (the textarea is 40 columns wide without them).
     assert '<select name="value" class="form-select" id="id_value">' in page
