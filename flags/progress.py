@@ -27,9 +27,9 @@ from django.db.models.functions import Cast, Coalesce, Greatest, NullIf, TruncDa
 from checkins.models import CheckIn
 from patients.models import Patient, Pause, ThresholdChange
 from patients.selectors import in_care, patients_visible_to
-from programs.models import FlareUp, Program, ProgramVersion
+from programs.models import Program, ProgramVersion
 from programs.rules import DAYS_IN_WEEK
-from programs.selectors import first_start
+from programs.selectors import first_start, flare_ups_on
 from rehab.db import count_of
 from rehab.models import Clinic, User
 
@@ -152,9 +152,7 @@ def _evidence(*, clinic: Clinic, today: date, started_by: date | None = None) ->
             days=window,
         ),
         "open_flags": Flag.objects.filter(patient=OuterRef("program__patient_id")).exclude(status=FlagStatus.RESOLVED),
-        "in_flare_up": FlareUp.objects.filter(
-            patient=OuterRef("program__patient_id"), starts_on__lte=today, last_day__gte=today
-        ),
+        "in_flare_up": flare_ups_on(OuterRef("program__patient_id"), today=today),
     }
 
 

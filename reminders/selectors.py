@@ -27,6 +27,7 @@ from flags.models import Flag, FlagReason, FlagStatus
 from patients.models import Patient, Pause
 from patients.selectors import in_care
 from programs.models import FlareUp, Program, ProgramVersion
+from programs.selectors import flare_ups_on
 from rehab.db import count_of
 from rehab.models import Clinic
 
@@ -88,13 +89,9 @@ def _base(zone: Zone):
 
 def _plan_in_force(day: date):
     """The flare-up in force on `day` with a plan whose program is still active: its plan is what the patient does."""
-    return FlareUp.objects.filter(
-        patient=OuterRef("pk"),
-        plan__isnull=False,
-        plan__program__status=Program.Status.ACTIVE,
-        starts_on__lte=day,
-        last_day__gte=day,
-    ).order_by("-started_at", "-pk")
+    return flare_ups_on(OuterRef("pk"), today=day).filter(
+        plan__isnull=False, plan__program__status=Program.Status.ACTIVE
+    )
 
 
 def _paused(day: date):

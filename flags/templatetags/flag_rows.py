@@ -46,7 +46,7 @@ def _flag_item(flag, now) -> str:
             url_with_id("flags:detail", pk),
             REASON[flag.reason],
             STATUS[flag.status].lower(),
-            date_format(timezone.localtime(flag.opened_at), "j M Y, H:i"),
+            local_time(flag.opened_at, "j M Y, H:i"),
             ago(flag.opened_at, now),
         )
     )
@@ -57,10 +57,10 @@ def _flag_item(flag, now) -> str:
         parts.append(html(": {}", OUTCOME.get(flag.outcome, flag.outcome).lower()))
     parts.append("</span>")
     if flag.is_overdue(now):
-        due = date_format(timezone.localtime(flag.ack_due_at), "j M, H:i")
+        due = local_time(flag.ack_due_at, "j M, H:i")
         parts.append(f' <span class="badge text-bg-danger">Overdue</span> <span class="small">due {due}</span>')
     if flag.escalated_at and is_open:
-        escalated = date_format(timezone.localtime(flag.escalated_at), "j M, H:i")
+        escalated = local_time(flag.escalated_at, "j M, H:i")
         parts.append(f' <span class="small">escalated {escalated}</span>')
     parts.append(html('<div class="small">{}</div>', flag.explanation))
     if is_open and flag.last_evidence_at > flag.opened_at:

@@ -13,8 +13,8 @@ from patients.selectors import open_episode
 from rehab.models import User
 
 from .. import rules
-from ..models import Exercise, FlareUp, Program, ProgramExercise, ProgramTemplate, ProgramVersion
-from ..selectors import progression_for, starting_warnings_for
+from ..models import Exercise, Program, ProgramExercise, ProgramTemplate, ProgramVersion
+from ..selectors import flare_ups_on, progression_for, starting_warnings_for
 from .library import check_dose
 
 COPIED_FIELDS = ("exercise_id", "position", "sets", "reps", "hold_seconds", "rest_seconds", "notes")
@@ -341,9 +341,7 @@ def flare_ups_end_at_discharge(*, patient_id: int, by: User, now) -> int:
     its plan to stand in for. Returns the flare-ups ended."""
     today = Patient.objects.select_related("clinic").get(pk=patient_id).clinic.local_today()
     ended = 0
-    for flare_up in FlareUp.objects.select_for_update().filter(
-        patient_id=patient_id, starts_on__lte=today, last_day__gte=today
-    ):
+    for flare_up in flare_ups_on(patient_id, today=today).select_for_update():
         flare_up.last_day = rules.flare_up_ended_last_day(starts_on=flare_up.starts_on, today=today)
         flare_up.ended_at, flare_up.ended_by = now, by
         flare_up.save(update_fields=["last_day", "ended_at", "ended_by"])
