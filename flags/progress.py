@@ -5,8 +5,10 @@ step up is asked for; and the versions a flag may be resolved with as "program c
 The query is the set-based twin of flags.rules.progress_verdict: each criterion is a condition in SQL on the version
 in force, with the same clinic settings, and each row carries the evidence that the rule puts in words."""
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
+from zoneinfo import ZoneInfo
 
 from django.db.models import (
     Count,
@@ -26,12 +28,13 @@ from django.db.models.functions import Cast, Coalesce, Greatest, NullIf, TruncDa
 
 from checkins.models import CheckIn
 from patients.models import Patient, Pause, ThresholdChange
-from patients.selectors import in_care, patients_visible_to
+from patients.selectors import in_care, staff_clinic_id
 from programs.models import Program, ProgramVersion
 from programs.rules import DAYS_IN_WEEK
 from programs.selectors import first_start, flare_ups_on
 from rehab.db import count_of
 from rehab.models import Clinic, User
+from rehab.prepared import prepared
 
 from . import rules
 from .models import Flag, FlagStatus
@@ -72,9 +75,9 @@ class PlannedSevenths(Func):
 
     output_field = IntegerField()
 
-    def __init__(self, *, weekdays_text, sessions_per_week, window_start, patient_id, days: list[date]):
+    def __init__(self, *, weekdays_text, sessions_per_week, window_start, patient_id, window: "Window"):
         super().__init__(weekdays_text, sessions_per_week, window_start, patient_id)
-        self.days = days
+        self.window = window
 
     def as_sql(self, compiler, connection, **extra_context):
         (weekdays, weekdays_params), (per_week, per_week_params), (start, start_params), (patient, patient_params) = (
@@ -83,12 +86,12 @@ class PlannedSevenths(Func):
         # The app's own table and compiled columns; every value is a parameter. Weekdays are kept as a JSON list of
         # single digits (0 = Monday): the day's digit is in it, or not.
         day_params = []
-        for day in self.days:
-            day_params += [connection.ops.adapt_datefield_value(day), f"%{day.weekday()}%"]
+        for day, pattern in zip(self.window.days, self.window.patterns, strict=True):
+            day_params += [connection.ops.adapt_datefield_value(day), pattern]
         sql = PLANNED_SQL.format(
             weekdays=weekdays,
             per_week=per_week,
-            days=", ".join(["(%s, %s)"] * len(self.days)),
+            days=", ".join(["(%s, %s)"] * len(self.window.days)),
             start=start,
             pause=Pause._meta.db_table,
             patient=patient,
@@ -97,13 +100,13 @@ class PlannedSevenths(Func):
         return sql, params
 
 
-def _threshold_on_session_day(clinic: Clinic):
+def _threshold_on_session_day(zone: ZoneInfo):
     """For a check-in (the query this goes in): the patient's threshold in force on its session's day, in the
     clinic's time zone (patients.rules.threshold_on): the last change made on or before that day, else the first
     change, else the threshold the patient has."""
     changes = ThresholdChange.objects.filter(patient=OuterRef("patient_id"))
     on_or_before = (
-        changes.annotate(day=TruncDate("changed_at", tzinfo=clinic.tzinfo))
+        changes.annotate(day=TruncDate("changed_at", tzinfo=zone))
         .filter(day__lte=OuterRef("session_date"))
         .order_by("-changed_at", "-id")
         .values("value")[:1]
@@ -112,23 +115,42 @@ def _threshold_on_session_day(clinic: Clinic):
     return Coalesce(Subquery(on_or_before), Subquery(first), F("patient__pain_threshold"))
 
 
-def _evidence(*, clinic: Clinic, today: date, started_by: date | None = None) -> dict:
+@dataclass(frozen=True)
+class Window:
+    """The adherence window ending `today`, as a query takes it: its days, latest first, and each one's weekday digit
+    as a LIKE pattern (the schedule keeps weekdays as a JSON list of single digits, 0 = Monday)."""
+
+    today: date
+    days: tuple[date, ...]
+    patterns: tuple[str, ...]
+
+    @classmethod
+    def ending(cls, today: date) -> "Window":
+        days = tuple(today - timedelta(days=back) for back in range(rules.ADHERENCE_WINDOW_DAYS))
+        return cls(today=today, days=days, patterns=tuple(f"%{day.weekday()}%" for day in days))
+
+    @property
+    def start(self) -> date:
+        return self.days[-1]
+
+
+def _evidence(*, zone: ZoneInfo, window: Window, whole_window: bool = False) -> dict:
     """The evidence on a version in force, as expressions for a ProgramVersion query (flags.rules.ProgressEvidence):
-    the check-ins on it, those over the threshold of their day or with sharp pain, the days with a session and the
-    sessions planned in the adherence window (from the program's first day at the earliest), open flags, a flare-up
-    now. With `started_by` on or before the window's first day (versions that started by then, and so their programs
-    too), the window is whole and needs no program start."""
-    window = [today - timedelta(days=back) for back in range(rules.ADHERENCE_WINDOW_DAYS)]
-    if started_by is not None and started_by <= window[-1]:
-        window_start = Value(window[-1])
+    the check-ins on it, those over the threshold of their day (in the clinic's time zone) or with sharp pain, the
+    days with a session and the sessions planned in the adherence window (from the program's first day at the
+    earliest), open flags, a flare-up now. With `whole_window` (only versions that started by the window's first day,
+    and so their programs too), the window needs no program start."""
+    today = window.today
+    if whole_window:
+        window_start = Value(window.start)
     else:
-        window_start = Greatest(Value(window[-1]), Coalesce(first_start(OuterRef("program")), F("start_date")))
+        window_start = Greatest(Value(window.start), Coalesce(first_start(OuterRef("program")), F("start_date")))
     on_version = CheckIn.objects.filter(version=OuterRef("pk"))
     return {
         "window_start": window_start,
         "sessions": count_of(on_version, by="version"),
         "highest_pain": Subquery(on_version.order_by().values("version").annotate(m=Max("max_pain")).values("m")),
-        "over_threshold": on_version.filter(max_pain__gt=_threshold_on_session_day(clinic)),
+        "over_threshold": on_version.filter(max_pain__gt=_threshold_on_session_day(zone)),
         "sharp": on_version.filter(sharp_pain=True),
         "reported_days": Coalesce(
             Subquery(
@@ -149,7 +171,7 @@ def _evidence(*, clinic: Clinic, today: date, started_by: date | None = None) ->
             sessions_per_week=F("sessions_per_week"),
             window_start=F("window_start"),
             patient_id=F("program__patient_id"),
-            days=window,
+            window=window,
         ),
         "open_flags": Flag.objects.filter(patient=OuterRef("program__patient_id")).exclude(status=FlagStatus.RESOLVED),
         "in_flare_up": flare_ups_on(OuterRef("program__patient_id"), today=today),
@@ -185,19 +207,56 @@ def in_force_of(patients: QuerySet) -> QuerySet[ProgramVersion]:
 def ready_to_progress(*, physio: User, today: date | None = None) -> list[tuple[ProgramVersion, rules.ProgressVerdict]]:
     """The physiotherapist's patients ready to progress, each with the verdict in words: one query, whatever the
     caseload, each criterion of flags.rules.progress_verdict a condition in it. Longest on their version first."""
+    clinic_id = staff_clinic_id(physio)
+    if clinic_id is None:
+        return []
     clinic = physio.clinic
     today = today or clinic.local_today()
     criteria = criteria_of(clinic)
     started_by = rules.progress_start_by(today=today, min_days=criteria.min_days)
-    e = _evidence(clinic=clinic, today=today, started_by=started_by)
-    rows = (
-        in_force_of(patients_visible_to(physio).filter(in_care(), physiotherapist=physio))
+    window = Window.ending(today)
+    rows = _ready(
+        clinic_id=clinic_id,
+        physio_id=physio.pk,
+        zone=clinic.tzinfo,
+        today=today,
+        started_by=started_by,
+        window_days=window.days,
+        window_patterns=window.patterns,
+        min_sessions=criteria.min_sessions,
+        min_adherence=criteria.min_adherence,
+        whole_window=started_by <= window.start,
+    )
+    return [(row, rules.progress_verdict(evidence_of(row, today=today), criteria)) for row in rows]
+
+
+@prepared(shape=("whole_window",))
+def _ready(
+    *,
+    clinic_id: int,
+    physio_id: int,
+    zone: ZoneInfo,
+    today: date,
+    started_by: date,
+    window_days: tuple[date, ...],
+    window_patterns: tuple[str, ...],
+    min_sessions: int,
+    min_adherence: int,
+    whole_window: bool,
+) -> QuerySet[ProgramVersion]:
+    """ready_to_progress's query, its SQL compiled once (rehab.prepared): every value it takes is an argument."""
+    e = _evidence(
+        zone=zone, window=Window(today=today, days=window_days, patterns=window_patterns), whole_window=whole_window
+    )
+    caseload = Patient.objects.filter(clinic_id=clinic_id, physiotherapist_id=physio_id).filter(in_care())
+    return (
+        in_force_of(caseload)
         # The caseload named on the join too, so that PostgreSQL starts from these few patients rather than from
         # every version in force in the database (the IN above alone is planned as a late semi-join).
-        .filter(program__patient__physiotherapist=physio, start_date__lte=started_by)
+        .filter(program__patient__physiotherapist_id=physio_id, start_date__lte=started_by)
         .filter(~Exists(e["over_threshold"]), ~Exists(e["sharp"]), ~Exists(e["open_flags"]), ~Exists(e["in_flare_up"]))
         .annotate(window_start=e["window_start"], sessions=e["sessions"])
-        .filter(sessions__gte=criteria.min_sessions)
+        .filter(sessions__gte=min_sessions)
         .annotate(
             highest_pain=e["highest_pain"],
             reported_days=e["reported_days"],
@@ -212,12 +271,11 @@ def ready_to_progress(*, physio: User, today: date | None = None) -> list[tuple[
         # some planned (NULLIF: nothing planned compares as unknown, which no row passes).
         .alias(
             reported_times=F("reported_days") * 100 * DAYS_IN_WEEK,
-            needed=NullIf("planned_sevenths", 0) * criteria.min_adherence,
+            needed=NullIf("planned_sevenths", 0) * min_adherence,
         )
         .filter(reported_times__gte=F("needed"))
         .order_by("start_date", "program__patient__user__last_name", "pk")[:READY_LIMIT]
     )
-    return [(row, rules.progress_verdict(evidence_of(row, today=today), criteria)) for row in rows]
 
 
 def progress_verdict_for(*, patient, today: date | None = None) -> tuple[ProgramVersion, rules.ProgressVerdict] | None:
@@ -225,7 +283,7 @@ def progress_verdict_for(*, patient, today: date | None = None) -> tuple[Program
     dashboard was drawn): the same evidence as the list's, every criterion shown; None without a program in force."""
     clinic = patient.clinic
     today = today or clinic.local_today()
-    e = _evidence(clinic=clinic, today=today)
+    e = _evidence(zone=clinic.tzinfo, window=Window.ending(today))
     row = (
         in_force_of(Patient.objects.filter(pk=patient.pk))
         .annotate(window_start=e["window_start"])

@@ -33,12 +33,19 @@ def by_episode_status(patients: QuerySet[Patient], status: str) -> QuerySet[Pati
     return patients.filter(in_care())
 
 
+def staff_clinic_id(user: User) -> int | None:
+    """The clinic whose patients `user` may see as staff (patients_visible_to), or None for anybody else."""
+    if not user.is_authenticated or user.clinic_id is None or not user.is_active:
+        return None
+    return user.clinic_id if user.role in (User.Role.PHYSIO, User.Role.CLINIC_ADMIN) else None
+
+
 def patients_visible_to(user: User) -> QuerySet[Patient]:
     """The patients `user` may see: their clinic's for staff, their own record for a patient."""
+    if (clinic_id := staff_clinic_id(user)) is not None:
+        return Patient.objects.filter(clinic_id=clinic_id)
     if not user.is_authenticated or user.clinic_id is None or not user.is_active:
         return Patient.objects.none()
-    if user.role in (User.Role.PHYSIO, User.Role.CLINIC_ADMIN):
-        return Patient.objects.filter(clinic_id=user.clinic_id)
     if user.role == User.Role.PATIENT:
         return Patient.objects.filter(user_id=user.pk)
     return Patient.objects.none()

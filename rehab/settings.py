@@ -411,3 +411,7 @@ LOGGING = {
 
 # Form widgets are drawn by Jinja2 from Django's own widget templates, others (the admin's) by Django's engine.
 FORM_RENDERER = "rehab.renderers.FormRenderer"
+
+# Hot queries compiled once per process (rehab.prepared); with the check on, each call also builds its query afresh
+# and fails unless both give the same SQL and values (the test suite and DEBUG).
+PREPARED_QUERIES_CHECK = env.bool("PREPARED_QUERIES_CHECK", default=DEBUG)

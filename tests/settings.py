@@ -50,3 +50,6 @@ if TEST_ROLES_MADE_BY_SUITE:
 
 # The suite empties the database, audit trail included, between the tests that need it (tests/testdb).
 INSTALLED_APPS = ["tests.testdb", *INSTALLED_APPS]  # noqa: F405
+
+# Every prepared query is checked against the same query built afresh (rehab.prepared).
+PREPARED_QUERIES_CHECK = True

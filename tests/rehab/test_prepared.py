@@ -1,0 +1,210 @@
+"""rehab.prepared: a query's SQL written once, sent again with new values, the same rows as the queryset gives."""
+
+import logging
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.db.models import Count, F, Q
+from django.db.models.functions import TruncDate
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from patients.models import Patient, ThresholdChange
+from rehab import prepared as prepared_module
+from rehab.models import Clinic
+from rehab.prepared import PreparedQuery, prepared
+from tests.factories import ClinicAdminFactory, PhysioFactory, make_patient
+
+pytestmark = pytest.mark.django_db
+
+
+def counted(build, shape=()):
+    """A PreparedQuery of `build` (kept out of the app's registry) that counts how often the query is built."""
+    calls = []
+
+    def counting(**kwargs):
+        calls.append(kwargs)
+        return build(**kwargs)
+
+    counting.__qualname__ = build.__qualname__
+    query = PreparedQuery(counting, shape)
+    prepared_module.REGISTRY.remove(query)
+    return query, calls
+
+
+def patients_of(*, clinic_id: int, onset_before: date):
+    return (
+        Patient.objects.filter(clinic_id=clinic_id, onset_date__lt=onset_before)
+        .select_related("user", "physiotherapist")
+        .annotate(changes=Count("threshold_changes"))
+        .order_by("pk")
+    )
+
+
+@pytest.fixture
+def two_clinics():
+    first, second = PhysioFactory(), PhysioFactory()
+    return {
+        "first": [make_patient(physio=first, onset_days=days) for days in (10, 40, 90)],
+        "second": [make_patient(physio=second, onset_days=days) for days in (5, 60)],
+    }
+
+
+def test_later_calls_send_the_sql_written_the_first_time_and_give_the_querysets_rows(two_clinics, settings):
+    settings.PREPARED_QUERIES_CHECK = False  # this test compares with the queryset itself
+    query, calls = counted(patients_of)
+    today = timezone.localdate()
+    for clinic_patients, back in ((two_clinics["first"], 30), (two_clinics["second"], 1), (two_clinics["first"], 95)):
+        values = {"clinic_id": clinic_patients[0].clinic_id, "onset_before": today - timedelta(days=back)}
+        rows = query(**values)
+        expected = list(patients_of(**values))
+        assert [p.pk for p in rows] == [p.pk for p in expected]
+        assert [(p.user.last_name, p.physiotherapist.pk, p.changes) for p in rows] == [
+            (p.user.last_name, p.physiotherapist.pk, p.changes) for p in expected
+        ]
+    assert len(calls) == 2  # the two sentinel builds of the first call, and no build since
+    assert query.compiled(**values) is not None
+
+
+def test_rows_as_dicts_tuples_and_flat_values_and_prefetched_relations(two_clinics):
+    clinic_id = two_clinics["first"][0].clinic_id
+
+    @prepared
+    def as_dicts(*, clinic_id: int):
+        return Patient.objects.filter(clinic_id=clinic_id).order_by("pk").values("pk", last=F("user__last_name"))
+
+    @prepared
+    def as_flat(*, clinic_id: int):
+        return Patient.objects.filter(clinic_id=clinic_id).order_by("pk").values_list("pk", flat=True)
+
+    @prepared
+    def with_changes(*, clinic_id: int):
+        return Patient.objects.filter(clinic_id=clinic_id).order_by("pk").prefetch_related("threshold_changes")
+
+    try:
+        ids = [p.pk for p in two_clinics["first"]]
+        assert [row["pk"] for row in as_dicts(clinic_id=clinic_id)] == ids
+        assert as_flat(clinic_id=clinic_id) == ids
+        with CaptureQueriesContext(connection) as queries:
+            patients = with_changes(clinic_id=clinic_id)
+            assert [len(p.threshold_changes.all()) for p in patients] == [
+                ThresholdChange.objects.filter(patient=p).count() for p in patients
+            ]
+        assert len(queries) - len(patients) == 2  # the query, then one prefetch (the check compiles, sends nothing)
+    finally:
+        for query in (as_dicts, as_flat, with_changes):
+            prepared_module.REGISTRY.remove(query)
+
+
+def test_a_value_worked_out_from_an_argument_is_not_prepared_and_the_rows_stay_right(two_clinics, caplog):
+    def onset_within(*, clinic_id: int, today: date):
+        return Patient.objects.filter(clinic_id=clinic_id, onset_date__gte=today - timedelta(days=30)).order_by("pk")
+
+    query, calls = counted(onset_within)
+    clinic_id, today = two_clinics["first"][0].clinic_id, timezone.localdate()
+    with caplog.at_level(logging.WARNING, logger="rehab.prepared"):
+        rows = query(clinic_id=clinic_id, today=today)
+    assert [p.pk for p in rows] == [two_clinics["first"][0].pk]
+    assert query.compiled(clinic_id=clinic_id, today=today) is None
+    assert "worked out from its arguments" in caplog.text
+    query(clinic_id=clinic_id, today=today)
+    assert len(calls) == 2 + 1 + 1  # not prepared: built on every call
+
+
+def test_two_arguments_compared_in_python_are_not_taken_for_one_of_them(two_clinics):
+    def onset_after_later(*, clinic_id: int, first: date, second: date):
+        return Patient.objects.filter(clinic_id=clinic_id, onset_date__gte=max(first, second))
+
+    query, _calls = counted(onset_after_later)
+    today = timezone.localdate()
+    values = {"clinic_id": two_clinics["first"][0].clinic_id, "first": today, "second": today - timedelta(days=100)}
+    assert len(query(**values)) == 0
+    assert query.compiled(**values) is None
+    assert "worked out" in next(iter(query.not_prepared.values()))
+
+
+def test_an_argument_that_changes_the_sql_is_prepared_once_per_value_when_named_in_shape(two_clinics):
+    def by_onset(*, clinic_id: int, newest_first: bool):
+        return Patient.objects.filter(clinic_id=clinic_id).order_by("-onset_date" if newest_first else "onset_date")
+
+    clinic_id = two_clinics["first"][0].clinic_id
+    unnamed, _calls = counted(lambda *, clinic_id, order: by_onset(clinic_id=clinic_id, newest_first=order == "new"))
+    assert [p.pk for p in unnamed(clinic_id=clinic_id, order="new")] == [p.pk for p in two_clinics["first"]]
+    assert [p.pk for p in unnamed(clinic_id=clinic_id, order="old")] == [p.pk for p in two_clinics["first"]][::-1]
+    assert unnamed.compiled(clinic_id=clinic_id, order="new") is None  # its argument reaches no parameter
+
+    def by_position(*, clinic_id: int, position: int):
+        return Patient.objects.filter(clinic_id=clinic_id).order_by("onset_date")[position : position + 1]
+
+    sliced, _calls = counted(by_position)
+    assert len(sliced(clinic_id=clinic_id, position=1)) == 1
+    assert "changes with its arguments" in next(iter(sliced.not_prepared.values()))  # LIMIT and OFFSET are in the SQL
+
+    query, _calls = counted(by_onset, shape=("newest_first",))
+    newest = [p.pk for p in query(clinic_id=clinic_id, newest_first=True)]
+    oldest = [p.pk for p in query(clinic_id=clinic_id, newest_first=False)]
+    assert newest == [p.pk for p in two_clinics["first"]] == oldest[::-1]
+    assert query.compiled(clinic_id=clinic_id, newest_first=True) is not None
+    assert query.compiled(clinic_id=clinic_id, newest_first=False) is not None
+
+
+def test_tuples_of_values_and_time_zones(two_clinics):
+    def changed_on(*, clinic_id: int, days: tuple[date, ...], zone: ZoneInfo):
+        return (
+            ThresholdChange.objects.filter(patient__clinic_id=clinic_id)
+            .annotate(day=TruncDate("changed_at", tzinfo=zone))
+            .filter(Q(day=days[0]) | Q(day=days[1]))
+            .order_by("pk")
+        )
+
+    query, _calls = counted(changed_on)
+    patient = two_clinics["first"][0]
+    change = ThresholdChange.objects.filter(patient=patient).latest("changed_at")
+    for zone in (ZoneInfo("Pacific/Kiritimati"), ZoneInfo("Pacific/Pago_Pago")):
+        day = change.changed_at.astimezone(zone).date()
+        values = {"clinic_id": patient.clinic_id, "zone": zone}
+        assert change.pk in [c.pk for c in query(**values, days=(day - timedelta(days=3), day))]
+        assert change.pk not in [c.pk for c in query(**values, days=(day + timedelta(days=1), day - timedelta(1)))]
+    assert query.compiled(clinic_id=patient.clinic_id, zone=zone, days=(day, day)) is not None
+    assert query.compiled(clinic_id=patient.clinic_id, zone=zone, days=(day,)) is None  # another length: not asked
+
+
+def test_the_check_fails_when_the_build_reads_a_value_from_elsewhere(two_clinics, settings):
+    clinic_id = two_clinics["first"][0].clinic_id
+    reading = {"onset_before": timezone.localdate()}
+
+    def from_elsewhere(*, clinic_id: int):
+        return Patient.objects.filter(clinic_id=clinic_id, onset_date__lt=reading["onset_before"])
+
+    query, _calls = counted(from_elsewhere)
+    settings.PREPARED_QUERIES_CHECK = True
+    assert len(query(clinic_id=clinic_id)) == 3
+    reading["onset_before"] -= timedelta(days=50)
+    with pytest.raises(AssertionError, match="differs from the query built afresh"):
+        query(clinic_id=clinic_id)
+
+
+@pytest.mark.parametrize("value", [True, None, 1.5, [1, 2], Clinic(pk=1)])
+def test_only_plain_values_are_taken(value):
+    query, _calls = counted(lambda *, clinic_id: Patient.objects.filter(clinic_id=clinic_id))
+    with pytest.raises(TypeError, match="takes ints, strings"):
+        query(clinic_id=value)
+
+
+def test_every_prepared_query_of_the_app_that_the_pages_ran_was_prepared(client, physio, active):
+    """The staff pages run the app's prepared queries; none may have fallen back to being built on every call (its
+    SQL changing with a value, or a value worked out from another)."""
+    admin = ClinicAdminFactory(clinic=physio.clinic)
+    for user, url in (
+        (physio, reverse("flags:dashboard")),
+        (physio, reverse("patients:detail", args=[active.program.patient.pk])),
+        (admin, reverse("flags:queue")),
+    ):
+        client.force_login(user)
+        assert client.get(url).status_code == 200
+    ran = [query for query in prepared_module.REGISTRY if query._compiled]
+    assert ran
+    assert {query.__qualname__: query.not_prepared for query in ran if query.not_prepared} == {}
