@@ -164,9 +164,18 @@ IN_CARE_FIELDS = ("onset_date", "pain_threshold", "user__first_name", "user__las
 def in_care_of(physio: User) -> QuerySet[Patient]:
     """The physiotherapist's own patients in a course of care, with their names and the phase their threshold was
     last decided for (`decided_for`), by name. A caseload is some tens of patients, whatever the network's size."""
+    clinic_id = staff_clinic_id(physio)
+    if clinic_id is None:
+        return Patient.objects.none()
+    return in_care_at(clinic_id=clinic_id, physio_id=physio.pk)
+
+
+def in_care_at(*, clinic_id: int, physio_id: int) -> QuerySet[Patient]:
+    """in_care_of, from the ids of the clinic whose patients the physiotherapist may see and of the physiotherapist
+    (for a prepared query: rehab.prepared)."""
     return (
-        patients_visible_to(physio)
-        .filter(in_care(), physiotherapist=physio)
+        Patient.objects.filter(clinic_id=clinic_id, physiotherapist_id=physio_id)
+        .filter(in_care())
         .select_related("user")
         .only(*IN_CARE_FIELDS)
         .annotate(decided_for=last_decided_phase())

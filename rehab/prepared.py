@@ -216,6 +216,9 @@ def _prepare(build, values: dict, shape: dict) -> _Compiled:
 
 
 REGISTRY: list["PreparedQuery"] = []  # every prepared query of the app, for the test that each one is prepared
+# Shapes kept per query (each value of a `shape` argument, each length of a tuple): past this, a new shape is built
+# on every call, so that requests cannot make a process keep SQL without end (a page number, say).
+MOST_SHAPES = 64
 
 
 class PreparedQuery:
@@ -250,6 +253,8 @@ class PreparedQuery:
         try:
             compiled = self._compiled[key]
         except KeyError:
+            if len(self._compiled) >= MOST_SHAPES:
+                return list(self.build(**kwargs))
             try:
                 compiled = _prepare(self.build, values, shape)
             except NotPrepared as reason:

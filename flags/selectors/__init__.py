@@ -2,7 +2,15 @@
 dashboard. Every query starts from what the requesting user may see. By sub-domain: `flags` (what a user may see, rows,
 counts, one flag), `queue`, `dashboard`."""
 
-from .dashboard import SPARKLINE_POINTS, caseload, caseload_aside, caseload_rows, own_open_flags, sparkline
+from .dashboard import (
+    SPARKLINE_POINTS,
+    caseload,
+    caseload_aside,
+    caseload_rows,
+    own_open_flag_rows,
+    own_open_flags,
+    sparkline,
+)
 from .flags import (
     FLAG_ROW_FIELDS,
     RECENTLY_RESOLVED,
@@ -33,6 +41,7 @@ __all__ = [
     "flag_rows",
     "flags_visible_to",
     "flags_worst_first",
+    "own_open_flag_rows",
     "own_open_flags",
     "patient_flags",
     "PatientRow",

@@ -20,14 +20,22 @@ from checkins import rules as checkin_rules
 from checkins.models import CheckIn
 from checkins.selectors import days_paused
 from patients.models import Patient, Pause
-from patients.selectors import ACTIVE, by_episode_status, in_care_of, patients_visible_to, reviews_due_among
+from patients.selectors import (
+    ACTIVE,
+    by_episode_status,
+    in_care_at,
+    patients_visible_to,
+    reviews_due_among,
+    staff_clinic_id,
+)
 from programs.models import Program, ProgramVersion
 from programs.selectors import first_start
 from rehab.db import count_of
 from rehab.models import User
+from rehab.prepared import prepared
 
 from ..models import Flag, FlagStatus
-from .flags import flag_rows, flags_visible_to
+from .flags import clinic_flags, flag_rows, flags_visible_to
 
 SPARKLINE_POINTS = 10
 WITHOUT_PROGRAM_LIMIT = 20  # the dashboard lists at most this many patients without a program in force
@@ -67,20 +75,25 @@ def caseload_aside(*, physio: User, today: date, limit: int = WITHOUT_PROGRAM_LI
     """The dashboard's two short lists, from one read of the physiotherapist's patients in a course of care:
     `reviews`, those whose threshold is due for review (patients.selectors.reviews_due_among), by onset; and
     `without_program`, those with no program in force, by name (at most `limit`)."""
-    patients = list(in_care_of(physio).annotate(has_program=Exists(_active_program())))
+    clinic_id = staff_clinic_id(physio)
+    patients = [] if clinic_id is None else _in_care_with_program(clinic_id=clinic_id, physio_id=physio.pk)
     return {
         "reviews": reviews_due_among(patients, today=today),
         "without_program": [patient for patient in patients if not patient.has_program][:limit],
     }
 
 
-def caseload_rows(*, patients: list[Patient], today: date) -> list[dict]:
-    """Sparkline and 14-day adherence for a page of patients: a fixed number of queries for the page."""
-    ids = [p.pk for p in patients]
-    window_start = today - timedelta(days=checkin_rules.ADHERENCE_WINDOW_DAYS - 1)
-    # One read of the check-ins for both: each patient's last ten (the sparkline) and those in the adherence window.
+@prepared
+def _in_care_with_program(*, clinic_id: int, physio_id: int) -> QuerySet[Patient]:
+    return in_care_at(clinic_id=clinic_id, physio_id=physio_id).annotate(has_program=Exists(_active_program()))
+
+
+@prepared
+def _recent_checkins(*, ids: tuple[int, ...], window_start: date, today: date) -> QuerySet[CheckIn]:
+    """One read of the check-ins for both: each patient's last ten (the sparkline) and those in the adherence
+    window, as (patient id, day, highest pain, rank from the latest)."""
     in_window = Q(session_date__gte=window_start, session_date__lte=today)
-    checkins = (
+    return (
         CheckIn.objects.filter(patient_id__in=ids)
         .annotate(
             rank=Window(
@@ -93,26 +106,43 @@ def caseload_rows(*, patients: list[Patient], today: date) -> list[dict]:
         .filter(wanted__lte=SPARKLINE_POINTS)
         .values_list("patient_id", "session_date", "max_pain", "rank")
     )
-    recent: dict[int, list[tuple[date, int]]] = {}
-    reported: dict[int, set[date]] = {}
-    for patient_id, day, pain, rank in checkins:
-        if rank <= SPARKLINE_POINTS:
-            recent.setdefault(patient_id, []).append((day, pain))
-        if window_start <= day <= today:
-            reported.setdefault(patient_id, set()).add(day)
-    versions = {
-        v.program.patient_id: v
-        for v in ProgramVersion.objects.filter(
+
+
+@prepared
+def _versions_in_force(*, ids: tuple[int, ...]) -> QuerySet[ProgramVersion]:
+    return (
+        ProgramVersion.objects.filter(
             program__patient_id__in=ids, status=ProgramVersion.Status.ACTIVE, program__status=Program.Status.ACTIVE
         )
         .select_related("program")
         .only("start_date", "weekdays", "sessions_per_week", "program__patient")
         .annotate(program_start=first_start(OuterRef("program")))
-    }
-    pauses: dict[int, list] = {}
-    for pause in Pause.objects.filter(patient_id__in=ids, starts_on__lte=today, ends_on__gte=window_start).only(
+    )
+
+
+@prepared
+def _pauses_over(*, ids: tuple[int, ...], window_start: date, today: date) -> QuerySet[Pause]:
+    return Pause.objects.filter(patient_id__in=ids, starts_on__lte=today, ends_on__gte=window_start).only(
         "patient", "starts_on", "ends_on", "resumed_on"
-    ):
+    )
+
+
+def caseload_rows(*, patients: list[Patient], today: date) -> list[dict]:
+    """Sparkline and 14-day adherence for a page of patients: a fixed number of queries for the page."""
+    if not patients:
+        return []
+    ids = tuple(p.pk for p in patients)
+    window_start = today - timedelta(days=checkin_rules.ADHERENCE_WINDOW_DAYS - 1)
+    recent: dict[int, list[tuple[date, int]]] = {}
+    reported: dict[int, set[date]] = {}
+    for patient_id, day, pain, rank in _recent_checkins(ids=ids, window_start=window_start, today=today):
+        if rank <= SPARKLINE_POINTS:
+            recent.setdefault(patient_id, []).append((day, pain))
+        if window_start <= day <= today:
+            reported.setdefault(patient_id, set()).add(day)
+    versions = {v.program.patient_id: v for v in _versions_in_force(ids=ids)}
+    pauses: dict[int, list] = {}
+    for pause in _pauses_over(ids=ids, window_start=window_start, today=today):
         pauses.setdefault(pause.patient_id, []).append(pause)
     rows = []
     for patient in patients:
@@ -155,8 +185,24 @@ def sparkline(pains: list[int], threshold: int, *, width: int = 100, height: int
 
 def own_open_flags(*, physio: User) -> QuerySet[Flag]:
     return (
-        flag_rows(flags_visible_to(physio))
+        flags_visible_to(physio)
         .filter(patient__physiotherapist=physio)
+        .exclude(status=FlagStatus.RESOLVED)
+        .order_by("-urgent", "opened_at")
+    )
+
+
+def own_open_flag_rows(*, physio: User) -> list[Flag]:
+    """own_open_flags with what their rows show (flag_rows), as a list: the dashboard's."""
+    clinic_id = staff_clinic_id(physio)
+    return [] if clinic_id is None else _own_open_flag_rows(clinic_id=clinic_id, physio_id=physio.pk)
+
+
+@prepared
+def _own_open_flag_rows(*, clinic_id: int, physio_id: int) -> QuerySet[Flag]:
+    return flag_rows(
+        clinic_flags(clinic_id)
+        .filter(patient__physiotherapist_id=physio_id)
         .exclude(status=FlagStatus.RESOLVED)
         .order_by("-urgent", "opened_at")
     )

@@ -12,7 +12,7 @@ from django.db.models import (
 )
 
 from patients.models import Patient
-from patients.selectors import patients_visible_to
+from patients.selectors import staff_clinic_id
 from rehab.models import User
 
 from ..models import UNRESOLVED, Flag, FlagEvent, FlagReason, FlagStatus, overdue_at
@@ -20,9 +20,15 @@ from ..models import UNRESOLVED, Flag, FlagEvent, FlagReason, FlagStatus, overdu
 
 def flags_visible_to(user: User) -> QuerySet[Flag]:
     """Flags of the clinic's patients, for staff only (patients never see flags)."""
-    if getattr(user, "role", None) not in (User.Role.PHYSIO, User.Role.CLINIC_ADMIN):
+    clinic_id = staff_clinic_id(user)
+    if clinic_id is None:
         return Flag.objects.none()
-    return Flag.objects.filter(patient__in=patients_visible_to(user).values("pk"))
+    return clinic_flags(clinic_id)
+
+
+def clinic_flags(clinic_id: int) -> QuerySet[Flag]:
+    """The flags of a clinic's patients (flags_visible_to, from the clinic's id, for a prepared query)."""
+    return Flag.objects.filter(patient__in=Patient.objects.filter(clinic_id=clinic_id).values("pk"))
 
 
 # What a flag's row in the queue and on the dashboard shows (templates/patients/_flag_row.html), and no more:

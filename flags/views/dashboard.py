@@ -37,7 +37,7 @@ def dashboard(request):
         {
             "page": page,
             "rows": selectors.caseload_rows(patients=patients, today=today),
-            "flags": list(selectors.own_open_flags(physio=physio)),
+            "flags": selectors.own_open_flag_rows(physio=physio),
             "ready": progress.ready_to_progress(physio=physio, today=today),
             "without_program": aside["without_program"],
             "reviews": aside["reviews"],

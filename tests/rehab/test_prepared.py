@@ -208,3 +208,17 @@ def test_every_prepared_query_of_the_app_that_the_pages_ran_was_prepared(client,
     ran = [query for query in prepared_module.REGISTRY if query._compiled]
     assert ran
     assert {query.__qualname__: query.not_prepared for query in ran if query.not_prepared} == {}
+
+
+def test_past_the_most_shapes_a_new_shape_is_built_every_time(two_clinics, monkeypatch):
+    monkeypatch.setattr(prepared_module, "MOST_SHAPES", 2)
+
+    def among(*, ids: tuple[int, ...]):
+        return Patient.objects.filter(pk__in=ids).order_by("pk")
+
+    query, calls = counted(among)
+    patients = [p.pk for p in two_clinics["first"]]
+    for length in (1, 2, 3, 3):
+        assert [p.pk for p in query(ids=tuple(patients[:length]))] == patients[:length]
+    assert len(query._compiled) == 2
+    assert len(calls) == 3 + 3 + 1 + 1  # two shapes prepared (two builds, then the check), the third built twice
