@@ -15,13 +15,27 @@ TOTAL = "paginator_total_rows"
 MOST_PAGES = 1_000_000  # past this, a page number goes Django's way (an OFFSET must stay a 64-bit number)
 
 
-class CountedPaginator(Paginator):
-    """Paginator(queryset, per_page) whose get_page reads the number of rows with the page's rows."""
+def with_total(queryset: QuerySet, bottom: int, top: int) -> QuerySet:
+    """Rows bottom to top of `queryset`, each carrying the number of rows in all (TOTAL)."""
+    return queryset.annotate(**{TOTAL: Window(Count("*"))})[bottom:top]
 
-    def __init__(self, object_list: QuerySet, per_page: int, **kwargs):
+
+class CountedPaginator(Paginator):
+    """Paginator(queryset, per_page) whose get_page reads the number of rows with the page's rows.
+
+    `read_page(bottom, top)`, if given, reads those rows (with_total of the same queryset: a prepared query, say,
+    rehab.prepared); `object_list` may then be lazy (SimpleLazyObject), built only for a page with no rows."""
+
+    def __init__(self, object_list: QuerySet, per_page: int, *, read_page=None, **kwargs):
         if kwargs.get("orphans"):
             raise ValueError("CountedPaginator does not take orphans: a page's bounds must not depend on the count.")
+        self.read_page = read_page or (lambda bottom, top: list(with_total(self.object_list, bottom, top)))
+        self.lazy = read_page is not None
         super().__init__(object_list, per_page, **kwargs)
+
+    def _check_object_list_is_ordered(self):
+        if not self.lazy:  # read_page's query is the one that must be ordered
+            super()._check_object_list_is_ordered()
 
     def get_page(self, number):
         try:  # as Django reads a page number: anything but a whole number is page 1
@@ -30,10 +44,10 @@ class CountedPaginator(Paginator):
             wanted = int(number)
         except (TypeError, ValueError):
             wanted = 1
-        query = self.object_list.query
-        if 1 <= wanted <= MOST_PAGES and not query.distinct and not query.combinator:
+        query = None if self.lazy else self.object_list.query
+        if 1 <= wanted <= MOST_PAGES and (query is None or not (query.distinct or query.combinator)):
             bottom = (wanted - 1) * self.per_page
-            rows = list(self.object_list.annotate(**{TOTAL: Window(Count("*"))})[bottom : bottom + self.per_page])
+            rows = self.read_page(bottom, bottom + self.per_page)
             if rows:
                 first = rows[0]
                 self.count = first[TOTAL] if isinstance(first, dict) else getattr(first, TOTAL)

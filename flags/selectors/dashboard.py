@@ -15,6 +15,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import RowNumber
+from django.utils.functional import SimpleLazyObject
 
 from checkins import rules as checkin_rules
 from checkins.models import CheckIn
@@ -24,7 +25,6 @@ from patients.selectors import (
     ACTIVE,
     by_episode_status,
     in_care_at,
-    patients_visible_to,
     reviews_due_among,
     staff_clinic_id,
 )
@@ -32,6 +32,7 @@ from programs.models import Program, ProgramVersion
 from programs.selectors import first_start
 from rehab.db import count_of
 from rehab.models import User
+from rehab.pagination import CountedPaginator, with_total
 from rehab.prepared import prepared
 
 from ..models import Flag, FlagStatus
@@ -39,10 +40,6 @@ from .flags import clinic_flags, flag_rows, flags_visible_to
 
 SPARKLINE_POINTS = 10
 WITHOUT_PROGRAM_LIMIT = 20  # the dashboard lists at most this many patients without a program in force
-
-
-def _own_caseload(physio: User) -> QuerySet[Patient]:
-    return patients_visible_to(physio).filter(physiotherapist=physio)
 
 
 def _active_program():
@@ -55,10 +52,36 @@ def caseload(*, physio: User, episodes: str = ACTIVE) -> QuerySet[Patient]:
 
     Only the fields the dashboard shows are read.
     """
+    clinic_id = staff_clinic_id(physio)
+    if clinic_id is None:
+        return Patient.objects.none()
+    return _caseload_at(clinic_id=clinic_id, physio_id=physio.pk, episodes=episodes)
+
+
+def caseload_paginator(*, physio: User, episodes: str, per_page: int) -> CountedPaginator:
+    """The caseload in pages, each page read by a prepared query (rehab.prepared) with its number of rows."""
+    clinic_id = staff_clinic_id(physio)
+    if clinic_id is None:
+        return CountedPaginator(Patient.objects.none(), per_page)
+    return CountedPaginator(
+        SimpleLazyObject(lambda: caseload(physio=physio, episodes=episodes)),
+        per_page,
+        read_page=lambda bottom, top: _caseload_page(
+            clinic_id=clinic_id, physio_id=physio.pk, episodes=episodes, bottom=bottom, top=top
+        ),
+    )
+
+
+@prepared(shape=("episodes", "bottom", "top"))
+def _caseload_page(*, clinic_id: int, physio_id: int, episodes: str, bottom: int, top: int) -> QuerySet[Patient]:
+    return with_total(_caseload_at(clinic_id=clinic_id, physio_id=physio_id, episodes=episodes), bottom, top)
+
+
+def _caseload_at(*, clinic_id: int, physio_id: int, episodes: str) -> QuerySet[Patient]:
     last = CheckIn.objects.filter(patient=OuterRef("pk")).order_by("-session_date", "-submitted_at")
     open_flags = Flag.objects.filter(patient=OuterRef("pk")).exclude(status=FlagStatus.RESOLVED)
     return (
-        by_episode_status(_own_caseload(physio), episodes)
+        by_episode_status(Patient.objects.filter(clinic_id=clinic_id, physiotherapist_id=physio_id), episodes)
         .select_related("user")
         .only("onset_date", "pain_threshold", "user__first_name", "user__last_name")
         .annotate(

@@ -10,7 +10,6 @@ from checkins.rules import ADHERENCE_WINDOW_DAYS
 from patients import selectors as patient_selectors
 from patients.models import Patient
 from programs.views.common import open_prepared
-from rehab.pagination import CountedPaginator
 from rehab.permissions import physio_required
 
 from .. import progress, selectors, services
@@ -26,7 +25,7 @@ def dashboard(request):
     today = physio.clinic.local_today()
     discharged = request.GET.get("episodes") == patient_selectors.DISCHARGED
     episodes = patient_selectors.DISCHARGED if discharged else patient_selectors.ACTIVE
-    page = CountedPaginator(selectors.caseload(physio=physio, episodes=episodes), DASHBOARD_PAGE_SIZE).get_page(
+    page = selectors.caseload_paginator(physio=physio, episodes=episodes, per_page=DASHBOARD_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     patients = list(page.object_list)

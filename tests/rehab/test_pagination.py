@@ -3,9 +3,12 @@
 import pytest
 from django.core.paginator import Paginator
 from django.db.models import Count
+from django.utils.functional import SimpleLazyObject
 
+from rehab import prepared as prepared_module
 from rehab.models import User
-from rehab.pagination import CountedPaginator
+from rehab.pagination import CountedPaginator, with_total
+from rehab.prepared import PreparedQuery
 from tests.factories import PhysioFactory
 from tests.helpers import count_queries
 
@@ -79,3 +82,26 @@ def test_a_distinct_query_is_counted_as_django_counts_it(seven):
         page = CountedPaginator(distinct, 2).get_page(1)
         assert (page.paginator.count, [row["last_name"] for row in page.object_list]) == (3, ["Name 0", "Name 1"])
     assert len(queries.captured_queries) == 2  # Django's count, then the page
+
+
+@pytest.mark.parametrize("number", [None, "2", "3", "9", "two"])
+def test_pages_read_by_a_prepared_query_are_djangos_and_the_list_is_built_only_past_the_end(clinic, seven, number):
+    built = []
+
+    def build():
+        built.append(True)
+        return ordered(clinic)
+
+    def read(*, clinic_id: int, bottom: int, top: int):
+        return with_total(
+            User.objects.filter(clinic_id=clinic_id, role=User.Role.PHYSIO).order_by("last_name", "pk"), bottom, top
+        )
+
+    read_page = PreparedQuery(read, shape=("bottom", "top"))
+    prepared_module.REGISTRY.remove(read_page)
+    paginator = CountedPaginator(
+        SimpleLazyObject(build), 3, read_page=lambda bottom, top: read_page(clinic_id=clinic.pk, bottom=bottom, top=top)
+    )
+    assert summary(paginator.get_page(number)) == summary(Paginator(seven, 3).get_page(number))
+    assert bool(built) == (number == "9")
+    assert read_page.not_prepared == {}
