@@ -29,6 +29,8 @@ from .queue import (
     queue_flags,
     queue_patient_rows,
     queue_patients,
+    queue_patients_paginator,
+    unfiltered_patient_rows,
 )
 
 __all__ = [
@@ -49,6 +51,8 @@ __all__ = [
     "PatientRow",
     "queue_flags",
     "queue_patient_rows",
+    "queue_patients_paginator",
+    "unfiltered_patient_rows",
     "queue_patients",
     "REASON_RANK",
     "RECENTLY_RESOLVED",

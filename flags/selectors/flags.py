@@ -1,6 +1,6 @@
 """Which flags a user may see, a flag's row as lists show it, the queue's counts, one flag, and a patient's flags."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import (
     Case,
@@ -14,6 +14,7 @@ from django.db.models import (
 from patients.models import Patient
 from patients.selectors import staff_clinic_id
 from rehab.models import User
+from rehab.prepared import prepared
 
 from ..models import UNRESOLVED, Flag, FlagEvent, FlagReason, FlagStatus, overdue_at
 
@@ -64,17 +65,23 @@ def flag_rows(flags: QuerySet[Flag]) -> QuerySet[Flag]:
 RECENTLY_RESOLVED = timedelta(days=7)
 
 
-def flag_counts(*, user: User, now) -> dict:
-    """The queue's tiles in one query: overdue flags, unresolved flags per status and per reason, and the
-    flags resolved in the last seven days. Older resolved flags are not counted, so the query reads the
-    open work and one week of history, not every flag the clinic ever had."""
-    rows = (
-        flags_visible_to(user)
-        .filter(UNRESOLVED | Q(status=FlagStatus.RESOLVED, resolved_at__gte=now - RECENTLY_RESOLVED))
+@prepared
+def _counts(*, clinic_id: int, now: datetime, resolved_since: datetime) -> QuerySet:
+    return (
+        clinic_flags(clinic_id)
+        .filter(UNRESOLVED | Q(status=FlagStatus.RESOLVED, resolved_at__gte=resolved_since))
         .order_by()
         .values("reason", "status")
         .annotate(n=Count("pk"), overdue=Count("pk", filter=overdue_at(now)))
     )
+
+
+def flag_counts(*, user: User, now) -> dict:
+    """The queue's tiles in one query: overdue flags, unresolved flags per status and per reason, and the
+    flags resolved in the last seven days. Older resolved flags are not counted, so the query reads the
+    open work and one week of history, not every flag the clinic ever had."""
+    clinic_id = staff_clinic_id(user)
+    rows = [] if clinic_id is None else _counts(clinic_id=clinic_id, now=now, resolved_since=now - RECENTLY_RESOLVED)
     by_reason = dict.fromkeys(FlagReason.values, 0)
     by_status = dict.fromkeys(FlagStatus.values, 0)
     overdue = 0

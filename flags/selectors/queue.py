@@ -11,12 +11,16 @@ from django.db.models import (
     QuerySet,
     When,
 )
+from django.utils.functional import SimpleLazyObject
 
 from patients.models import Patient
+from patients.selectors import staff_clinic_id
 from rehab.models import User
+from rehab.pagination import CountedPaginator, with_total
+from rehab.prepared import prepared
 
 from ..models import Flag, FlagReason, FlagStatus, overdue_at
-from .flags import flag_rows, flags_visible_to
+from .flags import clinic_flags, flag_rows, flags_visible_to
 
 
 def queue_flags(
@@ -82,9 +86,12 @@ def queue_patients(*, user: User, now, **filters) -> QuerySet:
     """The queue one row per patient: the ids of the patients with flags the filters select, worst first (an urgent
     flag, then an overdue one, then the oldest flag), as rows of `patient_id`. Page it, then read the flags of a
     page with queue_patient_rows."""
+    return _by_patient(queue_flags(user=user, **filters), now=now)
+
+
+def _by_patient(flags: QuerySet[Flag], *, now) -> QuerySet:
     return (
-        queue_flags(user=user, **filters)
-        .order_by()
+        flags.order_by()
         .values("patient_id")
         .annotate(
             any_urgent=Max(Case(When(urgent=True, then=1), default=0)),
@@ -93,6 +100,37 @@ def queue_patients(*, user: User, now, **filters) -> QuerySet:
         )
         .order_by("-any_urgent", "-any_overdue", "first_opened", "patient_id")
     )
+
+
+def queue_patients_paginator(*, user: User, now, per_page: int, **filters) -> CountedPaginator:
+    """The queue one row per patient in pages. Unfiltered (the queue as it opens), each page is read by a prepared
+    query (rehab.prepared) with its number of rows."""
+    clinic_id = staff_clinic_id(user)
+    if clinic_id is None or any(value not in ("", None) for value in filters.values()):
+        return CountedPaginator(queue_patients(user=user, now=now, **filters), per_page)
+    return CountedPaginator(
+        SimpleLazyObject(lambda: queue_patients(user=user, now=now)),
+        per_page,
+        read_page=lambda bottom, top: _unfiltered_page(clinic_id=clinic_id, now=now, bottom=bottom, top=top),
+    )
+
+
+@prepared(shape=("bottom", "top"))
+def _unfiltered_page(*, clinic_id: int, now: datetime, bottom: int, top: int) -> QuerySet:
+    return with_total(_by_patient(clinic_flags(clinic_id).exclude(status=FlagStatus.RESOLVED), now=now), bottom, top)
+
+
+@prepared
+def _unresolved_flag_rows(*, clinic_id: int, ids: tuple[int, ...]) -> QuerySet[Flag]:
+    return flag_rows(clinic_flags(clinic_id).exclude(status=FlagStatus.RESOLVED).filter(patient_id__in=ids))
+
+
+def unfiltered_patient_rows(*, user: User, patient_ids: list[int], now) -> list["PatientRow"]:
+    """queue_patient_rows for the unfiltered queue (every unresolved flag), by a prepared query."""
+    clinic_id = staff_clinic_id(user)
+    if clinic_id is None or not patient_ids:
+        return []
+    return patient_rows_of(_unresolved_flag_rows(clinic_id=clinic_id, ids=tuple(patient_ids)), patient_ids, now)
 
 
 @dataclass
@@ -140,8 +178,13 @@ def flags_worst_first(flags, now) -> list[Flag]:
 
 def queue_patient_rows(*, flags: QuerySet[Flag], patient_ids: list[int], now) -> list[PatientRow]:
     """The rows of a page of patients (in the order given), each with its flags among `flags`: one query."""
+    return patient_rows_of(flag_rows(flags.filter(patient_id__in=patient_ids)), patient_ids, now)
+
+
+def patient_rows_of(flags, patient_ids: list[int], now) -> list[PatientRow]:
+    """The rows of these patients (in the order given), each with its flags among `flags` (read already)."""
     by_patient: dict[int, list[Flag]] = {pk: [] for pk in patient_ids}
-    for flag in flag_rows(flags.filter(patient_id__in=patient_ids)):
+    for flag in flags:
         by_patient[flag.patient_id].append(flag)
     return [
         PatientRow(patient=found[0].patient, flags=flags_worst_first(found, now), now=now)

@@ -58,16 +58,19 @@ def _queue_page(request, params, *, bulk_form=None, selected=()):
             params.get("page")
         )
     else:
-        page = CountedPaginator(
-            selectors.queue_patients(user=request.user, now=now, **filters), QUEUE_PAGE_SIZE
+        page = selectors.queue_patients_paginator(
+            user=request.user, now=now, per_page=QUEUE_PAGE_SIZE, **filters
         ).get_page(params.get("page"))
+    filtered = any(value not in ("", None) for value in filters.values())
     patient_rows = []
     if not invalid and not per_flag:
-        patient_rows = selectors.queue_patient_rows(
-            flags=selectors.queue_flags(user=request.user, **filters),
-            patient_ids=[row["patient_id"] for row in page.object_list],
-            now=now,
-        )
+        patient_ids = [row["patient_id"] for row in page.object_list]
+        if filtered:
+            patient_rows = selectors.queue_patient_rows(
+                flags=selectors.queue_flags(user=request.user, **filters), patient_ids=patient_ids, now=now
+            )
+        else:
+            patient_rows = selectors.unfiltered_patient_rows(user=request.user, patient_ids=patient_ids, now=now)
     query = params.copy()
     query.pop("page", None)
     others = params.copy()
@@ -86,7 +89,7 @@ def _queue_page(request, params, *, bulk_form=None, selected=()):
             "counts": selectors.flag_counts(user=request.user, now=now),
             "query": query.urlencode(),
             "other_filters": others.urlencode(),
-            "filtered": any(v not in ("", None) for v in filters.values()),
+            "filtered": filtered,
             "resolve_form": ResolveForm(),
             "bulk_form": bulk_form or ResolveForm(prefix="bulk"),
             "selected": set(selected),
