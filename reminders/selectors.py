@@ -15,6 +15,7 @@ from django.db.models import (
     Min,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     TextField,
     Value,
@@ -30,6 +31,7 @@ from programs.models import FlareUp, Program, ProgramVersion
 from programs.selectors import flare_ups_on
 from rehab.db import count_of
 from rehab.models import Clinic
+from rehab.prepared import prepared
 
 from . import rules
 from .models import PushSubscription, ReminderSent, ReminderSettings
@@ -261,12 +263,11 @@ class RemindersOverview:
     devices: int  # browsers with the patient's notifications on
 
 
-def reminders_overview(patient) -> RemindersOverview:
-    """A patient's reminder settings (as settings_for has them), the last reminder sent and their devices (as
-    push_subscriptions counts them), in one query."""
+@prepared
+def _overview(*, patient_id: int) -> QuerySet[Patient]:
     last = ReminderSent.objects.filter(patient=OuterRef("pk")).order_by("-sent_at", "-pk")
-    found = (
-        Patient.objects.filter(pk=patient.pk)
+    return (
+        Patient.objects.filter(pk=patient_id)
         .select_related("reminder_settings")
         .only("pk", *(f"reminder_settings__{field.attname}" for field in ReminderSettings._meta.concrete_fields))
         .annotate(
@@ -274,8 +275,13 @@ def reminders_overview(patient) -> RemindersOverview:
             last_sent_at=Subquery(last.values("sent_at")[:1]),
             devices=count_of(PushSubscription.objects.filter(patient=OuterRef("pk")), by="patient"),
         )
-        .get()
     )
+
+
+def reminders_overview(patient) -> RemindersOverview:
+    """A patient's reminder settings (as settings_for has them), the last reminder sent and their devices (as
+    push_subscriptions counts them), in one query."""
+    (found,) = _overview(patient_id=patient.pk)
     try:
         row = found.reminder_settings
     except ReminderSettings.DoesNotExist:

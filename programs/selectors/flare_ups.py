@@ -6,6 +6,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 
 from patients.selectors import patients_visible_to
 from rehab.models import User
+from rehab.prepared import prepared
 
 from .. import rules
 from ..models import (
@@ -44,14 +45,21 @@ def program_version_and_flare_up(patient, *, today: date) -> tuple[ProgramVersio
     """The version of the patient's program in force (active_version_for) and their flare-up on `today`, if one is on
     (flare_up_in_force): one query on a day without a flare-up (the version, asked whether one is on), two while
     one is or without a program in force."""
-    version = (
-        _versions_in_force(patient)
-        .annotate(flare_up_on=Subquery(flare_ups_on(patient, today=today).values("pk")[:1]))
-        .first()
-    )
+    found = _version_asking_flare_up(patient_id=patient.pk, today=today)
+    version = found[0] if found else None
     if version is not None and version.flare_up_on is None:
         return version, None
     return version, flare_up_in_force(patient, today=today)
+
+
+@prepared
+def _version_asking_flare_up(*, patient_id: int, today: date) -> QuerySet[ProgramVersion]:
+    """The version in force (one at most), with `flare_up_on`: the id of a flare-up on `today`, or None."""
+    return (
+        _versions_in_force(patient_id)
+        .annotate(flare_up_on=Subquery(flare_ups_on(patient_id, today=today).values("pk")[:1]))
+        .order_by("pk")[:1]
+    )
 
 
 def version_in_force(patient, *, today: date) -> tuple[ProgramVersion | None, FlareUp | None]:
