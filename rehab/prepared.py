@@ -14,7 +14,8 @@ call to call, only its values, is written once:
 How the values are found in the SQL. The first call (per database and shape) builds the query twice more, with made-up
 values of the same types (sentinels): once in one order, once in the reverse order, each set far from the other.
 The two SQL texts must be the same; each parameter that differs between them must be, in both, the same argument's
-sentinel (as given, or as its text: SQLite keeps dates as text, a time zone goes as its name). Any other difference
+sentinel (as given; as its text: SQLite keeps dates as text, a time zone goes as its name; as the backend adapts
+a moment; or in the backend's wrapper type). Any other difference
 means the query does not just take its arguments as values: an argument changes the SQL, or a value is worked out from
 one (a day before `today`, say), or two are compared in Python. Such a query is not prepared: it is built and
 compiled on every call, as before, and a warning says why (a test asserts each of the app's prepared queries is).
@@ -89,13 +90,21 @@ def _as_given(value):
     return value
 
 
-def _forms(param) -> tuple:
-    """How an argument may stand in the parameters: as given, as its text, or wrapped in the type the backend gives
-    the parameter (psycopg's Int4 for an integer column, say)."""
+def _forms(param, alias: str) -> tuple:
+    """How an argument may stand in the parameters: as given, as its text, as the backend adapts a date or a moment
+    (SQLite keeps them as text, a moment in UTC), or wrapped in the type the backend gives the parameter (psycopg's
+    Int4 for an integer column, say)."""
+    forms = (_as_given, str, functools.partial(_adapted, alias, "adapt_datetimefield_value"))
     wrapped = type(param)
     if wrapped in (int, str, date, datetime) or not isinstance(param, (int, str)):
-        return (_as_given, str)
-    return (_as_given, str, wrapped)
+        return forms
+    return (*forms, wrapped)
+
+
+def _adapted(alias: str, adapter: str, value):
+    if not isinstance(value, datetime):
+        raise TypeError("only a moment is adapted so")
+    return getattr(connections[alias].ops, adapter)(value)
 
 
 def _same(one, other) -> bool:
@@ -187,7 +196,7 @@ def _prepare(build, values: dict, shape: dict) -> _Compiled:
         found = [
             (key, form)
             for key, sentinel in first_index.items()
-            for form in _forms(one)
+            for form in _forms(one, first_qs.db)
             if _fits(form, sentinel, one) and _fits(form, second_index[key], other)
         ]
         if not found:
