@@ -24,7 +24,7 @@ def patient_progress(*, request, patient) -> str:
         "flare_up": flare_up,
         "series": series,
         "adherence": selectors.adherence(patient=patient, version=version, today=today, session_days=session_days),
-        "page": {"object_list": list(selectors.checkin_list(patient=patient)[:RECENT])},
+        "page": {"object_list": selectors.latest_checkins(patient=patient, count=RECENT)},
         "show_corrections": True,
     }
     return render_to_string("checkins/_patient_panel.html", context, request=request)

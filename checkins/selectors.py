@@ -11,6 +11,7 @@ from programs.models import ProgramExercise, ProgramVersion
 from programs.rules import DAYS_IN_WEEK
 from programs.selectors import version_program_start
 from rehab.models import User
+from rehab.prepared import prepared
 
 from . import rules
 from .models import CheckIn, ExerciseResult, SymptomReport
@@ -55,14 +56,33 @@ def checkin_list(*, patient) -> QuerySet[CheckIn]:
     )
 
 
+def latest_checkins(*, patient, count: int) -> list[CheckIn]:
+    """The patient's `count` latest check-ins as checkin_list has them (the patient page's and a flag's)."""
+    return _latest(patient_id=patient.pk, count=count)
+
+
+@prepared(shape=("count",))
+def _latest(*, patient_id: int, count: int) -> QuerySet[CheckIn]:
+    return checkin_list(patient=patient_id)[:count]
+
+
+def _series_rows(checkins: QuerySet[CheckIn]) -> QuerySet[CheckIn]:
+    return checkins.order_by("session_date", "submitted_at").values_list("pk", "session_date", "max_pain", "pain_now")
+
+
+@prepared
+def _series(*, patient_id: int) -> QuerySet[CheckIn]:
+    return _series_rows(CheckIn.objects.filter(patient_id=patient_id))
+
+
+@prepared
+def _series_since(*, patient_id: int, since: date) -> QuerySet[CheckIn]:
+    return _series_rows(CheckIn.objects.filter(patient_id=patient_id, session_date__gte=since))
+
+
 def pain_series(*, patient, since: date | None = None) -> list[dict]:
     """One point per check-in, oldest first: date, highest pain, pain afterwards, and the threshold then."""
-    checkins = CheckIn.objects.filter(patient=patient)
-    if since is not None:
-        checkins = checkins.filter(session_date__gte=since)
-    rows = list(
-        checkins.order_by("session_date", "submitted_at").values_list("pk", "session_date", "max_pain", "pain_now")
-    )
+    rows = _series(patient_id=patient.pk) if since is None else _series_since(patient_id=patient.pk, since=since)
     tz = patient.clinic.tzinfo
     steps = [
         (change.changed_at.astimezone(tz).date(), change.value)
@@ -97,6 +117,11 @@ def days_paused(pauses, *, start: date, end: date) -> frozenset[date]:
     return frozenset(days)
 
 
+@prepared
+def _pauses_between(*, patient_id: int, first: date, last: date) -> QuerySet[Pause]:
+    return Pause.objects.filter(patient_id=patient_id, starts_on__lte=last, ends_on__gte=first)
+
+
 def adherence(
     *,
     patient,
@@ -123,8 +148,8 @@ def adherence(
             .order_by()
             .values_list("session_date", flat=True)
         )
-    pauses = patient.pauses.filter(starts_on__lte=today, ends_on__gte=earliest)
-    paused = days_paused(list(pauses), start=earliest, end=today)
+    pauses = _pauses_between(patient_id=patient.pk, first=earliest, last=today)
+    paused = days_paused(pauses, start=earliest, end=today)
     return [
         {
             "days": days,

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from rehab.db import read_once
 from rehab.models import AuditEvent, User
+from rehab.prepared import prepared
 
 from . import rules
 from .models import OPEN_EPISODE, Episode, Patient, Pause, ThresholdChange
@@ -103,16 +104,34 @@ def patient_list(
 
 def patient_detail(*, user: User, pk: int) -> Patient:
     """One patient the user may see, with what the detail page shows; Patient.DoesNotExist otherwise."""
-    return patients_visible_to(user).select_related("user", "physiotherapist", "clinic").get(pk=pk)
+    clinic_id = staff_clinic_id(user)
+    if clinic_id is None:
+        return patients_visible_to(user).select_related("user", "physiotherapist", "clinic").get(pk=pk)
+    found = _clinic_patient(clinic_id=clinic_id, pk=pk)
+    if not found:
+        raise Patient.DoesNotExist("No such patient in this clinic.")
+    return found[0]
+
+
+@prepared
+def _clinic_patient(*, clinic_id: int, pk: int) -> QuerySet[Patient]:
+    return Patient.objects.filter(clinic_id=clinic_id, pk=pk).select_related("user", "physiotherapist", "clinic")
 
 
 def threshold_history(*, patient: Patient) -> list[ThresholdChange]:
     """The patient's threshold changes, the latest first, with who made each. Read once per patient object: the
     patient page, its threshold review and the pain chart another app adds to it ask for it on the same object."""
     return read_once(
-        patient,
-        "_threshold_history",
-        lambda: list(patient.threshold_changes.select_related("changed_by").order_by("-changed_at", "-id")),
+        patient, "_threshold_history", lambda: of_patient(_threshold_changes(patient_id=patient.pk), patient)
+    )
+
+
+@prepared
+def _threshold_changes(*, patient_id: int) -> QuerySet[ThresholdChange]:
+    return (
+        ThresholdChange.objects.filter(patient_id=patient_id)
+        .select_related("changed_by")
+        .order_by("-changed_at", "-id")
     )
 
 
@@ -213,11 +232,24 @@ def episode_history(patient: Patient) -> list[Episode]:
     """Every course of care of the patient, the latest first, with who opened and discharged it. Read once per
     patient object: a page and the panels other apps add to it ask for it on the same object (a patient has a few
     courses of care at most, so reading them all costs what reading the latest did)."""
-    return read_once(
-        patient,
-        "_episode_history",
-        lambda: list(patient.episodes.select_related("opened_by", "discharged_by").order_by("-opened_at", "-pk")),
+    return read_once(patient, "_episode_history", lambda: of_patient(_episodes(patient_id=patient.pk), patient))
+
+
+@prepared
+def _episodes(*, patient_id: int) -> QuerySet[Episode]:
+    return (
+        Episode.objects.filter(patient_id=patient_id)
+        .select_related("opened_by", "discharged_by")
+        .order_by("-opened_at", "-pk")
     )
+
+
+def of_patient(rows: list, patient: Patient) -> list:
+    """Rows read by a prepared query of one patient's (rehab.prepared), each knowing its patient, as rows read
+    through patient.<related> do: reading row.patient costs no query."""
+    for row in rows:
+        row.patient = patient
+    return rows
 
 
 def episodes_visible_to(user: User) -> QuerySet[Episode]:

@@ -12,7 +12,7 @@ from django.db.models import (
 )
 
 from patients.models import Patient
-from patients.selectors import staff_clinic_id
+from patients.selectors import of_patient, staff_clinic_id
 from rehab.models import User
 from rehab.prepared import prepared
 
@@ -123,8 +123,14 @@ def flag_detail(*, user: User, pk: int) -> Flag:
 
 def patient_flags(*, patient: Patient) -> list[Flag]:
     """Every flag of a patient, those not resolved first, with what the patient's page lists of each."""
-    return list(
-        patient.flags.only(
+    return of_patient(_flags_of(patient_id=patient.pk), patient)
+
+
+@prepared
+def _flags_of(*, patient_id: int) -> QuerySet[Flag]:
+    return (
+        Flag.objects.filter(patient_id=patient_id)
+        .only(
             "patient",
             "reason",
             "urgent",
@@ -135,5 +141,6 @@ def patient_flags(*, patient: Patient) -> list[Flag]:
             "outcome",
             "rest_since",
             "rest_days",
-        ).order_by(Case(When(status=FlagStatus.RESOLVED, then=1), default=0), "-opened_at")
+        )
+        .order_by(Case(When(status=FlagStatus.RESOLVED, then=1), default=0), "-opened_at")
     )

@@ -36,7 +36,7 @@ def _checkins_context(flag: Flag) -> dict:
         "items": program_selectors.version_items(version) if version else [],
         "series": checkin_selectors.pain_series(patient=patient),
         "marked": ",".join(str(pk) for pk in marked),
-        "page": {"object_list": list(checkin_selectors.checkin_list(patient=patient)[:RECENT_CHECKINS])},
+        "page": {"object_list": checkin_selectors.latest_checkins(patient=patient, count=RECENT_CHECKINS)},
         "show_corrections": True,
     }
 

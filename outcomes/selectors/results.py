@@ -9,6 +9,7 @@ from patients.models import Episode, Patient
 from patients.selectors import patients_visible_to
 from rehab.db import read_once
 from rehab.models import User
+from rehab.prepared import prepared
 
 from .. import rules
 from ..models import Measurement, Questionnaire, QuestionnaireStatus, Timepoint
@@ -141,18 +142,23 @@ def completed_measurements(episode: Episode) -> list[Measurement]:
     return read_once(
         episode,
         "_completed_measurements",
-        lambda: list(
-            _completed(episode.pk)
-            .select_related("instrument", "questionnaire")
-            .only(
-                "score",
-                "category",
-                "subscores",
-                "questionnaire__completed_at",
-                "questionnaire__timepoint",
-                *(f"instrument__{name}" for name in MEASURE_FIELDS),
-            )
-        ),
+        lambda: _completed_of(episode_id=episode.pk),
+    )
+
+
+@prepared
+def _completed_of(*, episode_id: int) -> QuerySet[Measurement]:
+    return (
+        _completed(episode_id)
+        .select_related("instrument", "questionnaire")
+        .only(
+            "score",
+            "category",
+            "subscores",
+            "questionnaire__completed_at",
+            "questionnaire__timepoint",
+            *(f"instrument__{name}" for name in MEASURE_FIELDS),
+        )
     )
 
 
@@ -202,4 +208,12 @@ def intake_risk(*, episode: Episode) -> Measurement | None:
 
 def open_questionnaires(*, episode: Episode) -> list[Questionnaire]:
     """The questionnaires of a course of care due and not answered, for staff to see what is outstanding."""
-    return list(Questionnaire.objects.filter(episode=episode, status=QuestionnaireStatus.DUE).order_by("due_on"))
+    questionnaires = _due_of(episode_id=episode.pk)
+    for questionnaire in questionnaires:
+        questionnaire.episode = episode
+    return questionnaires
+
+
+@prepared
+def _due_of(*, episode_id: int) -> QuerySet[Questionnaire]:
+    return Questionnaire.objects.filter(episode_id=episode_id, status=QuestionnaireStatus.DUE).order_by("due_on")
