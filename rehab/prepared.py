@@ -243,7 +243,9 @@ class PreparedQuery:
         REGISTRY.append(self)
 
     def _key(self, values: dict, shape: dict, alias: str) -> tuple:
-        lengths = tuple((name, len(v)) for name, v in sorted(values.items()) if isinstance(v, tuple))
+        """The SQL's key: the database, the shape's values, the arguments given (one left out for its default may
+        change the SQL) and the length of each tuple."""
+        lengths = tuple((name, len(v) if isinstance(v, tuple) else None) for name, v in sorted(values.items()))
         return (alias, tuple(sorted(shape.items())), lengths)
 
     def compiled(self, alias: str = "default", **kwargs) -> _Compiled | None:

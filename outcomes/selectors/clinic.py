@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from statistics import median
 
-from django.db.models import OuterRef
+from django.db.models import OuterRef, QuerySet
 from django.db.models.functions import Coalesce
 
 from checkins import rules as checkin_rules
@@ -21,6 +21,7 @@ from patients.models import DischargeReason, Episode
 from patients.selectors import episodes_visible_to
 from rehab.db import count_of
 from rehab.models import User
+from rehab.prepared import prepared
 
 from .. import rules
 from ..models import Measurement, QuestionnaireStatus
@@ -85,23 +86,19 @@ def _flags_during_episode() -> Coalesce:
     )
 
 
-def _discharged(*, user: User, start: date, end: date, physiotherapist_id: int | None):
-    episodes = Episode.objects.filter(clinic_id=user.clinic_id, discharged_on__gte=start, discharged_on__lte=end)
+def _discharged(*, clinic_id: int, start: date, end: date, physiotherapist_id: int | None = None):
+    episodes = Episode.objects.filter(clinic_id=clinic_id, discharged_on__gte=start, discharged_on__lte=end)
     if physiotherapist_id:
         episodes = episodes.filter(physiotherapist_id=physiotherapist_id)
     return episodes
 
 
-def clinic_outcomes(*, user: User, start: date, end: date, physiotherapist_id: int | None = None) -> dict[str, object]:
-    """The clinic's courses of care discharged from `start` to `end` (inclusive): per physiotherapist who looked
-    after them and for the whole clinic, how many were discharged and why, the median change of each measure from
-    its first score to its last with the share that reached the minimal clinically important difference, the median
-    adherence, and the flags raised per course of care. For clinic admins; nothing for anybody else."""
-    if user.role != User.Role.CLINIC_ADMIN or user.clinic_id is None:
-        return {"groups": [], "measures": []}
-    episodes = _discharged(user=user, start=start, end=end, physiotherapist_id=physiotherapist_id)
-    rows = list(
-        episodes.annotate(flags=_flags_during_episode())
+# The page's two reads as prepared queries (rehab.prepared): a physiotherapist's filter left out is SQL of its own.
+@prepared
+def _discharged_rows(*, clinic_id: int, start: date, end: date, physiotherapist_id: int | None = None) -> QuerySet:
+    return (
+        _discharged(clinic_id=clinic_id, start=start, end=end, physiotherapist_id=physiotherapist_id)
+        .annotate(flags=_flags_during_episode())
         .order_by("pk")
         .values(
             "pk",
@@ -115,22 +112,44 @@ def clinic_outcomes(*, user: User, start: date, end: date, physiotherapist_id: i
             "flags",
         )
     )
-    measured = Measurement.objects.filter(
-        questionnaire__episode__in=episodes.values("pk"),
-        questionnaire__status=QuestionnaireStatus.COMPLETED,
-        score__isnull=False,
-    ).order_by("questionnaire__completed_at", "pk")
+
+
+@prepared
+def _scores_of(*, clinic_id: int, start: date, end: date, physiotherapist_id: int | None = None) -> QuerySet:
+    episodes = _discharged(clinic_id=clinic_id, start=start, end=end, physiotherapist_id=physiotherapist_id)
+    return (
+        Measurement.objects.filter(
+            questionnaire__episode__in=episodes.values("pk"),
+            questionnaire__status=QuestionnaireStatus.COMPLETED,
+            score__isnull=False,
+        )
+        .order_by("questionnaire__completed_at", "pk")
+        .values_list(
+            "questionnaire__episode_id",
+            "instrument__key",
+            "instrument__name",
+            "instrument__higher_is_better",
+            "instrument__mcid",
+            "instrument__compares_with_start",
+            "score",
+        )
+    )
+
+
+def clinic_outcomes(*, user: User, start: date, end: date, physiotherapist_id: int | None = None) -> dict[str, object]:
+    """The clinic's courses of care discharged from `start` to `end` (inclusive): per physiotherapist who looked
+    after them and for the whole clinic, how many were discharged and why, the median change of each measure from
+    its first score to its last with the share that reached the minimal clinically important difference, the median
+    adherence, and the flags raised per course of care. For clinic admins; nothing for anybody else."""
+    if user.role != User.Role.CLINIC_ADMIN or user.clinic_id is None:
+        return {"groups": [], "measures": []}
+    period = {"clinic_id": user.clinic_id, "start": start, "end": end}
+    if physiotherapist_id:
+        period["physiotherapist_id"] = physiotherapist_id
+    rows = _discharged_rows(**period)
     scores: dict[int, dict[str, list]] = defaultdict(dict)
     instruments = {}
-    for episode_id, key, name, higher, mcid, compares, score in measured.values_list(
-        "questionnaire__episode_id",
-        "instrument__key",
-        "instrument__name",
-        "instrument__higher_is_better",
-        "instrument__mcid",
-        "instrument__compares_with_start",
-        "score",
-    ):
+    for episode_id, key, name, higher, mcid, compares, score in _scores_of(**period) if rows else ():
         instruments.setdefault(key, (name, higher, mcid, compares))
         scores[episode_id].setdefault(key, []).append(score)
     adherence = adherence_over({r["pk"]: (r["patient_id"], r["referral_date"], r["discharged_on"]) for r in rows})

@@ -202,6 +202,7 @@ def test_every_prepared_query_of_the_app_that_the_pages_ran_was_prepared(client,
         (physio, reverse("flags:dashboard")),
         (physio, reverse("patients:detail", args=[active.program.patient.pk])),
         (admin, reverse("flags:queue")),
+        (admin, reverse("outcomes:clinic")),
     ):
         client.force_login(user)
         assert client.get(url).status_code == 200
@@ -222,3 +223,16 @@ def test_past_the_most_shapes_a_new_shape_is_built_every_time(two_clinics, monke
         assert [p.pk for p in query(ids=tuple(patients[:length]))] == patients[:length]
     assert len(query._compiled) == 2
     assert len(calls) == 3 + 3 + 1 + 1  # two shapes prepared (two builds, then the check), the third built twice
+
+
+def test_an_argument_left_out_for_its_default_gets_sql_of_its_own(two_clinics):
+    def onset_before(*, clinic_id: int, before: date | None = None):
+        patients = Patient.objects.filter(clinic_id=clinic_id).order_by("pk")
+        return patients if before is None else patients.filter(onset_date__lt=before)
+
+    query, _calls = counted(onset_before)
+    clinic_id, today = two_clinics["first"][0].clinic_id, timezone.localdate()
+    assert len(query(clinic_id=clinic_id)) == 3
+    assert len(query(clinic_id=clinic_id, before=today - timedelta(days=30))) == 2
+    assert len(query(clinic_id=clinic_id)) == 3
+    assert len(query._compiled) == 2 and not query.not_prepared
