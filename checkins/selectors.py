@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import Prefetch, QuerySet
 
 from patients.models import Pause
 from patients.selectors import patients_visible_to, threshold_history
@@ -29,9 +29,24 @@ def checkin_items(version: ProgramVersion) -> list[ProgramExercise]:
     """A version's exercises in order, with only what the check-in asks about: each exercise's name.
 
     They are kept on the version (as a prefetch), so checking the check-in against them reads nothing more."""
-    items = ProgramExercise.objects.select_related("exercise").only("version", "exercise__name").order_by("position")
-    prefetch_related_objects([version], Prefetch("items", queryset=items))
-    return list(version.items.all())
+    items = _items_of(version_id=version.pk)
+    for item in items:
+        item.version = version
+    # Kept as a prefetch keeps them: on the version's own related queryset (filtered on it), already read.
+    kept = version.items.all()
+    kept._result_cache, kept._prefetch_done = items, True
+    version._prefetched_objects_cache = {**getattr(version, "_prefetched_objects_cache", {}), "items": kept}
+    return items
+
+
+@prepared
+def _items_of(*, version_id: int) -> QuerySet[ProgramExercise]:
+    return (
+        ProgramExercise.objects.filter(version_id=version_id)
+        .select_related("exercise")
+        .only("version", "exercise__name")
+        .order_by("position")
+    )
 
 
 def reported_on(*, patient, day: date) -> bool:
