@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.models import ModelChoiceIterator
 
 from rehab.forms import DateInput, EmailAddressField
 from rehab.models import User
@@ -7,7 +8,7 @@ from rehab.models import User
 from . import rules
 from .models import DischargeReason
 from .phones import example_number, normalise_phone, region_for
-from .selectors import EPISODE_FILTERS, physiotherapists_of
+from .selectors import EPISODE_FILTERS, active_physiotherapists, physiotherapists_of
 
 THRESHOLD_CHOICES = [(v, f"{v} - {rules.PAIN_WORDS[v]}") for v in range(rules.THRESHOLD_MIN, rules.THRESHOLD_MAX + 1)]
 
@@ -29,9 +30,48 @@ class PhoneFieldMixin(forms.Form):
             raise forms.ValidationError(exc.message_dict["phone"]) from exc
 
 
+class _ChoiceIterator(ModelChoiceIterator):
+    """The field's choices from its `read_choices` (a prepared query's list, read once per form) when it has one,
+    else from its queryset as Django reads them."""
+
+    def _rows(self) -> list | None:
+        read = getattr(self.field, "read_choices", None)
+        if read is None:
+            return None
+        if getattr(self.field, "_choice_rows", None) is None:
+            self.field._choice_rows = read()
+        return self.field._choice_rows
+
+    def __iter__(self):
+        rows = self._rows()
+        if rows is None:
+            return super().__iter__()
+        empty = [("", self.field.empty_label)] if self.field.empty_label is not None else []
+        return iter(empty + [self.choice(obj) for obj in rows])
+
+    def __len__(self):
+        rows = self._rows()
+        if rows is None:
+            return super().__len__()
+        return len(rows) + (self.field.empty_label is not None)
+
+    def __bool__(self):
+        rows = self._rows()
+        return super().__bool__() if rows is None else bool(rows) or self.field.empty_label is not None
+
+
 class PhysiotherapistChoiceField(forms.ModelChoiceField):
+    iterator = _ChoiceIterator
+
     def label_from_instance(self, obj: User) -> str:
         return obj.get_full_name() or obj.email
+
+    def of_clinic(self, clinic_id: int) -> None:
+        """The clinic's active physiotherapists (physiotherapists_of); the list drawn comes from a prepared query
+        (rehab.prepared), the queryset checks what is sent."""
+        self.read_choices = lambda: active_physiotherapists(clinic_id=clinic_id)
+        self._choice_rows = None
+        self.queryset = physiotherapists_of(clinic_id)
 
 
 class PatientForm(PhoneFieldMixin):
@@ -72,7 +112,7 @@ class PatientForm(PhoneFieldMixin):
     def __init__(self, *args, clinic, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.clinic = clinic
-        self.fields["physiotherapist"].queryset = physiotherapists_of(clinic.pk)
+        self.fields["physiotherapist"].of_clinic(clinic.pk)
         self.set_phone_help(clinic, "Staff call the patient on it about a flag.")
         if editing:  # the referral belongs to the course of care, which has pages of its own
             del self.fields["referral_date"], self.fields["referrer"]
@@ -122,7 +162,7 @@ class PatientFilterForm(forms.Form):
 
     def __init__(self, *args, clinic, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["physiotherapist"].queryset = physiotherapists_of(clinic.pk)
+        self.fields["physiotherapist"].of_clinic(clinic.pk)
 
 
 class ReassignForm(forms.Form):
@@ -131,7 +171,7 @@ class ReassignForm(forms.Form):
 
     def __init__(self, *args, clinic, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["physiotherapist"].queryset = physiotherapists_of(clinic.pk)
+        self.fields["physiotherapist"].of_clinic(clinic.pk)
 
 
 class MyDetailsForm(PhoneFieldMixin):

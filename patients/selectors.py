@@ -135,6 +135,12 @@ def _threshold_changes(*, patient_id: int) -> QuerySet[ThresholdChange]:
     )
 
 
+@prepared
+def active_physiotherapists(*, clinic_id: int) -> QuerySet[User]:
+    """physiotherapists_of as a prepared query's list (the filter bars' and forms' choices)."""
+    return physiotherapists_of(clinic_id)
+
+
 def physiotherapists_of(clinic_id: int) -> QuerySet[User]:
     return User.objects.filter(clinic_id=clinic_id, role=User.Role.PHYSIO, is_active=True).order_by(
         "last_name", "first_name"
