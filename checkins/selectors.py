@@ -11,10 +11,10 @@ from programs.models import ProgramExercise, ProgramVersion
 from programs.rules import DAYS_IN_WEEK
 from programs.selectors import version_program_start
 from rehab.models import User
-from rehab.prepared import prepared
+from rehab.prepared import keep_as_prefetched, prepared
 
 from . import rules
-from .models import CheckIn, ExerciseResult, SymptomReport
+from .models import CheckIn, CheckInCorrection, ExerciseResult, SymptomReport
 
 
 def checkins_visible_to(user: User) -> QuerySet[CheckIn]:
@@ -32,10 +32,7 @@ def checkin_items(version: ProgramVersion) -> list[ProgramExercise]:
     items = _items_of(version_id=version.pk)
     for item in items:
         item.version = version
-    # Kept as a prefetch keeps them: on the version's own related queryset (filtered on it), already read.
-    kept = version.items.all()
-    kept._result_cache, kept._prefetch_done = items, True
-    version._prefetched_objects_cache = {**getattr(version, "_prefetched_objects_cache", {}), "items": kept}
+    keep_as_prefetched(version, "items", items)
     return items
 
 
@@ -54,31 +51,55 @@ def reported_on(*, patient, day: date) -> bool:
     return patient.checkins.filter(session_date=day).exists()
 
 
-def checkin_list(*, patient) -> QuerySet[CheckIn]:
-    """A patient's check-ins, newest first, with what was done and any corrections: a fixed number of queries.
-
-    Of each exercise done, only its name and outcome are read: the lists show nothing else.
-    """
-    results = (
+def _results() -> QuerySet[ExerciseResult]:
+    """Of each exercise done, only its name and outcome: the lists show nothing else."""
+    return (
         ExerciseResult.objects.select_related("item__exercise")
         .only("checkin", "outcome", "item__exercise__name")
         .order_by("item__position")
     )
+
+
+def checkin_list(*, patient) -> QuerySet[CheckIn]:
+    """A patient's check-ins, newest first, with what was done and any corrections: a fixed number of queries."""
     return (
         CheckIn.objects.filter(patient=patient)
-        .prefetch_related(Prefetch("results", queryset=results), "corrections")
+        .prefetch_related(Prefetch("results", queryset=_results()), "corrections")
         .order_by("-session_date", "-submitted_at")
     )
 
 
 def latest_checkins(*, patient, count: int) -> list[CheckIn]:
-    """The patient's `count` latest check-ins as checkin_list has them (the patient page's and a flag's)."""
-    return _latest(patient_id=patient.pk, count=count)
+    """The patient's `count` latest check-ins as checkin_list has them (the patient page's and a flag's), each
+    with its exercises done and corrections kept as checkin_list's prefetch keeps them: three prepared queries."""
+    checkins = _latest(patient_id=patient.pk, count=count)
+    if not checkins:
+        return []
+    ids = tuple(checkin.pk for checkin in checkins)
+    for relation, rows in (("results", _results_of(ids=ids)), ("corrections", _corrections_of(ids=ids))):
+        by_checkin: dict[int, list] = {pk: [] for pk in ids}
+        for row in rows:
+            by_checkin[row.checkin_id].append(row)
+        for checkin in checkins:
+            for row in by_checkin[checkin.pk]:
+                row.checkin = checkin
+            keep_as_prefetched(checkin, relation, by_checkin[checkin.pk])
+    return checkins
 
 
 @prepared(shape=("count",))
 def _latest(*, patient_id: int, count: int) -> QuerySet[CheckIn]:
-    return checkin_list(patient=patient_id)[:count]
+    return CheckIn.objects.filter(patient_id=patient_id).order_by("-session_date", "-submitted_at")[:count]
+
+
+@prepared
+def _results_of(*, ids: tuple[int, ...]) -> QuerySet[ExerciseResult]:
+    return _results().filter(checkin_id__in=ids)
+
+
+@prepared
+def _corrections_of(*, ids: tuple[int, ...]) -> QuerySet[CheckInCorrection]:
+    return CheckInCorrection.objects.filter(checkin_id__in=ids)
 
 
 def _series_rows(checkins: QuerySet[CheckIn]) -> QuerySet[CheckIn]:

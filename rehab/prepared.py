@@ -301,3 +301,12 @@ def prepared(build=None, *, shape: tuple[str, ...] = ()):
     if build is None:
         return lambda function: PreparedQuery(function, shape)
     return PreparedQuery(build, shape)
+
+
+def keep_as_prefetched(obj, relation: str, rows: list) -> None:
+    """Rows of obj's reverse relation `relation` read by a prepared query, kept as prefetch_related keeps them:
+    obj.<relation>.all() gives them without a query, and a further filter on it queries afresh, on obj's rows."""
+    manager = getattr(obj, relation)
+    kept = manager.get_queryset()  # filtered on obj (lazily, as Django's own prefetch does), not read
+    kept._result_cache, kept._prefetch_done = rows, True
+    obj.__dict__.setdefault("_prefetched_objects_cache", {})[manager.field.remote_field.cache_name] = kept

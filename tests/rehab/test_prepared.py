@@ -15,7 +15,7 @@ from django.utils import timezone
 from patients.models import Patient, ThresholdChange
 from rehab import prepared as prepared_module
 from rehab.models import Clinic
-from rehab.prepared import PreparedQuery, prepared
+from rehab.prepared import PreparedQuery, keep_as_prefetched, prepared
 from tests.factories import ClinicAdminFactory, PhysioFactory, make_patient
 
 pytestmark = pytest.mark.django_db
@@ -236,3 +236,15 @@ def test_an_argument_left_out_for_its_default_gets_sql_of_its_own(two_clinics):
     assert len(query(clinic_id=clinic_id, before=today - timedelta(days=30))) == 2
     assert len(query(clinic_id=clinic_id)) == 3
     assert len(query._compiled) == 2 and not query.not_prepared
+
+
+def test_rows_kept_as_prefetched_are_read_without_a_query_and_a_filter_reads_afresh(two_clinics):
+    patient = two_clinics["first"][0]
+    changes = list(ThresholdChange.objects.filter(patient=patient))
+    assert changes
+    kept = []  # as if a query had read none of them
+    keep_as_prefetched(patient, "threshold_changes", kept)
+    with CaptureQueriesContext(connection) as queries:
+        assert list(patient.threshold_changes.all()) == kept
+    assert len(queries) == 0
+    assert set(patient.threshold_changes.filter(pk__gte=0)) == set(changes)  # the patient's own rows, read afresh
