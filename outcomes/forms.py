@@ -26,9 +26,7 @@ class PeriodForm(forms.Form):
         self.default_start, self.default_end = today - DEFAULT_PERIOD, today
         super().__init__(data or None, initial={"start": self.default_start, "end": today}, **kwargs)
         # Every physiotherapist, also those who left: their patients' outcomes stay theirs.
-        self.fields["physiotherapist"].queryset = User.objects.filter(clinic=clinic, role=User.Role.PHYSIO).order_by(
-            "last_name", "first_name"
-        )
+        self.fields["physiotherapist"].of_clinic(clinic.pk, former_too=True)
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
 

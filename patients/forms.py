@@ -8,7 +8,7 @@ from rehab.models import User
 from . import rules
 from .models import DischargeReason
 from .phones import example_number, normalise_phone, region_for
-from .selectors import EPISODE_FILTERS, active_physiotherapists, physiotherapists_of
+from .selectors import EPISODE_FILTERS, active_physiotherapists, all_physiotherapists, physiotherapists_of
 
 THRESHOLD_CHOICES = [(v, f"{v} - {rules.PAIN_WORDS[v]}") for v in range(rules.THRESHOLD_MIN, rules.THRESHOLD_MAX + 1)]
 
@@ -66,12 +66,16 @@ class PhysiotherapistChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: User) -> str:
         return obj.get_full_name() or obj.email
 
-    def of_clinic(self, clinic_id: int) -> None:
-        """The clinic's active physiotherapists (physiotherapists_of); the list drawn comes from a prepared query
-        (rehab.prepared), the queryset checks what is sent."""
-        self.read_choices = lambda: active_physiotherapists(clinic_id=clinic_id)
+    def of_clinic(self, clinic_id: int, *, former_too: bool = False) -> None:
+        """The clinic's active physiotherapists (physiotherapists_of), or every one it has had (`former_too`); the
+        list drawn comes from a prepared query (rehab.prepared), the queryset checks what is sent."""
+        if former_too:
+            self.read_choices = lambda: all_physiotherapists(clinic_id=clinic_id)
+            self.queryset = physiotherapists_of(clinic_id, former_too=True)
+        else:
+            self.read_choices = lambda: active_physiotherapists(clinic_id=clinic_id)
+            self.queryset = physiotherapists_of(clinic_id)
         self._choice_rows = None
-        self.queryset = physiotherapists_of(clinic_id)
 
 
 class PatientForm(PhoneFieldMixin):

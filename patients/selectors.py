@@ -141,10 +141,16 @@ def active_physiotherapists(*, clinic_id: int) -> QuerySet[User]:
     return physiotherapists_of(clinic_id)
 
 
-def physiotherapists_of(clinic_id: int) -> QuerySet[User]:
-    return User.objects.filter(clinic_id=clinic_id, role=User.Role.PHYSIO, is_active=True).order_by(
-        "last_name", "first_name"
-    )
+@prepared
+def all_physiotherapists(*, clinic_id: int) -> QuerySet[User]:
+    """Every physiotherapist the clinic has had, those who left too (physiotherapists_of), as a prepared query."""
+    return physiotherapists_of(clinic_id, former_too=True)
+
+
+def physiotherapists_of(clinic_id: int, *, former_too: bool = False) -> QuerySet[User]:
+    """The clinic's active physiotherapists by name; with `former_too`, those who left as well."""
+    physios = User.objects.filter(clinic_id=clinic_id, role=User.Role.PHYSIO)
+    return (physios if former_too else physios.filter(is_active=True)).order_by("last_name", "first_name")
 
 
 def threshold_steps(*, patient_ids) -> dict[int, list[tuple[date, int]]]:

@@ -4,6 +4,7 @@ import pytest
 from django import forms
 
 from flags.forms import FlagFilterForm
+from outcomes.forms import PeriodForm
 from patients.forms import PhysiotherapistChoiceField
 from rehab.models import User
 from tests.factories import ClinicFactory, PhysioFactory
@@ -42,3 +43,15 @@ def test_what_is_sent_is_checked_against_the_clinics_physiotherapists(clinic):
     assert not refused.is_valid() and "physiotherapist" in refused.errors
     assert FlagFilterForm({"physiotherapist": ours.pk}, clinic=clinic).is_valid()
     assert not FlagFilterForm({"physiotherapist": theirs.pk}, clinic=clinic).is_valid()
+
+
+def test_the_outcomes_period_lists_physiotherapists_who_left_too(clinic):
+    staying, gone = PhysioFactory(clinic=clinic, last_name="Staying"), PhysioFactory(clinic=clinic, last_name="Gone")
+    gone.is_active = False
+    gone.save(update_fields=["is_active"])
+    form = PeriodForm(None, clinic=clinic)
+    listed = [str(value) for value, _label in form.fields["physiotherapist"].choices]
+    assert listed == ["", str(gone.pk), str(staying.pk)]
+    assert PeriodForm(
+        {"start": "2026-01-01", "end": "2026-02-01", "physiotherapist": gone.pk}, clinic=clinic
+    ).is_valid()
