@@ -230,7 +230,7 @@ def ready_to_progress(*, physio: User, today: date | None = None) -> list[tuple[
     return [(row, rules.progress_verdict(evidence_of(row, today=today), criteria)) for row in rows]
 
 
-@prepared(shape=("whole_window",))
+@prepared(shape=("whole_window", "zone"))
 def _ready(
     *,
     clinic_id: int,

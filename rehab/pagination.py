@@ -12,6 +12,9 @@ from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet, Window
 
 TOTAL = "paginator_total_rows"
+# Pages read by `read_page` (a prepared query keeps SQL for each page's bounds): past these, the page is built as usual,
+# so that page numbers cannot fill a process with SQL.
+READ_PAGES = 10
 MOST_PAGES = 1_000_000  # past this, a page number goes Django's way (an OFFSET must stay a 64-bit number)
 
 
@@ -23,8 +26,9 @@ def with_total(queryset: QuerySet, bottom: int, top: int) -> QuerySet:
 class CountedPaginator(Paginator):
     """Paginator(queryset, per_page) whose get_page reads the number of rows with the page's rows.
 
-    `read_page(bottom, top)`, if given, reads those rows (with_total of the same queryset: a prepared query, say,
-    rehab.prepared); `object_list` may then be lazy (SimpleLazyObject), built only for a page with no rows."""
+    `read_page(bottom, top)`, if given, reads those rows for the first READ_PAGES pages (with_total of the same
+    queryset: a prepared query, say, rehab.prepared); `object_list` may then be lazy (SimpleLazyObject), built only
+    for a later page or one with no rows."""
 
     def __init__(self, object_list: QuerySet, per_page: int, *, read_page=None, **kwargs):
         if kwargs.get("orphans"):
@@ -47,7 +51,10 @@ class CountedPaginator(Paginator):
         query = None if self.lazy else self.object_list.query
         if 1 <= wanted <= MOST_PAGES and (query is None or not (query.distinct or query.combinator)):
             bottom = (wanted - 1) * self.per_page
-            rows = self.read_page(bottom, bottom + self.per_page)
+            if wanted <= READ_PAGES or not self.lazy:
+                rows = self.read_page(bottom, bottom + self.per_page)
+            else:
+                rows = list(with_total(self.object_list, bottom, bottom + self.per_page))
             if rows:
                 first = rows[0]
                 self.count = first[TOTAL] if isinstance(first, dict) else getattr(first, TOTAL)

@@ -11,25 +11,29 @@ call to call, only its values, is written once:
 
     rows = caseload_query(clinic_id=1, physio_id=2, today=date.today(), episodes="active")   # a list
 
-How the values are found in the SQL. The first call (per database and shape) builds the query twice more, with made-up
-values of the same types (sentinels): once in one order, once in the reverse order, each set far from the other.
-The two SQL texts must be the same; each parameter that differs between them must be, in both, the same argument's
-sentinel (as given; as its text: SQLite keeps dates as text, a time zone goes as its name; as the backend adapts
-a moment; or in the backend's wrapper type). Any other difference
-means the query does not just take its arguments as values: an argument changes the SQL, or a value is worked out from
-one (a day before `today`, say), or two are compared in Python. Such a query is not prepared: it is built and
-compiled on every call, as before, and a warning says why (a test asserts each of the app's prepared queries is).
-Values worked out from arguments are passed as arguments of their own; an argument that changes the SQL is named in
-`shape`, and each of its values gets SQL of its own.
+How the values are found in the SQL. The first call (per database, shape and kinds of values) builds the query twice
+more, with made-up values of the same types (sentinels): once in one order, once in the reverse order, each set far
+from the other, each under an active time zone of its own. The two SQL texts must be the same; each parameter that
+differs between them must be, in both, the same argument's sentinel (as given; as the backend adapts a moment; as
+its text: SQLite keeps dates as text; or in the backend's wrapper type). Any other difference means the query does not
+just take its arguments as values: an argument changes the SQL, a value is worked out from one (a day before
+`today`, say), two are compared in Python, or the build reads the active time zone. Such a query is not prepared: it
+is built and compiled on every call, as before, and a warning says why (a test asserts that none of the queries the
+staff pages run falls back). Values worked out from arguments are passed as arguments of their own; an argument that
+changes the SQL (a time zone, a page's bounds, a filter's choice) is named in `shape`, and each of its values gets
+SQL of its own.
 
-What cannot be checked that way: a value the build reads from elsewhere (the clock, the active time zone, a setting)
-would be kept from the first call. The build function must depend on its arguments alone; with
-settings.PREPARED_QUERIES_CHECK (on in the test suite and in DEBUG), every call also builds and compiles the query as
-usual and fails unless both give the same SQL and values.
+What two builds cannot tell: a value the build reads from elsewhere (the clock, a setting) would be kept from the
+first call; a branch on a value that both sets of sentinels take alike (`if count > 0`, a value in a list of
+choices), and a value worked out that comes out the same for both (a weekday, say). The build function must use its
+arguments as values only and depend on nothing else; with settings.PREPARED_QUERIES_CHECK (on in the test suite and
+in DEBUG), every call also builds and compiles the query as usual and fails unless both give the same SQL and values.
 
-Arguments are ints, strings, dates, datetimes and time zones, or tuples of these (a tuple's length is part of the
-shape). The rows come back as the queryset would give them: model instances, with select_related and annotations,
-dicts or tuples; prefetch_related lookups are followed.
+Values are ints, strings, dates and datetimes, or tuples of these; each kind (a tuple's length too, a datetime with or
+without a time zone) has SQL of its own. None, an empty tuple and an integer too large for an integer column are
+written by Django in ways of their own (IS NULL, nothing matches): a call with one is built as usual. The rows come
+back as the queryset would give them: model instances, with select_related and annotations, dicts or tuples;
+prefetch_related lookups are followed (a Prefetch with a queryset of its own is not prepared).
 """
 
 import functools
@@ -40,26 +44,28 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import QuerySet, prefetch_related_objects
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
-_A_ZONES = ("Pacific/Chatham", "Asia/Kathmandu", "America/St_Johns", "Australia/Eucla", "Asia/Yangon")
-_B_ZONES = ("Pacific/Marquesas", "Asia/Colombo", "Australia/Lord_Howe", "Asia/Tehran", "Pacific/Norfolk")
-_SCALARS = (int, str, date, ZoneInfo)
+_A_ZONES = (ZoneInfo("Pacific/Chatham"),)  # the active time zones the two sets are built under
+_B_ZONES = (ZoneInfo("Pacific/Marquesas"),)
+_SCALARS = (int, str, date)
 
 
 def _sentinel(value, k: int, *, second: bool):
     """The k-th made-up value of `value`'s type: the first set ascending, the second descending and apart from it."""
+    if isinstance(value, ZoneInfo):
+        raise TypeError("A time zone goes in a prepared query's shape: the backend sends some zones by another name.")
     if isinstance(value, bool) or not isinstance(value, _SCALARS):
-        raise TypeError(f"A prepared query takes ints, strings, dates, datetimes and time zones, not {value!r}.")
+        raise TypeError(f"A prepared query takes ints, strings, dates and datetimes as values, not {value!r}.")
     if isinstance(value, int):
         return 820_000_000 - 6_007 * k if second else 910_000_000 + 7_919 * k
-    if isinstance(value, str):
-        return f"\x1fsentinel-{'b' if second else 'a'}-{k}\x1f"
-    if isinstance(value, ZoneInfo):
-        return ZoneInfo((_B_ZONES if second else _A_ZONES)[k % len(_A_ZONES)])
+    if isinstance(value, str):  # with LIKE's wildcards and escape in it, as a value may have
+        return f"\x1fsentinel%_\\-{'b' if second else 'a'}-{k}\x1f"
     if isinstance(value, datetime):
         start = datetime(2250, 12, 31, 13, 14, 15, 161718) if second else datetime(2150, 1, 1, 10, 11, 12, 131415)
         step = timedelta(days=-89, seconds=-3571) if second else timedelta(days=97, seconds=3607)
@@ -94,7 +100,7 @@ def _forms(param, alias: str) -> tuple:
     """How an argument may stand in the parameters: as given, as its text, as the backend adapts a date or a moment
     (SQLite keeps them as text, a moment in UTC), or wrapped in the type the backend gives the parameter (psycopg's
     Int4 for an integer column, say)."""
-    forms = (_as_given, str, functools.partial(_adapted, alias, "adapt_datetimefield_value"))
+    forms = (_as_given, functools.partial(_adapted, alias, "adapt_datetimefield_value"), str)
     wrapped = type(param)
     if wrapped in (int, str, date, datetime) or not isinstance(param, (int, str)):
         return forms
@@ -179,14 +185,28 @@ def _compile(queryset: QuerySet):
     return compiler, sql, tuple(params)
 
 
-def _prepare(build, values: dict, shape: dict) -> _Compiled:
+def _prepare(build, values: dict, shape: dict, alias: str) -> _Compiled:
     first, first_index = _sentinels(values, second=False)
     second, second_index = _sentinels(values, second=True)
-    first_qs, second_qs = build(**first, **shape), build(**second, **shape)
+    # Each set built under a time zone of its own: a build that reads the active one shows it in its SQL or values.
+    with timezone.override(_A_ZONES[0]):
+        first_qs = build(**first, **shape)
     if not isinstance(first_qs, QuerySet):
         raise TypeError(f"{build.__qualname__} must return a QuerySet, not {type(first_qs).__name__}.")
-    compiler, sql, params = _compile(first_qs)
-    _compiler, second_sql, second_params = _compile(second_qs)
+    with timezone.override(_B_ZONES[0]):
+        second_qs = build(**second, **shape)
+    first_qs, second_qs = first_qs.using(alias), second_qs.using(alias)
+    if any(
+        isinstance(lookup, Prefetch) and lookup.queryset is not None for lookup in first_qs._prefetch_related_lookups
+    ):
+        raise NotPrepared("a Prefetch with a queryset of its own would keep the made-up values")
+    try:
+        with timezone.override(_A_ZONES[0]):
+            compiler, sql, params = _compile(first_qs)
+        with timezone.override(_B_ZONES[0]):
+            _compiler, second_sql, second_params = _compile(second_qs)
+    except EmptyResultSet as empty:
+        raise NotPrepared("its query matches nothing whatever its values") from empty
     if sql != second_sql or len(params) != len(second_params):
         raise NotPrepared("its SQL changes with its arguments' values (name such an argument in shape)")
     slots, reached = [], set()
@@ -196,7 +216,7 @@ def _prepare(build, values: dict, shape: dict) -> _Compiled:
         found = [
             (key, form)
             for key, sentinel in first_index.items()
-            for form in _forms(one, first_qs.db)
+            for form in _forms(one, alias)
             if _fits(form, sentinel, one) and _fits(form, second_index[key], other)
         ]
         if not found:
@@ -244,9 +264,10 @@ class PreparedQuery:
 
     def _key(self, values: dict, shape: dict, alias: str) -> tuple:
         """The SQL's key: the database, the shape's values, the arguments given (one left out for its default may
-        change the SQL) and the length of each tuple."""
-        lengths = tuple((name, len(v) if isinstance(v, tuple) else None) for name, v in sorted(values.items()))
-        return (alias, tuple(sorted(shape.items())), lengths)
+        change the SQL), and the kind of each (a tuple's length and its items' kinds): a value of another kind than
+        the one the SQL was prepared with is adapted differently, so it gets SQL of its own."""
+        kinds = tuple((name, _kind(value)) for name, value in sorted(values.items()))
+        return (alias, tuple(sorted(shape.items())), kinds)
 
     def compiled(self, alias: str = "default", **kwargs) -> _Compiled | None:
         """The prepared SQL for these arguments' shape, or None if it could not be prepared (not yet asked: None)."""
@@ -260,24 +281,26 @@ class PreparedQuery:
 
     def __call__(self, *, using: str = "default", **kwargs) -> list:
         values, shape = self._split(kwargs)
+        if any(_built_as_usual(value) for value in values.values()):
+            return list(self.build(**kwargs).using(using))
         key = self._key(values, shape, using)
         try:
             compiled = self._compiled[key]
         except KeyError:
             if len(self._compiled) >= MOST_SHAPES:
-                return list(self.build(**kwargs))
+                return list(self.build(**kwargs).using(using))
             try:
-                compiled = _prepare(self.build, values, shape)
+                compiled = _prepare(self.build, values, shape, using)
             except NotPrepared as reason:
                 logger.warning("%s is built on every call: %s.", self.build.__qualname__, reason)
                 self.not_prepared[key] = str(reason)
                 compiled = None
             self._compiled[key] = compiled
         if compiled is None:
-            return list(self.build(**kwargs))
+            return list(self.build(**kwargs).using(using))
         params = compiled.params_for(values)
         if getattr(settings, "PREPARED_QUERIES_CHECK", False):
-            _check(self.build, kwargs, compiled.sql, params)
+            _check(self.build(**kwargs).using(using), compiled.sql, params)
         queryset = QuerySet(model=compiled.model, query=_FrozenQuery(compiled, params), using=using)
         queryset._iterable_class, queryset._fields = compiled.iterable_class, compiled.fields
         rows = list(compiled.iterable_class(queryset))
@@ -286,13 +309,32 @@ class PreparedQuery:
         return rows
 
 
-def _check(build, kwargs: dict, sql: str, params: list) -> None:
-    _compiler, fresh_sql, fresh_params = _compile(build(**kwargs))
+def _check(fresh: QuerySet, sql: str, params: list) -> None:
+    _compiler, fresh_sql, fresh_params = _compile(fresh)
     if fresh_sql != sql or [*fresh_params] != params:
         raise AssertionError(
-            f"{build.__qualname__}: the prepared SQL differs from the query built afresh for {kwargs!r}:\n"
-            f"prepared: {sql}\n{params!r}\nafresh:   {fresh_sql}\n{list(fresh_params)!r}"
+            f"The prepared SQL differs from the query built afresh:\nprepared: {sql}\n{params!r}\n"
+            f"afresh:   {fresh_sql}\n{list(fresh_params)!r}"
         )
+
+
+INT_RANGE = range(-(2**31), 2**31)  # an integer column's; a larger id is left to Django (it matches no row)
+
+
+def _built_as_usual(value) -> bool:
+    """A value whose query Django writes in its own way: None (IS NULL), an integer too large for an integer column
+    (nothing matches it), an empty tuple (nothing is in it)."""
+    if isinstance(value, tuple):
+        return not value or any(_built_as_usual(item) for item in value)
+    return value is None or (isinstance(value, int) and not isinstance(value, bool) and value not in INT_RANGE)
+
+
+def _kind(value):
+    if isinstance(value, tuple):
+        return (len(value), tuple(sorted({_kind(item) for item in value}, key=repr)))
+    if isinstance(value, datetime):
+        return (datetime, value.tzinfo is not None)
+    return type(value)
 
 
 def prepared(build=None, *, shape: tuple[str, ...] = ()):

@@ -160,7 +160,7 @@ def test_tuples_of_values_and_time_zones(two_clinics):
             .order_by("pk")
         )
 
-    query, _calls = counted(changed_on)
+    query, _calls = counted(changed_on, shape=("zone",))
     patient = two_clinics["first"][0]
     change = ThresholdChange.objects.filter(patient=patient).latest("changed_at")
     for zone in (ZoneInfo("Pacific/Kiritimati"), ZoneInfo("Pacific/Pago_Pago")):
@@ -187,11 +187,52 @@ def test_the_check_fails_when_the_build_reads_a_value_from_elsewhere(two_clinics
         query(clinic_id=clinic_id)
 
 
-@pytest.mark.parametrize("value", [True, None, 1.5, [1, 2], Clinic(pk=1)])
+@pytest.mark.parametrize("value", [True, 1.5, [1, 2], Clinic(pk=1), ZoneInfo("Europe/London")])
 def test_only_plain_values_are_taken(value):
     query, _calls = counted(lambda *, clinic_id: Patient.objects.filter(clinic_id=clinic_id))
-    with pytest.raises(TypeError, match="takes ints, strings"):
+    with pytest.raises(TypeError, match="takes ints, strings|goes in a prepared query's shape"):
         query(clinic_id=value)
+
+
+@pytest.mark.parametrize("value", [None, (), 2**40, (1, None)])
+def test_values_django_writes_its_own_way_are_built_as_usual(two_clinics, value):
+    query, calls = counted(lambda *, ids: Patient.objects.filter(pk__in=ids if isinstance(ids, tuple) else [ids]))
+    assert query(ids=value) == list(Patient.objects.filter(pk__in=value if isinstance(value, tuple) else [value]))
+    assert len(calls) == 1 and not query._compiled
+
+
+def test_a_build_that_reads_the_active_time_zone_is_not_prepared(two_clinics):
+    def changed_on(*, day: date):
+        return ThresholdChange.objects.filter(changed_at__date=day)  # the day in the active time zone
+
+    query, _calls = counted(changed_on)
+    change = ThresholdChange.objects.filter(patient=two_clinics["first"][0]).first()
+    assert change in query(day=timezone.localtime(change.changed_at).date())
+    assert "worked out" in next(iter(query.not_prepared.values()))
+
+
+def test_a_prefetch_with_a_queryset_of_its_own_is_not_prepared(two_clinics):
+    from django.db.models import Prefetch
+
+    def with_changes(*, clinic_id: int, since: date):
+        changes = ThresholdChange.objects.filter(changed_at__date__gte=since)
+        return Patient.objects.filter(clinic_id=clinic_id).prefetch_related(Prefetch("threshold_changes", changes))
+
+    query, _calls = counted(with_changes)
+    rows = query(clinic_id=two_clinics["first"][0].clinic_id, since=timezone.localdate() - timedelta(days=400))
+    assert all(p.threshold_changes.all() for p in rows)
+    assert "Prefetch" in next(iter(query.not_prepared.values()))
+
+
+def test_a_date_and_a_moment_get_sql_of_their_own(two_clinics):
+    def onset_before(*, clinic_id: int, before):
+        return Patient.objects.filter(clinic_id=clinic_id, onset_date__lt=before)
+
+    query, _calls = counted(onset_before)
+    clinic_id, today = two_clinics["first"][0].clinic_id, timezone.localdate()
+    assert len(query(clinic_id=clinic_id, before=today - timedelta(days=30))) == 2
+    assert len(query(clinic_id=clinic_id, before=timezone.now() - timedelta(days=30))) == 2
+    assert len(query._compiled) == 2
 
 
 def test_every_prepared_query_of_the_app_that_the_pages_ran_was_prepared(client, physio, active):
