@@ -30,8 +30,6 @@ def checkin_items(version: ProgramVersion) -> list[ProgramExercise]:
 
     They are kept on the version (as a prefetch), so checking the check-in against them reads nothing more."""
     items = _items_of(version_id=version.pk)
-    for item in items:
-        item.version = version
     keep_as_prefetched(version, "items", items)
     return items
 
@@ -81,8 +79,6 @@ def latest_checkins(*, patient, count: int) -> list[CheckIn]:
         for row in rows:
             by_checkin[row.checkin_id].append(row)
         for checkin in checkins:
-            for row in by_checkin[checkin.pk]:
-                row.checkin = checkin
             keep_as_prefetched(checkin, relation, by_checkin[checkin.pk])
     return checkins
 
@@ -102,23 +98,17 @@ def _corrections_of(*, ids: tuple[int, ...]) -> QuerySet[CheckInCorrection]:
     return CheckInCorrection.objects.filter(checkin_id__in=ids)
 
 
-def _series_rows(checkins: QuerySet[CheckIn]) -> QuerySet[CheckIn]:
+@prepared
+def _series(*, patient_id: int, since: date | None) -> QuerySet[CheckIn]:
+    checkins = CheckIn.objects.filter(patient_id=patient_id)
+    if since is not None:
+        checkins = checkins.filter(session_date__gte=since)
     return checkins.order_by("session_date", "submitted_at").values_list("pk", "session_date", "max_pain", "pain_now")
-
-
-@prepared
-def _series(*, patient_id: int) -> QuerySet[CheckIn]:
-    return _series_rows(CheckIn.objects.filter(patient_id=patient_id))
-
-
-@prepared
-def _series_since(*, patient_id: int, since: date) -> QuerySet[CheckIn]:
-    return _series_rows(CheckIn.objects.filter(patient_id=patient_id, session_date__gte=since))
 
 
 def pain_series(*, patient, since: date | None = None) -> list[dict]:
     """One point per check-in, oldest first: date, highest pain, pain afterwards, and the threshold then."""
-    rows = _series(patient_id=patient.pk) if since is None else _series_since(patient_id=patient.pk, since=since)
+    rows = _series(patient_id=patient.pk, since=since)
     tz = patient.clinic.tzinfo
     steps = [
         (change.changed_at.astimezone(tz).date(), change.value)

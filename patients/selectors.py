@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from rehab.db import read_once
 from rehab.models import AuditEvent, User
-from rehab.prepared import prepared
+from rehab.prepared import prepared, with_parent
 
 from . import rules
 from .models import OPEN_EPISODE, Episode, Patient, Pause, ThresholdChange
@@ -122,7 +122,9 @@ def threshold_history(*, patient: Patient) -> list[ThresholdChange]:
     """The patient's threshold changes, the latest first, with who made each. Read once per patient object: the
     patient page, its threshold review and the pain chart another app adds to it ask for it on the same object."""
     return read_once(
-        patient, "_threshold_history", lambda: of_patient(_threshold_changes(patient_id=patient.pk), patient)
+        patient,
+        "_threshold_history",
+        lambda: with_parent(_threshold_changes(patient_id=patient.pk), "patient", patient),
     )
 
 
@@ -244,7 +246,9 @@ def episode_history(patient: Patient) -> list[Episode]:
     """Every course of care of the patient, the latest first, with who opened and discharged it. Read once per
     patient object: a page and the panels other apps add to it ask for it on the same object (a patient has a few
     courses of care at most, so reading them all costs what reading the latest did)."""
-    return read_once(patient, "_episode_history", lambda: of_patient(_episodes(patient_id=patient.pk), patient))
+    return read_once(
+        patient, "_episode_history", lambda: with_parent(_episodes(patient_id=patient.pk), "patient", patient)
+    )
 
 
 @prepared
@@ -254,14 +258,6 @@ def _episodes(*, patient_id: int) -> QuerySet[Episode]:
         .select_related("opened_by", "discharged_by")
         .order_by("-opened_at", "-pk")
     )
-
-
-def of_patient(rows: list, patient: Patient) -> list:
-    """Rows read by a prepared query of one patient's (rehab.prepared), each knowing its patient, as rows read
-    through patient.<related> do: reading row.patient costs no query."""
-    for row in rows:
-        row.patient = patient
-    return rows
 
 
 def episodes_visible_to(user: User) -> QuerySet[Episode]:

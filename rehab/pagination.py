@@ -33,12 +33,11 @@ class CountedPaginator(Paginator):
     def __init__(self, object_list: QuerySet, per_page: int, *, read_page=None, **kwargs):
         if kwargs.get("orphans"):
             raise ValueError("CountedPaginator does not take orphans: a page's bounds must not depend on the count.")
-        self.read_page = read_page or (lambda bottom, top: list(with_total(self.object_list, bottom, top)))
-        self.lazy = read_page is not None
+        self.read_page = read_page
         super().__init__(object_list, per_page, **kwargs)
 
     def _check_object_list_is_ordered(self):
-        if not self.lazy:  # read_page's query is the one that must be ordered
+        if self.read_page is None:  # read_page's query is the one that must be ordered
             super()._check_object_list_is_ordered()
 
     def get_page(self, number):
@@ -48,10 +47,10 @@ class CountedPaginator(Paginator):
             wanted = int(number)
         except (TypeError, ValueError):
             wanted = 1
-        query = None if self.lazy else self.object_list.query
+        query = None if self.read_page else self.object_list.query
         if 1 <= wanted <= MOST_PAGES and (query is None or not (query.distinct or query.combinator)):
             bottom = (wanted - 1) * self.per_page
-            if wanted <= READ_PAGES or not self.lazy:
+            if self.read_page is not None and wanted <= READ_PAGES:
                 rows = self.read_page(bottom, bottom + self.per_page)
             else:
                 rows = list(with_total(self.object_list, bottom, bottom + self.per_page))

@@ -30,10 +30,11 @@ arguments as values only and depend on nothing else; with settings.PREPARED_QUER
 in DEBUG), every call also builds and compiles the query as usual and fails unless both give the same SQL and values.
 
 Values are ints, strings, dates and datetimes, or tuples of these; each kind (a tuple's length too, a datetime with or
-without a time zone) has SQL of its own. None, an empty tuple and an integer too large for an integer column are
-written by Django in ways of their own (IS NULL, nothing matches): a call with one is built as usual. The rows come
-back as the queryset would give them: model instances, with select_related and annotations, dicts or tuples;
-prefetch_related lookups are followed (a Prefetch with a queryset of its own is not prepared).
+without a time zone) has SQL of its own, and so has an argument left out or None (a shape of its own: Django writes
+IS NULL, and a build may leave out the filter). An empty tuple, a tuple with None in it and an integer too large for
+an integer column are written by Django in ways of their own (nothing matches): a call with one is built as usual.
+The rows come back as the queryset would give them: model instances, with select_related and annotations, dicts or
+tuples; prefetch_related lookups are followed (a Prefetch with a queryset of its own is not prepared).
 """
 
 import functools
@@ -51,8 +52,7 @@ from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
-_A_ZONES = (ZoneInfo("Pacific/Chatham"),)  # the active time zones the two sets are built under
-_B_ZONES = (ZoneInfo("Pacific/Marquesas"),)
+FIRST_ZONE, SECOND_ZONE = ZoneInfo("Pacific/Chatham"), ZoneInfo("Pacific/Marquesas")  # active while each set builds
 _SCALARS = (int, str, date)
 
 
@@ -97,20 +97,20 @@ def _as_given(value):
 
 
 def _forms(param, alias: str) -> tuple:
-    """How an argument may stand in the parameters: as given, as its text, as the backend adapts a date or a moment
-    (SQLite keeps them as text, a moment in UTC), or wrapped in the type the backend gives the parameter (psycopg's
+    """How an argument may stand in the parameters: as given, as the backend adapts a moment (SQLite keeps it as text
+    in UTC), as its text (SQLite keeps a date so), or wrapped in the type the backend gives the parameter (psycopg's
     Int4 for an integer column, say)."""
-    forms = (_as_given, functools.partial(_adapted, alias, "adapt_datetimefield_value"), str)
+    forms = (_as_given, functools.partial(_adapted_moment, alias), str)
     wrapped = type(param)
     if wrapped in (int, str, date, datetime) or not isinstance(param, (int, str)):
         return forms
     return (*forms, wrapped)
 
 
-def _adapted(alias: str, adapter: str, value):
+def _adapted_moment(alias: str, value):
     if not isinstance(value, datetime):
         raise TypeError("only a moment is adapted so")
-    return getattr(connections[alias].ops, adapter)(value)
+    return connections[alias].ops.adapt_datetimefield_value(value)
 
 
 def _same(one, other) -> bool:
@@ -189,11 +189,11 @@ def _prepare(build, values: dict, shape: dict, alias: str) -> _Compiled:
     first, first_index = _sentinels(values, second=False)
     second, second_index = _sentinels(values, second=True)
     # Each set built under a time zone of its own: a build that reads the active one shows it in its SQL or values.
-    with timezone.override(_A_ZONES[0]):
+    with timezone.override(FIRST_ZONE):
         first_qs = build(**first, **shape)
     if not isinstance(first_qs, QuerySet):
         raise TypeError(f"{build.__qualname__} must return a QuerySet, not {type(first_qs).__name__}.")
-    with timezone.override(_B_ZONES[0]):
+    with timezone.override(SECOND_ZONE):
         second_qs = build(**second, **shape)
     first_qs, second_qs = first_qs.using(alias), second_qs.using(alias)
     if any(
@@ -201,9 +201,9 @@ def _prepare(build, values: dict, shape: dict, alias: str) -> _Compiled:
     ):
         raise NotPrepared("a Prefetch with a queryset of its own would keep the made-up values")
     try:
-        with timezone.override(_A_ZONES[0]):
+        with timezone.override(FIRST_ZONE):
             compiler, sql, params = _compile(first_qs)
-        with timezone.override(_B_ZONES[0]):
+        with timezone.override(SECOND_ZONE):
             _compiler, second_sql, second_params = _compile(second_qs)
     except EmptyResultSet as empty:
         raise NotPrepared("its query matches nothing whatever its values") from empty
@@ -226,9 +226,10 @@ def _prepare(build, values: dict, shape: dict, alias: str) -> _Compiled:
         reached.add((name, position))
     if missing := set(first_index) - reached:
         raise NotPrepared(f"{sorted(name for name, _position in missing)} reach no parameter of its SQL")
+    filled = {index for index, _name, _position, _form in slots}
     return _Compiled(
         sql=sql,
-        params=tuple(None if any(slot[0] == i for slot in slots) else p for i, p in enumerate(params)),
+        params=tuple(None if i in filled else p for i, p in enumerate(params)),
         slots=tuple(slots),
         query=first_qs.query,
         compiler_class=type(compiler),
@@ -275,8 +276,10 @@ class PreparedQuery:
         return self._compiled.get(self._key(values, shape, alias))
 
     def _split(self, kwargs: dict) -> tuple[dict, dict]:
-        values = {name: value for name, value in kwargs.items() if name not in self.shape}
-        shape = {name: value for name, value in kwargs.items() if name in self.shape}
+        """The values, and the shape: the arguments named in it, and any that is None (Django writes IS NULL for it,
+        and a build may leave out what it filters on)."""
+        shape = {name: value for name, value in kwargs.items() if name in self.shape or value is None}
+        values = {name: value for name, value in kwargs.items() if name not in shape}
         return values, shape
 
     def __call__(self, *, using: str = "default", **kwargs) -> list:
@@ -322,16 +325,16 @@ INT_RANGE = range(-(2**31), 2**31)  # an integer column's; a larger id is left t
 
 
 def _built_as_usual(value) -> bool:
-    """A value whose query Django writes in its own way: None (IS NULL), an integer too large for an integer column
-    (nothing matches it), an empty tuple (nothing is in it)."""
+    """A value whose query Django writes in its own way: an integer too large for an integer column (nothing matches
+    it), an empty tuple (nothing is in it), a tuple with None in it (left out of an IN)."""
     if isinstance(value, tuple):
-        return not value or any(_built_as_usual(item) for item in value)
-    return value is None or (isinstance(value, int) and not isinstance(value, bool) and value not in INT_RANGE)
+        return not value or any(item is None or _built_as_usual(item) for item in value)
+    return isinstance(value, int) and not isinstance(value, bool) and value not in INT_RANGE
 
 
 def _kind(value):
     if isinstance(value, tuple):
-        return (len(value), tuple(sorted({_kind(item) for item in value}, key=repr)))
+        return (len(value), frozenset(map(_kind, value)))
     if isinstance(value, datetime):
         return (datetime, value.tzinfo is not None)
     return type(value)
@@ -345,10 +348,20 @@ def prepared(build=None, *, shape: tuple[str, ...] = ()):
     return PreparedQuery(build, shape)
 
 
+def with_parent(rows: list, field: str, parent) -> list:
+    """Rows read by a prepared query for one object (`parent`), each with its foreign key `field` set to it, as rows
+    read through the parent's relation have it: reading row.<field> costs no query."""
+    for row in rows:
+        setattr(row, field, parent)
+    return rows
+
+
 def keep_as_prefetched(obj, relation: str, rows: list) -> None:
-    """Rows of obj's reverse relation `relation` read by a prepared query, kept as prefetch_related keeps them:
-    obj.<relation>.all() gives them without a query, and a further filter on it queries afresh, on obj's rows."""
+    """Rows of obj's reverse relation `relation` read by a prepared query, kept as prefetch_related keeps them: each
+    row knows obj (with_parent), obj.<relation>.all() gives them without a query, and a further filter on it queries
+    afresh, on obj's rows."""
     manager = getattr(obj, relation)
+    with_parent(rows, manager.field.name, obj)
     kept = manager.get_queryset()  # filtered on obj (lazily, as Django's own prefetch does), not read
     kept._result_cache, kept._prefetch_done = rows, True
     obj.__dict__.setdefault("_prefetched_objects_cache", {})[manager.field.remote_field.cache_name] = kept

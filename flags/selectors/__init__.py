@@ -26,11 +26,12 @@ from .queue import (
     PatientRow,
     flag_queue,
     flags_worst_first,
+    is_filtered,
+    page_patient_rows,
     queue_flags,
     queue_patient_rows,
     queue_patients,
     queue_patients_paginator,
-    unfiltered_patient_rows,
 )
 
 __all__ = [
@@ -50,9 +51,10 @@ __all__ = [
     "patient_flags",
     "PatientRow",
     "queue_flags",
+    "is_filtered",
+    "page_patient_rows",
     "queue_patient_rows",
     "queue_patients_paginator",
-    "unfiltered_patient_rows",
     "queue_patients",
     "REASON_RANK",
     "RECENTLY_RESOLVED",

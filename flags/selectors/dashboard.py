@@ -206,13 +206,16 @@ def sparkline(pains: list[int], threshold: int, *, width: int = 100, height: int
     return {"points": points, "threshold_y": y(threshold), "width": width, "height": height}
 
 
-def own_open_flags(*, physio: User) -> QuerySet[Flag]:
+def _own_open(flags: QuerySet[Flag], physio_id: int) -> QuerySet[Flag]:
     return (
-        flags_visible_to(physio)
-        .filter(patient__physiotherapist=physio)
+        flags.filter(patient__physiotherapist_id=physio_id)
         .exclude(status=FlagStatus.RESOLVED)
         .order_by("-urgent", "opened_at")
     )
+
+
+def own_open_flags(*, physio: User) -> QuerySet[Flag]:
+    return _own_open(flags_visible_to(physio), physio.pk)
 
 
 def own_open_flag_rows(*, physio: User) -> list[Flag]:
@@ -223,9 +226,4 @@ def own_open_flag_rows(*, physio: User) -> list[Flag]:
 
 @prepared
 def _own_open_flag_rows(*, clinic_id: int, physio_id: int) -> QuerySet[Flag]:
-    return flag_rows(
-        clinic_flags(clinic_id)
-        .filter(patient__physiotherapist_id=physio_id)
-        .exclude(status=FlagStatus.RESOLVED)
-        .order_by("-urgent", "opened_at")
-    )
+    return flag_rows(_own_open(clinic_flags(clinic_id), physio_id))

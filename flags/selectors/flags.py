@@ -12,9 +12,9 @@ from django.db.models import (
 )
 
 from patients.models import Patient
-from patients.selectors import of_patient, staff_clinic_id
+from patients.selectors import staff_clinic_id
 from rehab.models import User
-from rehab.prepared import prepared
+from rehab.prepared import prepared, with_parent
 
 from ..models import UNRESOLVED, Flag, FlagEvent, FlagReason, FlagStatus, overdue_at
 
@@ -123,7 +123,7 @@ def flag_detail(*, user: User, pk: int) -> Flag:
 
 def patient_flags(*, patient: Patient) -> list[Flag]:
     """Every flag of a patient, those not resolved first, with what the patient's page lists of each."""
-    return of_patient(_flags_of(patient_id=patient.pk), patient)
+    return with_parent(_flags_of(patient_id=patient.pk), "patient", patient)
 
 
 @prepared

@@ -41,7 +41,7 @@ def queue_flags(
     elif status:
         qs = qs.filter(status=status)
     else:
-        qs = qs.exclude(status=FlagStatus.RESOLVED)
+        qs = _unresolved(qs)
     if reason:
         qs = qs.filter(reason=reason)
     if physiotherapist_id:
@@ -102,11 +102,21 @@ def _by_patient(flags: QuerySet[Flag], *, now) -> QuerySet:
     )
 
 
+def is_filtered(filters: dict) -> bool:
+    """Whether the queue's filters select anything but every unresolved flag (the queue as it opens)."""
+    return any(value not in ("", None) for value in filters.values())
+
+
+def _unresolved(flags: QuerySet[Flag]) -> QuerySet[Flag]:
+    """The queue's flags with no filter given (queue_flags: `status` "" means every unresolved flag)."""
+    return flags.exclude(status=FlagStatus.RESOLVED)
+
+
 def queue_patients_paginator(*, user: User, now, per_page: int, **filters) -> CountedPaginator:
     """The queue one row per patient in pages. Unfiltered (the queue as it opens), each page is read by a prepared
     query (rehab.prepared) with its number of rows."""
     clinic_id = staff_clinic_id(user)
-    if clinic_id is None or any(value not in ("", None) for value in filters.values()):
+    if clinic_id is None or is_filtered(filters):
         return CountedPaginator(queue_patients(user=user, now=now, **filters), per_page)
     return CountedPaginator(
         SimpleLazyObject(lambda: queue_patients(user=user, now=now)),
@@ -117,18 +127,21 @@ def queue_patients_paginator(*, user: User, now, per_page: int, **filters) -> Co
 
 @prepared(shape=("bottom", "top"))
 def _unfiltered_page(*, clinic_id: int, now: datetime, bottom: int, top: int) -> QuerySet:
-    return with_total(_by_patient(clinic_flags(clinic_id).exclude(status=FlagStatus.RESOLVED), now=now), bottom, top)
+    return with_total(_by_patient(_unresolved(clinic_flags(clinic_id)), now=now), bottom, top)
 
 
 @prepared
 def _unresolved_flag_rows(*, clinic_id: int, ids: tuple[int, ...]) -> QuerySet[Flag]:
-    return flag_rows(clinic_flags(clinic_id).exclude(status=FlagStatus.RESOLVED).filter(patient_id__in=ids))
+    return flag_rows(_unresolved(clinic_flags(clinic_id)).filter(patient_id__in=ids))
 
 
-def unfiltered_patient_rows(*, user: User, patient_ids: list[int], now) -> list["PatientRow"]:
-    """queue_patient_rows for the unfiltered queue (every unresolved flag), by a prepared query."""
+def page_patient_rows(*, user: User, patient_ids: list[int], now, **filters) -> list["PatientRow"]:
+    """The rows of a page of the queue one row per patient (queue_patient_rows), each with its flags the filters
+    select; unfiltered, read by a prepared query."""
     clinic_id = staff_clinic_id(user)
-    if clinic_id is None or not patient_ids:
+    if clinic_id is None or is_filtered(filters):
+        return queue_patient_rows(flags=queue_flags(user=user, **filters), patient_ids=patient_ids, now=now)
+    if not patient_ids:
         return []
     return patient_rows_of(_unresolved_flag_rows(clinic_id=clinic_id, ids=tuple(patient_ids)), patient_ids, now)
 

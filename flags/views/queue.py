@@ -61,16 +61,10 @@ def _queue_page(request, params, *, bulk_form=None, selected=()):
         page = selectors.queue_patients_paginator(
             user=request.user, now=now, per_page=QUEUE_PAGE_SIZE, **filters
         ).get_page(params.get("page"))
-    filtered = any(value not in ("", None) for value in filters.values())
     patient_rows = []
     if not invalid and not per_flag:
         patient_ids = [row["patient_id"] for row in page.object_list]
-        if filtered:
-            patient_rows = selectors.queue_patient_rows(
-                flags=selectors.queue_flags(user=request.user, **filters), patient_ids=patient_ids, now=now
-            )
-        else:
-            patient_rows = selectors.unfiltered_patient_rows(user=request.user, patient_ids=patient_ids, now=now)
+        patient_rows = selectors.page_patient_rows(user=request.user, patient_ids=patient_ids, now=now, **filters)
     query = params.copy()
     query.pop("page", None)
     others = params.copy()
@@ -89,7 +83,7 @@ def _queue_page(request, params, *, bulk_form=None, selected=()):
             "counts": selectors.flag_counts(user=request.user, now=now),
             "query": query.urlencode(),
             "other_filters": others.urlencode(),
-            "filtered": filtered,
+            "filtered": selectors.is_filtered(filters),
             "resolve_form": ResolveForm(),
             "bulk_form": bulk_form or ResolveForm(prefix="bulk"),
             "selected": set(selected),

@@ -88,12 +88,12 @@ def _flags_during_episode() -> Coalesce:
 
 def _discharged(*, clinic_id: int, start: date, end: date, physiotherapist_id: int | None = None):
     episodes = Episode.objects.filter(clinic_id=clinic_id, discharged_on__gte=start, discharged_on__lte=end)
-    if physiotherapist_id:
+    if physiotherapist_id is not None:
         episodes = episodes.filter(physiotherapist_id=physiotherapist_id)
     return episodes
 
 
-# The page's two reads as prepared queries (rehab.prepared): a physiotherapist's filter left out is SQL of its own.
+# The page's two reads as prepared queries (rehab.prepared): without a physiotherapist (None), SQL of its own.
 @prepared
 def _discharged_rows(*, clinic_id: int, start: date, end: date, physiotherapist_id: int | None = None) -> QuerySet:
     return (
@@ -143,9 +143,7 @@ def clinic_outcomes(*, user: User, start: date, end: date, physiotherapist_id: i
     adherence, and the flags raised per course of care. For clinic admins; nothing for anybody else."""
     if user.role != User.Role.CLINIC_ADMIN or user.clinic_id is None:
         return {"groups": [], "measures": []}
-    period = {"clinic_id": user.clinic_id, "start": start, "end": end}
-    if physiotherapist_id:
-        period["physiotherapist_id"] = physiotherapist_id
+    period = {"clinic_id": user.clinic_id, "start": start, "end": end, "physiotherapist_id": physiotherapist_id}
     rows = _discharged_rows(**period)
     scores: dict[int, dict[str, list]] = defaultdict(dict)
     instruments = {}

@@ -9,7 +9,7 @@ from patients.models import Episode, Patient
 from patients.selectors import patients_visible_to
 from rehab.db import read_once
 from rehab.models import User
-from rehab.prepared import prepared
+from rehab.prepared import prepared, with_parent
 
 from .. import rules
 from ..models import Measurement, Questionnaire, QuestionnaireStatus, Timepoint
@@ -208,10 +208,7 @@ def intake_risk(*, episode: Episode) -> Measurement | None:
 
 def open_questionnaires(*, episode: Episode) -> list[Questionnaire]:
     """The questionnaires of a course of care due and not answered, for staff to see what is outstanding."""
-    questionnaires = _due_of(episode_id=episode.pk)
-    for questionnaire in questionnaires:
-        questionnaire.episode = episode
-    return questionnaires
+    return with_parent(_due_of(episode_id=episode.pk), "episode", episode)
 
 
 @prepared

@@ -194,11 +194,27 @@ def test_only_plain_values_are_taken(value):
         query(clinic_id=value)
 
 
-@pytest.mark.parametrize("value", [None, (), 2**40, (1, None)])
+@pytest.mark.parametrize("value", [(), 2**40, (1, None)])
 def test_values_django_writes_its_own_way_are_built_as_usual(two_clinics, value):
     query, calls = counted(lambda *, ids: Patient.objects.filter(pk__in=ids if isinstance(ids, tuple) else [ids]))
     assert query(ids=value) == list(Patient.objects.filter(pk__in=value if isinstance(value, tuple) else [value]))
     assert len(calls) == 1 and not query._compiled
+
+
+def test_none_gets_sql_of_its_own_whether_the_build_leaves_the_filter_out_or_django_writes_is_null(two_clinics):
+    def of_physio(*, clinic_id: int, physio_id: int | None, since: date | None):
+        patients = Patient.objects.filter(clinic_id=clinic_id, physiotherapist_id=physio_id).order_by("pk")
+        return patients if since is None else patients.filter(onset_date__gte=since)
+
+    query, calls = counted(of_physio)
+    first = two_clinics["first"]
+    clinic_id, physio_id, today = first[0].clinic_id, first[0].physiotherapist_id, timezone.localdate()
+    assert [p.pk for p in query(clinic_id=clinic_id, physio_id=physio_id, since=None)] == [p.pk for p in first]
+    assert len(query(clinic_id=clinic_id, physio_id=physio_id, since=today - timedelta(days=50))) == 2
+    assert query(clinic_id=clinic_id, physio_id=None, since=None) == []  # IS NULL: nobody without a physiotherapist
+    assert [p.pk for p in query(clinic_id=clinic_id, physio_id=physio_id, since=None)] == [p.pk for p in first]
+    assert len(query._compiled) == 3 and all(query._compiled.values()) and not query.not_prepared
+    assert len(calls) == 3 * 3 + 1  # three shapes prepared (two builds and the check each), then one check
 
 
 def test_a_build_that_reads_the_active_time_zone_is_not_prepared(two_clinics):
@@ -289,3 +305,8 @@ def test_rows_kept_as_prefetched_are_read_without_a_query_and_a_filter_reads_afr
         assert list(patient.threshold_changes.all()) == kept
     assert len(queries) == 0
     assert set(patient.threshold_changes.filter(pk__gte=0)) == set(changes)  # the patient's own rows, read afresh
+    row = ThresholdChange.objects.get(pk=changes[0].pk)  # read on its own: its patient not read
+    keep_as_prefetched(patient, "threshold_changes", [row])
+    with CaptureQueriesContext(connection) as queries:
+        assert row.patient is patient and list(patient.threshold_changes.all()) == [row]
+    assert len(queries) == 0
